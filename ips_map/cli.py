@@ -1,0 +1,141 @@
+"""Command line: a thin Click layer over the library (see ``ips_map.pipeline``)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import IpsMapError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+log = logging.getLogger("ips_map")
+
+
+def _handle_errors(func):
+    """Turn known failures into a one-line message and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except IpsMapError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name="ips-map")
+@click.option("-v", "--verbose", count=True, help="Afficher chaque avertissement (-vv : débogage).")
+@click.option("-q", "--quiet", is_flag=True, help="N'afficher que les erreurs.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """ips-map : carte des services IPS (emploi accompagné) par département.
+
+    \b
+    Exemple :
+        ips-map build                              # carte de l'exemple embarqué
+        ips-map build --services ma-liste.csv      # carte de votre liste
+    """
+    _setup_logging(verbose, quiet)
+    ctx.obj = {"verbose": verbose}
+
+
+@cli.command()
+@click.option(
+    "--services",
+    "services",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Liste des services (CSV). Par défaut : l'exemple embarqué data/services/exemple.csv.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Dossier des résultats.",
+)
+@click.option(
+    "--census-year",
+    type=int,
+    default=None,
+    help="Millésime de population Insee (par défaut le plus récent embarqué).",
+)
+@click.option("--title", default=None, help="Titre de la carte.")
+@click.option(
+    "--listing-date",
+    default=None,
+    help="Date de la liste affichée sur la carte (par défaut : date de modification du fichier).",
+)
+@click.pass_context
+@_handle_errors
+def build(
+    ctx: click.Context,
+    services: Path | None,
+    out: Path,
+    census_year: int | None,
+    title: str | None,
+    listing_date: str | None,
+) -> None:
+    """Construire la carte et les tableaux de couverture.
+
+    Écrit dans --out : index.html (la carte, autonome), coverage.csv (un département par
+    ligne), services.csv (chaque service et son placement), rejects.csv (lignes non
+    utilisées et pourquoi) et summary.json (chiffres nationaux).
+
+    \b
+    Exemple :
+        ips-map build --services services.csv --census-year 2022 --out public/
+    """
+    from .pipeline import build as run_build
+    from .settings import DEFAULT_TITLE, BuildSettings
+
+    settings = BuildSettings(
+        services=services,
+        out=out,
+        census_year=census_year,
+        title=title or DEFAULT_TITLE,
+        listing_date=listing_date,
+    )
+    result = run_build(settings, progress=lambda message: log.info("… %s", message))
+    warnings = [p for p in result.problems if p.gravite != "erreur"]
+    if (ctx.obj or {}).get("verbose"):
+        for problem in warnings:
+            log.warning("Avertissement, %s", problem)
+    elif warnings:
+        log.warning(
+            "%d avertissement(s) sur la liste : détail avec -v ou dans services.csv.", len(warnings)
+        )
+    for reject in result.listing.rejects + result.placement.rejects:
+        log.warning("Ligne %s rejetée : %s", reject["ligne"], reject["raison"])
+    s = result.summary
+    population = f"{s['population_non_couverte']:,}".replace(",", "\u202f")
+    share = f"{100 * s['part_population_non_couverte']:.1f}".replace(".", ",")
+    click.echo(
+        f"{s['lignes_placees']} service(s) placé(s) sur {s['lignes_lues']} ligne(s), "
+        f"{s['lignes_rejetees']} rejetée(s). Départements couverts : "
+        f"{s['departements_couverts']}/{s['departements']} ; population sans service actif : "
+        f"{population} ({share} %), Insee {s['annee_population']}."
+    )
+    for path in result.outputs.values():
+        click.echo(str(path))
+
+
+def main() -> None:
+    """Entry point of the ``ips-map`` console script."""
+    cli(prog_name="ips-map")

@@ -1,0 +1,97 @@
+"""Coverage of each département by IPS services, and the national figures.
+
+A service serves the départements its listing names, or else its office's département.
+A département is ``couvert`` when at least one active service serves it, ``en_projet`` when
+only planned ones do, ``non_couvert`` otherwise. Closed services count for nothing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+STATUTS_COUVERTURE = ("couvert", "en_projet", "non_couvert")
+LABELS = {
+    "couvert": "Couvert",
+    "en_projet": "En projet",
+    "non_couvert": "Non couvert",
+}
+
+
+def measure_coverage(populations: pd.DataFrame, services: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per département with its services, status and rate.
+
+    Parameters
+    ----------
+    populations
+        One row per département (``code, nom, code_region, nom_region, population,
+        annee_population, note_population``), as from
+        :func:`ips_map.territory.load_populations`.
+    services
+        Placed services with ``statut`` and ``desservis`` (tuple of codes).
+
+    Returns
+    -------
+    DataFrame with the population columns plus ``services_actifs``,
+    ``services_en_projet``, ``statut``, ``services_pour_100k`` (NaN where the population
+    is unknown) and ``capacite_active`` (sum of the known capacities of active services,
+    NaN when none is known).
+    """
+    counts = {
+        code: {"actif": 0, "en_projet": 0, "capacite": 0.0, "n_cap": 0}
+        for code in populations["code"]
+    }
+    for statut, served, capacity in zip(
+        services["statut"],
+        services["desservis"],
+        services.get("capacite_n", pd.Series([float("nan")] * len(services), index=services.index)),
+    ):
+        if statut not in ("actif", "en_projet"):
+            continue
+        for code in served:
+            if code not in counts:
+                continue
+            counts[code][statut] += 1
+            if statut == "actif" and capacity == capacity:
+                counts[code]["capacite"] += capacity / len(served)
+                counts[code]["n_cap"] += 1
+    table = populations.copy()
+    table["services_actifs"] = [counts[c]["actif"] for c in table["code"]]
+    table["services_en_projet"] = [counts[c]["en_projet"] for c in table["code"]]
+    table["statut"] = [
+        "couvert" if a else "en_projet" if p else "non_couvert"
+        for a, p in zip(table["services_actifs"], table["services_en_projet"])
+    ]
+    population = table["population"].astype("float64")
+    population = population.where(population > 0)
+    table["services_pour_100k"] = (table["services_actifs"] / population * 100_000).round(3)
+    table["capacite_active"] = [
+        round(counts[c]["capacite"], 1) if counts[c]["n_cap"] else float("nan")
+        for c in table["code"]
+    ]
+    return table
+
+
+def summarize_coverage(coverage: pd.DataFrame) -> dict:
+    """Return the national figures of a coverage table.
+
+    Keys: ``departements`` (101), ``departements_couverts``, ``departements_en_projet``,
+    ``departements_non_couverts``, ``population_totale``, ``population_non_couverte``,
+    ``part_population_non_couverte`` (0–1), ``annee_population`` and
+    ``non_couverts_par_population`` (codes, most populous first).
+    """
+    total = int(coverage["population"].sum())
+    uncovered = coverage[coverage["statut"] != "couvert"]
+    ranked = uncovered.sort_values(["population", "code"], ascending=[False, True])
+    return {
+        "departements": int(len(coverage)),
+        "departements_couverts": int((coverage["statut"] == "couvert").sum()),
+        "departements_en_projet": int((coverage["statut"] == "en_projet").sum()),
+        "departements_non_couverts": int((coverage["statut"] == "non_couvert").sum()),
+        "population_totale": total,
+        "population_non_couverte": int(uncovered["population"].sum()),
+        "part_population_non_couverte": round(float(uncovered["population"].sum()) / total, 4)
+        if total
+        else None,
+        "annee_population": int(coverage["annee_population"].iloc[0]),
+        "non_couverts_par_population": list(ranked["code"]),
+    }

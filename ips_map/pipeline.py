@@ -1,0 +1,222 @@
+"""The build: listing → placement → coverage → map and tables.
+
+:func:`build` chains the stages; each stage is a plain function that can be called on its
+own (see ``ips_map/__init__.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .coverage import measure_coverage, summarize_coverage
+from .listing import COLUMNS, Listing, read_listing
+from .outputs import write_csv, write_json, write_text
+from .places import Placement, place_services
+from .render import MapContext, render_map
+from .render._assets import leaflet_version
+from .settings import BuildSettings
+from .sources import SOURCES, source_path
+from .territory import load_communes, load_departements, load_old_codes, load_populations
+
+log = logging.getLogger("ips_map")
+
+COVERAGE_COLUMNS = [
+    "code",
+    "nom",
+    "code_region",
+    "nom_region",
+    "population",
+    "annee_population",
+    "services_actifs",
+    "services_en_projet",
+    "statut",
+    "services_pour_100k",
+    "capacite_active",
+    "note_population",
+]
+SERVICE_COLUMNS = [
+    "ligne",
+    *COLUMNS,
+    "methode",
+    "code_departement",
+    "code_commune_trouve",
+    "nom_commune_trouve",
+    "latitude_placee",
+    "longitude_placee",
+    "departements_servis",
+    "avertissements",
+]
+REJECT_COLUMNS = ["ligne", "nom", "raison"]
+#: Sources named on every map (the example's own source file only when it is used).
+MAP_SOURCES = ("departements", "populations", "communes")
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote and the figures it measured."""
+
+    outputs: dict[str, Path]
+    summary: dict
+    listing: Listing
+    placement: Placement
+    problems: list = field(default_factory=list)
+
+
+def build(settings: BuildSettings, progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Run the whole pipeline and write the outputs into ``settings.out``.
+
+    Parameters
+    ----------
+    settings
+        Options of the build.
+    progress
+        Called with a short French message before each stage (the CLI prints them).
+
+    Returns
+    -------
+    BuildResult
+    """
+    step = progress or (lambda message: log.info(message))
+
+    step("Lecture de la liste des services")
+    listing = read_listing(settings.services_path, is_example=settings.is_example)
+    if settings.listing_date:
+        listing.date = settings.listing_date
+    elif listing.is_example:
+        listing.date = f"sources de {SOURCES['exemple_sources'].vintage}"
+
+    step("Chargement des départements, communes et populations")
+    populations = load_populations(settings.census_year)
+    departements = load_departements()
+    communes = load_communes()
+    old_codes = load_old_codes()
+
+    step("Placement des services")
+    placement = place_services(listing, departements, communes, old_codes)
+    if placement.services.empty:
+        from .errors import ListingError
+
+        raise ListingError(
+            f"{listing.path}: aucun service n'a pu être placé ({len(placement.rejects)} "
+            "ligne(s) rejetée(s)) : voir les raisons ci-dessus ou dans rejects.csv."
+        )
+
+    step("Mesure de la couverture")
+    table = measure_coverage(populations, placement.services)
+    summary = summarize_coverage(table)
+    coverage = departements[["code", "geometry"]].merge(table, on="code", how="left")
+
+    rejects = listing.rejects + placement.rejects
+    services = placement.services
+    counts = {
+        "lus": listing.rows_read,
+        "places": int(len(services)),
+        "approches": int((services["methode"] == "code_postal").sum()),
+        "rejetes": len(rejects),
+        "fermes": int((services["statut"] == "ferme").sum()),
+    }
+    summary.update(
+        {
+            "lignes_lues": counts["lus"],
+            "lignes_placees": counts["places"],
+            "lignes_rejetees": counts["rejetes"],
+            "placements": {
+                method: int(n) for method, n in services["methode"].value_counts().items()
+            },
+            "services_actifs": int((services["statut"] == "actif").sum()),
+            "services_en_projet": int((services["statut"] == "en_projet").sum()),
+            "services_fermes": counts["fermes"],
+            "liste": {
+                "fichier": listing.name,
+                "date": listing.date,
+                "encodage": listing.encoding,
+                "separateur": listing.delimiter,
+                "exemple": listing.is_example,
+                "colonnes_inconnues": listing.unknown_columns,
+            },
+            "date_construction": settings.build_date,
+            "version": __version__,
+            "sources": [_source_record(key) for key in _used_sources(listing)],
+        }
+    )
+
+    step("Dessin de la carte")
+    context = MapContext(
+        title=settings.title,
+        listing_name=listing.name,
+        listing_date=listing.date,
+        is_example=listing.is_example,
+        census_year=summary["annee_population"],
+        build_date=settings.build_date,
+        boundary_vintage="IGN ADMIN EXPRESS COG 2018 (codes identiques au COG 2026)",
+        sources=[SOURCES[key] for key in MAP_SOURCES],
+        rows=counts,
+        leaflet_version=leaflet_version(),
+    )
+    page, _ = render_map(coverage, services, summary, context)
+    html = page.render()
+
+    step("Écriture des résultats")
+    out = Path(settings.out)
+    outputs = {
+        "coverage": write_csv(out / "coverage.csv", COVERAGE_COLUMNS, _coverage_rows(table)),
+        "services": write_csv(
+            out / "services.csv",
+            SERVICE_COLUMNS + listing.unknown_columns,
+            _service_rows(services),
+        ),
+        "rejects": write_csv(out / "rejects.csv", REJECT_COLUMNS, rejects),
+        "summary": write_json(out / "summary.json", summary),
+        "map": write_text(out / "index.html", html),
+    }
+    return BuildResult(
+        outputs=outputs,
+        summary=summary,
+        listing=listing,
+        placement=placement,
+        problems=listing.problems + placement.problems,
+    )
+
+
+def _used_sources(listing: Listing) -> list[str]:
+    keys = list(MAP_SOURCES) + ["anciens_codes"]
+    if listing.is_example:
+        keys.append("exemple_sources")
+    return keys
+
+
+def _source_record(key: str) -> dict:
+    source = SOURCES[key]
+    source_path(key)  # checked against the manifest
+    return {
+        "fichier": f"data/{source.path}",
+        "titre": source.title,
+        "producteur": source.producer,
+        "licence": source.licence,
+        "millesime": source.vintage,
+        "sha256": source.sha256,
+        "url": source.url,
+    }
+
+
+def _coverage_rows(table):
+    for record in table.to_dict("records"):
+        for key in ("services_pour_100k", "capacite_active"):
+            if record[key] != record[key]:
+                record[key] = None
+        yield record
+
+
+def _service_rows(services):
+    for record, point in zip(
+        services.drop(columns="geometry").to_dict("records"), services.geometry
+    ):
+        record.update(record.pop("extra", {}) or {})
+        record["latitude_placee"] = round(point.y, 6)
+        record["longitude_placee"] = round(point.x, 6)
+        record["departements_servis"] = " ".join(record["desservis"])
+        yield record

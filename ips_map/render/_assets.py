@@ -1,0 +1,49 @@
+"""Scripts and styles inlined into the page, so that it works offline and from file://.
+
+Leaflet comes from the ``xstatic-leaflet`` package (PyPI); the images its stylesheet names
+are inlined as data URIs. The project's own script and style are in ``static/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import xstatic.pkg.leaflet as xleaflet
+
+
+def _leaflet_dir() -> Path:
+    return Path(xleaflet.BASE_DIR)
+
+
+def leaflet_version() -> str:
+    """Return the version of the inlined Leaflet."""
+    return xleaflet.VERSION
+
+
+@lru_cache(maxsize=1)
+def leaflet_js() -> str:
+    """Return Leaflet's minified script."""
+    return (_leaflet_dir() / "leaflet.js").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def leaflet_css() -> str:
+    """Return Leaflet's stylesheet with its images inlined as data URIs."""
+    css = (_leaflet_dir() / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match: re.Match) -> str:
+        name = match.group(1)
+        data = (_leaflet_dir() / "images" / name).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(data).decode('ascii')})"
+
+    return re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+
+
+@lru_cache(maxsize=4)
+def static_text(name: str) -> str:
+    """Return one of the project's own static files (``app.js``, ``app.css``)."""
+    return resources.files("ips_map.render").joinpath("static", name).read_text(encoding="utf-8")

@@ -1,0 +1,84 @@
+"""The five overseas départements drawn as framed insets beside metropolitan France.
+
+Shapes and markers of a DROM are moved (translated and scaled in EPSG:3857) into a frame
+in a column off the Atlantic coast, for drawing only: joins and distances elsewhere use
+true positions. The frames sit over the sea west of Brittany, where nothing else is drawn
+(no basemap by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+#: Order top to bottom, label of each inset.
+INSETS: tuple[tuple[str, str], ...] = (
+    ("971", "Guadeloupe"),
+    ("972", "Martinique"),
+    ("973", "Guyane"),
+    ("974", "La Réunion"),
+    ("976", "Mayotte"),
+)
+FRAME_SIDE = 285_000.0  # metres in EPSG:3857 (about 200 km on the ground at 46° N)
+FRAME_GAP = 30_000.0
+FRAME_LEFT = -900_000.0  # about 8.1° W, some 100 km west of Brittany's tip
+FRAME_TOP = 6_640_000.0  # about 51.1° N, level with Dunkirk
+LABEL_SPACE = 45_000.0  # top band of each frame kept for its label
+FILL = 0.82  # share of the free square that the shape's longest side fills
+
+_TO_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
+_TO_4326 = Transformer.from_crs(3857, 4326, always_xy=True)
+
+
+@dataclass(frozen=True)
+class Inset:
+    """Where one DROM is drawn: its frame and the transform into it."""
+
+    code: str
+    label: str
+    frame: tuple[float, float, float, float]  # lon/lat bounds: west, south, east, north
+    scale: float
+    origin: tuple[float, float]  # centre of the true shape, EPSG:3857
+    target: tuple[float, float]  # centre of the drawn shape, EPSG:3857
+
+    def move(self, geometry):
+        """Return a geometry (EPSG:4326, true position) moved into the frame (EPSG:4326)."""
+
+        def transform(coords: np.ndarray) -> np.ndarray:
+            x, y = _TO_3857.transform(coords[:, 0], coords[:, 1])
+            x = self.target[0] + self.scale * (np.asarray(x) - self.origin[0])
+            y = self.target[1] + self.scale * (np.asarray(y) - self.origin[1])
+            lon, lat = _TO_4326.transform(x, y)
+            return np.column_stack([lon, lat])
+
+        return shapely.transform(geometry, transform)
+
+
+def make_insets(true_geometries: dict[str, object]) -> dict[str, Inset]:
+    """Return the inset of each DROM from its true geometry (EPSG:4326)."""
+    insets = {}
+    for rank, (code, label) in enumerate(INSETS):
+        top = FRAME_TOP - rank * (FRAME_SIDE + FRAME_GAP)
+        left, bottom = FRAME_LEFT, top - FRAME_SIDE
+        geometry = shapely.transform(
+            true_geometries[code],
+            lambda c: np.column_stack(_TO_3857.transform(c[:, 0], c[:, 1])),
+        )
+        minx, miny, maxx, maxy = geometry.bounds
+        free = FRAME_SIDE - LABEL_SPACE
+        scale = FILL * free / max(maxx - minx, maxy - miny)
+        target = (left + FRAME_SIDE / 2, bottom + free / 2)
+        west, south = _TO_4326.transform(left, bottom)
+        east, north = _TO_4326.transform(left + FRAME_SIDE, top)
+        insets[code] = Inset(
+            code=code,
+            label=label,
+            frame=(west, south, east, north),
+            scale=scale,
+            origin=((minx + maxx) / 2, (miny + maxy) / 2),
+            target=target,
+        )
+    return insets

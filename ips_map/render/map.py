@@ -1,0 +1,304 @@
+"""Render the coverage map: a self-contained Folium page.
+
+The renderer receives finished tables (coverage per département, placed services, national
+figures) and draws them; it computes no metric. Geometry is simplified as a coverage (shared
+borders stay shared), embedded once in a compact encoding, and styled by the page's script
+for each view (coverage status, services per 100,000).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..coverage import LABELS
+from ..territory import DROM_CRS, METRO_CRS
+from ._elements import (
+    BareMap,
+    MapApp,
+    Page,
+    RawHtml,
+    add_assets,
+    fix_ids,
+    json_for_script,
+    render_block,
+)
+from ._encode import encode_geometry
+from ._insets import make_insets
+
+#: Simplification tolerance (metres) of GEOS coverage simplification: median error about
+#: 210 m, maximum about 650 m against the full-resolution boundaries (see bench/).
+SIMPLIFY_TOLERANCE_M = 150.0
+
+#: Colour-blind-safe colours (ColorBrewer RdYlBu) for the coverage status.
+STATUS_COLOURS = {"couvert": "#2c7bb6", "en_projet": "#fdae61", "non_couvert": "#d7191c"}
+NO_DATA_COLOUR = "#bdbdbd"
+#: Sequential blues for services per 100,000 inhabitants; zero has its own colour.
+RATE_ZERO_COLOUR = "#fde0dd"
+RATE_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
+
+TYPE_LABELS = {"ips": "IPS", "emploi_accompagne": "Emploi accompagné", "autre": "Autre"}
+SERVICE_STATUS_LABELS = {"actif": "Actif", "en_projet": "En projet", "ferme": "Fermé"}
+METHOD_LABELS = {
+    "coordonnees": "coordonnées fournies",
+    "code_commune": "centre de la commune (code INSEE)",
+    "ancien_code_commune": "centre de la commune (ancien code INSEE)",
+    "commune": "centre de la commune (nom)",
+    "code_postal": "centre de la commune du code postal (approché)",
+}
+
+
+@dataclass
+class MapContext:
+    """What the page says about its inputs: titles, vintages, dates, sources, counts."""
+
+    title: str
+    listing_name: str
+    listing_date: str
+    is_example: bool
+    census_year: int
+    build_date: str
+    boundary_vintage: str
+    sources: list = field(default_factory=list)  # of ips_map.sources.Source
+    rows: dict = field(default_factory=dict)  # lus, places, approches, rejetes, fermes
+    leaflet_version: str = ""
+
+
+def simplify_boundaries(departements: gpd.GeoDataFrame, tolerance: float = SIMPLIFY_TOLERANCE_M):
+    """Return the départements' geometries simplified as coverages (EPSG:4326).
+
+    Metropolitan France is simplified as one coverage in Lambert-93, each DROM in its own
+    metric CRS, so that neighbours keep sharing their border exactly.
+    """
+    out = departements.geometry.copy()
+    groups = {"metro": (~departements["code"].isin(list(DROM_CRS)), METRO_CRS)}
+    for code, crs in DROM_CRS.items():
+        groups[code] = (departements["code"] == code, crs)
+    for mask, crs in groups.values():
+        if not mask.any():
+            continue
+        metric = departements.loc[mask].geometry.to_crs(crs)
+        simple = shapely.coverage_simplify(metric.values, tolerance)
+        out.loc[mask] = gpd.GeoSeries(simple, index=metric.index, crs=crs).to_crs(4326).values
+    return out
+
+
+def rate_breaks(rates: pd.Series) -> list[float]:
+    """Return up to four class upper bounds for the positive rates (rounded, increasing)."""
+    positive = rates[(rates > 0) & rates.notna()]
+    if positive.empty:
+        return []
+    quantiles = positive.quantile([0.25, 0.5, 0.75, 1.0]).to_numpy()
+    breaks: list[float] = []
+    for value in quantiles:
+        digits = max(0, 1 - int(math.floor(math.log10(value)))) if value > 0 else 2
+        rounded = math.ceil(value * 10**digits) / 10**digits
+        if not breaks or rounded > breaks[-1]:
+            breaks.append(rounded)
+    return breaks
+
+
+def _rate_class(rate: float, breaks: list[float]) -> int:
+    """-1 no data, 0 zero, k ≥ 1 the k-th class of positive rates."""
+    if rate != rate:
+        return -1
+    if rate == 0:
+        return 0
+    for k, upper in enumerate(breaks, start=1):
+        if rate <= upper:
+            return k
+    return len(breaks)
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    return value
+
+
+def render_map(
+    coverage: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    summary: dict,
+    context: MapContext,
+) -> tuple[Page, BareMap]:
+    """Build the page of the coverage map.
+
+    Parameters
+    ----------
+    coverage
+        One row per département with true geometry (EPSG:4326) and the columns of
+        :func:`ips_map.coverage.measure_coverage`.
+    services
+        Placed services (points at true positions, EPSG:4326).
+    summary
+        National figures from :func:`ips_map.coverage.summarize_coverage`.
+    context
+        Titles, vintages, dates, sources and row counts shown on the page.
+
+    Returns
+    -------
+    (Page, BareMap)
+        The page (a branca Figure) and the folium map inside it.
+    """
+    drawn = simplify_boundaries(coverage)
+    true_drom = {code: geom for code, geom in zip(coverage["code"], drawn) if code in DROM_CRS}
+    insets = make_insets(true_drom)
+    drawn = [
+        insets[code].move(geom) if code in insets else geom
+        for code, geom in zip(coverage["code"], drawn)
+    ]
+    breaks = rate_breaks(coverage["services_pour_100k"])
+    rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
+
+    features = []
+    for row, geom in zip(coverage.itertuples(index=False), drawn):
+        rate_class = _rate_class(row.services_pour_100k, breaks)
+        features.append(
+            {
+                "c": row.code,
+                "n": row.nom,
+                "r": row.nom_region,
+                "p": int(row.population),
+                "y": int(row.annee_population),
+                "pn": row.note_population,
+                "a": int(row.services_actifs),
+                "e": int(row.services_en_projet),
+                "s": row.statut,
+                "t": _clean(row.services_pour_100k),
+                "k": rate_class,
+                "g": encode_geometry(geom),
+            }
+        )
+
+    service_rows = _service_rows(services, insets)
+    bounds = _bounds(drawn)
+    data = {
+        "deps": features,
+        "services": service_rows,
+        "frames": [
+            {"c": inset.code, "l": f"{inset.label} ({inset.code})", "b": inset.frame}
+            for inset in insets.values()
+        ],
+        "bounds": bounds,
+        "colours": {
+            "status": STATUS_COLOURS,
+            "noData": NO_DATA_COLOUR,
+            "rateZero": RATE_ZERO_COLOUR,
+            "rate": list(rate_colours),
+        },
+        "labels": {
+            "status": LABELS,
+            "type": TYPE_LABELS,
+            "serviceStatus": SERVICE_STATUS_LABELS,
+            "method": METHOD_LABELS,
+        },
+    }
+
+    page = Page(title=context.title)
+    add_assets(page)
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    fmap = BareMap(
+        location=center,
+        zoom_start=5,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+        attribution_control=False,
+    )
+    page.add_child(fmap)
+    values = {
+        "ctx": context,
+        "summary": summary,
+        "coverage": coverage,
+        "breaks": breaks,
+        "rate_colours": rate_colours,
+        "status_colours": STATUS_COLOURS,
+        "no_data_colour": NO_DATA_COLOUR,
+        "rate_zero_colour": RATE_ZERO_COLOUR,
+        "labels": LABELS,
+        "uncovered": _uncovered_rows(coverage, summary),
+        "has_no_data": bool(coverage["services_pour_100k"].isna().any()),
+        "n_services": len(service_rows["lat"]),
+    }
+    page.html.add_child(RawHtml(render_block("header.html", **values), "Header"), name="header")
+    page.html.add_child(RawHtml(render_block("panel.html", **values), "Panel"), name="panel")
+    page.html.add_child(RawHtml(render_block("legends.html", **values), "Legends"), name="legends")
+    page.html.add_child(RawHtml(render_block("footer.html", **values), "Footer"), name="footer")
+    page.html.add_child(
+        RawHtml(
+            f'<script type="application/json" id="ips-data">{json_for_script(data)}</script>',
+            "MapData",
+        ),
+        name="data",
+    )
+    fmap.add_child(MapApp())
+    fix_ids(page)
+    return page, fmap
+
+
+def _uncovered_rows(coverage: pd.DataFrame, summary: dict) -> list[dict]:
+    by_code = coverage.set_index("code")
+    return [
+        {
+            "code": code,
+            "nom": by_code.at[code, "nom"],
+            "population": int(by_code.at[code, "population"]),
+            "statut": by_code.at[code, "statut"],
+        }
+        for code in summary["non_couverts_par_population"]
+    ]
+
+
+def _bounds(geometries) -> list[list[float]]:
+    minx, miny, maxx, maxy = shapely.total_bounds(np.array(geometries, dtype=object))
+    return [[round(miny, 4), round(minx, 4)], [round(maxy, 4), round(maxx, 4)]]
+
+
+def _service_rows(services: gpd.GeoDataFrame, insets: dict) -> dict:
+    """Return the services to draw, column by column (compact for large listings)."""
+    shown = services[services["statut"] != "ferme"]
+    lats, lons = [], []
+    for code, point in zip(shown["code_departement"], shown.geometry):
+        if code in insets:
+            point = insets[code].move(point)
+        lats.append(round(point.y, 5))
+        lons.append(round(point.x, 5))
+
+    def column(name: str) -> list:
+        return [_clean(v) or "" for v in shown[name]] if name in shown else [""] * len(shown)
+
+    address = [
+        ", ".join(part for part in (a, " ".join(p for p in (cp, c) if p)) if part)
+        for a, cp, c in zip(
+            column("adresse"),
+            column("code_postal"),
+            [c or f for c, f in zip(column("commune"), column("nom_commune_trouve"))],
+        )
+    ]
+    return {
+        "lat": lats,
+        "lon": lons,
+        "nom": column("nom"),
+        "structure": column("structure"),
+        "type": column("type"),
+        "statut": column("statut"),
+        "adresse": address,
+        "desservis": [" ".join(codes) for codes in shown["desservis"]],
+        "source": column("source"),
+        "site": column("site_web"),
+        "tel": column("telephone"),
+        "methode": column("methode"),
+    }

@@ -1,0 +1,65 @@
+"""Options of a build, with their documented defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from .sources import data_dir
+
+DEFAULT_OUT = Path("build")
+DEFAULT_TITLE = "Services IPS (emploi accompagné) par département"
+
+
+def default_services() -> Path:
+    """Return the embedded example listing."""
+    return data_dir() / "services" / "exemple.csv"
+
+
+def default_build_date() -> str:
+    """Return today's date, or ``SOURCE_DATE_EPOCH``'s for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
+    return date.today().isoformat()
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """Everything a build depends on.
+
+    Attributes
+    ----------
+    services
+        Listing of services (CSV); the embedded example when None.
+    out
+        Folder of the outputs (``build/``).
+    census_year
+        Census vintage of the populations; the latest embedded when None.
+    title
+        Title of the map.
+    build_date
+        Date printed on the map (ISO); today, or ``SOURCE_DATE_EPOCH``.
+    listing_date
+        Date of the listing printed on the map; the file's modification date when None
+        (the example's: the dates of its sources).
+    """
+
+    services: Path | None = None
+    out: Path = DEFAULT_OUT
+    census_year: int | None = None
+    title: str = DEFAULT_TITLE
+    build_date: str = field(default_factory=default_build_date)
+    listing_date: str | None = None
+
+    @property
+    def services_path(self) -> Path:
+        """The listing to read."""
+        return Path(self.services) if self.services else default_services()
+
+    @property
+    def is_example(self) -> bool:
+        """True when the listing is the embedded example."""
+        return self.services_path.resolve() == default_services().resolve()

@@ -1,0 +1,250 @@
+"""Départements, régions, communes and census populations from the embedded data.
+
+Codes are strings everywhere ("01", "2A", "971"); nothing here casts a code to int.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import geopandas as gpd
+import pandas as pd
+
+from .errors import DataFileError, SettingsError
+from .sources import SOURCES, source_path
+
+#: The five overseas départements (DROM), with the local metric CRS of each.
+DROM_CRS: dict[str, int] = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
+#: Metric CRS for metropolitan France.
+METRO_CRS = 2154
+N_DEPARTEMENTS = 101
+#: Mayotte has no annual census: every vintage repeats the 2017 census.
+MAYOTTE = "976"
+MAYOTTE_NOTE = "Mayotte : recensement de 2017 (pas de population annuelle)"
+
+_POP_COLUMN = re.compile(r"^pmun_(\d{4})$")
+
+
+def is_drom(code: str) -> bool:
+    """Return True for the code of an overseas département."""
+    return code in DROM_CRS
+
+
+@lru_cache(maxsize=4)
+def _read_populations(path_str: str) -> pd.DataFrame:
+    table = pd.read_csv(path_str, dtype=str, keep_default_na=False)
+    missing = {"code_departement", "nom_departement", "code_region", "nom_region"} - set(
+        table.columns
+    )
+    if missing:
+        raise DataFileError(f"{path_str}: colonnes manquantes {sorted(missing)}")
+    return table
+
+
+def _population_table() -> pd.DataFrame:
+    return _read_populations(str(source_path("populations")))
+
+
+def census_years() -> list[int]:
+    """Return the census vintages available in the embedded data, oldest first."""
+    years = []
+    for column in _population_table().columns:
+        match = _POP_COLUMN.match(column)
+        if match:
+            years.append(int(match.group(1)))
+    return sorted(years)
+
+
+def load_populations(year: int | None = None) -> pd.DataFrame:
+    """Return the *population municipale* of each département for a vintage.
+
+    Parameters
+    ----------
+    year
+        Census vintage (millésime); the latest available when None.
+
+    Returns
+    -------
+    DataFrame with ``code, nom, code_region, nom_region, population, annee_population,
+    note_population`` (one row per département, 101 rows).
+    """
+    years = census_years()
+    if year is None:
+        year = years[-1]
+    if year not in years:
+        raise SettingsError(
+            f"millésime de recensement {year} indisponible : les données embarquées couvrent "
+            f"{', '.join(map(str, years))}. Choisissez --census-year parmi ces années."
+        )
+    table = _population_table()
+    out = pd.DataFrame(
+        {
+            "code": table["code_departement"],
+            "nom": table["nom_departement"],
+            "code_region": table["code_region"],
+            "nom_region": table["nom_region"],
+            "population": pd.to_numeric(table[f"pmun_{year}"], errors="raise").astype("int64"),
+            "annee_population": year,
+        }
+    )
+    out["note_population"] = [MAYOTTE_NOTE if c == MAYOTTE else "" for c in out["code"]]
+    if len(out) != N_DEPARTEMENTS or out["code"].duplicated().any():
+        raise DataFileError(
+            f"{source_path('populations')}: {len(out)} lignes pour {N_DEPARTEMENTS} départements"
+        )
+    return out.reset_index(drop=True)
+
+
+@lru_cache(maxsize=2)
+def _read_departements(path_str: str) -> gpd.GeoDataFrame:
+    frame = gpd.read_file(path_str)
+    if frame.crs is None:
+        frame = frame.set_crs(4326)
+    return frame[["code", "nom", "geometry"]]
+
+
+def load_departements() -> gpd.GeoDataFrame:
+    """Return the 101 départements at their true position (EPSG:4326, full resolution).
+
+    Columns: ``code, nom, code_region, nom_region, geometry``.
+    """
+    path = source_path("departements")
+    frame = _read_departements(str(path)).copy()
+    codes = set(frame["code"])
+    regions = _population_table().set_index("code_departement")[["code_region", "nom_region"]]
+    if len(frame) != N_DEPARTEMENTS or codes != set(regions.index):
+        raise DataFileError(
+            f"{path}: {len(frame)} départements ; attendu les {N_DEPARTEMENTS} codes du fichier "
+            f"de population ({SOURCES['populations'].path})"
+        )
+    frame = frame.join(regions, on="code")
+    frame = frame.sort_values("code", key=_code_sort_key).reset_index(drop=True)
+    return frame[["code", "nom", "code_region", "nom_region", "geometry"]]
+
+
+def _code_sort_key(codes: pd.Series) -> pd.Series:
+    # "2A" and "2B" sort between "19" and "21"; overseas after metropolitan.
+    return codes.map(lambda c: c.replace("2A", "20A").replace("2B", "20B").rjust(3, "0"))
+
+
+@lru_cache(maxsize=2)
+def _read_communes(path_str: str) -> pd.DataFrame:
+    table = pd.read_csv(path_str, dtype=str, keep_default_na=False)
+    table["longitude"] = pd.to_numeric(table["longitude"])
+    table["latitude"] = pd.to_numeric(table["latitude"])
+    table["population"] = pd.to_numeric(table["population_municipale_2023"]).astype("int64")
+    return table[
+        [
+            "code_commune",
+            "nom",
+            "code_departement",
+            "codes_postaux",
+            "population",
+            "longitude",
+            "latitude",
+        ]
+    ]
+
+
+def load_communes() -> pd.DataFrame:
+    """Return today's communes: code, name, département, postcodes, population, centre.
+
+    ``codes_postaux`` is a space-separated string; centres are in EPSG:4326.
+    """
+    return _read_communes(str(source_path("communes")))
+
+
+@lru_cache(maxsize=2)
+def _read_old_codes(path_str: str) -> pd.DataFrame:
+    return pd.read_csv(path_str, dtype=str, keep_default_na=False)
+
+
+def load_old_codes() -> pd.DataFrame:
+    """Return old and delegated commune codes mapped to today's commune.
+
+    Columns: ``ancien_code, ancien_nom, code_commune, relation``.
+    """
+    return _read_old_codes(str(source_path("anciens_codes")))
+
+
+# --- normalising what people write -------------------------------------------------------
+
+#: Collectivités d'outre-mer: French territories with INSEE codes that are not départements.
+COLLECTIVITES_OUTRE_MER = {
+    "975": "Saint-Pierre-et-Miquelon",
+    "977": "Saint-Barthélemy",
+    "978": "Saint-Martin",
+    "984": "Terres australes et antarctiques françaises",
+    "986": "Wallis-et-Futuna",
+    "987": "Polynésie française",
+    "988": "Nouvelle-Calédonie",
+    "989": "Île de Clipperton",
+}
+
+
+def text_key(value: str) -> str:
+    """Return a comparison key: lower case, no accents, punctuation folded to spaces."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", value)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = bare.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").lower()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split())
+
+
+@lru_cache(maxsize=1)
+def _departement_keys() -> dict[str, str]:
+    table = _population_table()
+    keys: dict[str, str] = {}
+    for code, nom in zip(table["code_departement"], table["nom_departement"]):
+        keys[text_key(nom)] = code
+    # Names that people write without their article or with a variant spelling.
+    keys.setdefault("reunion", "974")
+    return keys
+
+
+def departement_codes() -> list[str]:
+    """Return the 101 département codes, in the order of the population file."""
+    return list(_population_table()["code_departement"])
+
+
+def normalize_departement(value: str) -> tuple[str | None, str]:
+    """Return ``(code, note)`` for a département written as a code or a name.
+
+    ``code`` is None when the value cannot be read as one of the 101 départements; ``note``
+    then says why. When the value was corrected (``"1"`` → ``"01"``), ``note`` says so;
+    otherwise it is empty.
+    """
+    raw = value.strip()
+    if not raw:
+        return None, "valeur vide"
+    codes = set(departement_codes())
+    upper = raw.upper().replace(" ", "")
+    if upper in codes:
+        return upper, ""
+    if re.fullmatch(r"\d", upper):
+        return "0" + upper, f"code « {raw} » lu comme « 0{upper} »"
+    if upper in ("69D", "69M"):
+        return "69", f"« {raw} » (Rhône / Métropole de Lyon) compté comme le département 69"
+    if upper == "20":
+        return None, (
+            "« 20 » est l'ancien code de la Corse : indiquez « 2A » (Corse-du-Sud) ou "
+            "« 2B » (Haute-Corse), ou la commune"
+        )
+    if upper in COLLECTIVITES_OUTRE_MER:
+        return None, (
+            f"{upper} ({COLLECTIVITES_OUTRE_MER[upper]}) est une collectivité d'outre-mer, "
+            "pas un département : la carte couvre les 101 départements"
+        )
+    key = text_key(raw)
+    by_name = _departement_keys()
+    if key in by_name:
+        return by_name[key], ""
+    for prefix in ("la ", "le ", "les ", "l "):
+        if key.startswith(prefix) and key[len(prefix) :] in by_name:
+            return by_name[key[len(prefix) :]], ""
+    return None, (
+        "département inconnu : indiquez un code (« 01 », « 2A », « 974 ») ou un nom "
+        "(« Creuse », « Côte-d'Or »)"
+    )
