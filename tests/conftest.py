@@ -1,0 +1,36 @@
+"""Shared fixtures: the embedded example built once per session, Chromium's path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ips_map.pipeline import build
+from ips_map.settings import BuildSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory):
+    """Build the map from the embedded example once; return the BuildResult."""
+    out = tmp_path_factory.mktemp("example-build")
+    return build(BuildSettings(out=out, build_date="2026-01-01"))
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of Debian's Chromium; the browser tests fail (not skip) when it is missing,
+    because `make test` installs it."""
+    for candidate in (os.environ.get("IPS_MAP_CHROMIUM"), *CHROMIUM_CANDIDATES):
+        if candidate and Path(candidate).exists():
+            return candidate
+    found = shutil.which("chromium")
+    if found:
+        return found
+    pytest.fail("Chromium introuvable : `make test` l'installe (paquet Debian chromium).")
+
