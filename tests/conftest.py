@@ -33,4 +33,3 @@ def chromium_path() -> str:
     if found:
         return found
     pytest.fail("Chromium introuvable : `make test` l'installe (paquet Debian chromium).")
-

@@ -1,0 +1,69 @@
+# ips-map — build the coverage map and run the tests.
+# `make map` and `make test` set up everything they need on a fresh machine.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+OUT ?= build
+SERVICES ?=
+CENSUS_YEAR ?=
+CHROMIUM ?= /usr/bin/chromium
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+
+BUILD_ARGS := --out $(OUT)
+ifneq ($(SERVICES),)
+BUILD_ARGS += --services $(SERVICES)
+endif
+ifneq ($(CENSUS_YEAR),)
+BUILD_ARGS += --census-year $(CENSUS_YEAR)
+endif
+
+.PHONY: help map test lint bench example clean chromium
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
+	@echo "  Variables: SERVICES=liste.csv CENSUS_YEAR=2022 OUT=build"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
+	$(PIP_INSTALL) -e '.[test]'
+	touch $@
+
+map: $(VENV)/.installed ## Build build/index.html (and the tables) from the embedded data
+	$(BIN)/ips-map build $(BUILD_ARGS)
+
+chromium: ## Install Debian's Chromium for the browser tests, if missing
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "Installation de Chromium (paquet Debian)…"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+
+test: $(VENV)/.installed-test chromium ## Run the whole test suite (browser tests included)
+	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test ## Check style and common bugs (ruff)
+	$(BIN)/ruff check ips_map tests bench scripts
+	$(BIN)/ruff format --check ips_map tests bench scripts
+
+bench: $(VENV)/.installed-test chromium ## Measure size and speed against the baselines (bench/RESULTS.md)
+	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m bench
+
+example: $(VENV)/.installed ## Regenerate data/services/exemple.csv from exemple-sources.csv
+	$(BIN)/python scripts/make_example.py
+
+clean: ## Remove the outputs (build/) and caches; keeps .venv and data/
+	rm -rf build .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

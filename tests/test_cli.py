@@ -1,0 +1,106 @@
+"""The command line: help, version, errors without tracebacks, a build."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from ips_map import __version__
+from ips_map.cli import cli
+from tests.helpers import write_listing
+
+
+def _all_commands(group):
+    yield (), group
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            for path, sub in _all_commands(command):
+                yield (name, *path), sub
+        else:
+            yield (name,), command
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _all_commands(cli)], ids=lambda p: " ".join(p))
+def test_every_command_has_help(path):
+    command = dict(_all_commands(cli))[path]
+    assert command.help and len(command.help.strip()) > 20
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    short = CliRunner().invoke(cli, [*path, "-h"])
+    assert short.exit_code == 0 and short.output == result.output
+
+
+def test_version():
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_python_m_runs_the_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "ips_map", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "build" in done.stdout
+
+
+def test_build_writes_outputs_and_prints_them(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["-q", "build", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("index.html", "coverage.csv", "services.csv", "rejects.csv", "summary.json"):
+        assert (out / name).is_file()
+        assert str(out / name) in result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert f"{summary['departements_couverts']}/101" in result.output
+
+
+def test_missing_listing_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["build", "--services", str(tmp_path / "absent.csv")])
+    assert result.exit_code == 2
+    assert "absent.csv" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_listing_without_usable_row_fails_cleanly(tmp_path):
+    listing = write_listing(tmp_path / "vide.csv", "nom;commune\n;Paris\n")
+    result = CliRunner().invoke(cli, ["build", "--services", str(listing), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "vide.csv" in result.output
+    assert "aucune ligne utilisable" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_listing_without_nom_column_names_the_fix(tmp_path):
+    listing = write_listing(tmp_path / "liste.csv", "structure,ville\nA,Paris\n")
+    result = CliRunner().invoke(cli, ["build", "--services", str(listing), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "nom" in result.output and "liste.csv" in result.output
+
+
+def test_unknown_census_year_lists_the_available_ones(tmp_path):
+    result = CliRunner().invoke(cli, ["build", "--census-year", "1990", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "1990" in result.output and "2023" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_rejected_rows_are_reported_on_stderr(tmp_path):
+    listing = write_listing(
+        tmp_path / "liste.csv",
+        "nom,code_commune,departement\nBon,13055,13\nSans lieu,,\nContradictoire,13055,75\n",
+    )
+    result = CliRunner().invoke(
+        cli, ["build", "--services", str(listing), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Ligne 3 rejetée" in result.output
+    assert "Ligne 4 rejetée" in result.output
+    assert "contradiction" in result.output
+    assert "1 service(s) placé(s) sur 3 ligne(s), 2 rejetée(s)" in result.output

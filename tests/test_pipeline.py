@@ -1,0 +1,147 @@
+"""End to end on the embedded data: the 101 départements, the example's placements and
+figures, checked against the data files themselves."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from ips_map.pipeline import build
+from ips_map.settings import BuildSettings
+from tests.helpers import write_listing
+
+ROOT = Path(__file__).resolve().parent.parent
+POPULATIONS = ROOT / "data" / "census" / "departements_population_municipale_2019_2023.csv"
+EXAMPLE_SOURCES = ROOT / "data" / "services" / "exemple-sources.csv"
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def populations(year: int) -> dict[str, int]:
+    return {r["code_departement"]: int(r[f"pmun_{year}"]) for r in read_csv(POPULATIONS)}
+
+
+def test_coverage_table_has_the_101_departements_as_strings(example_build):
+    rows = read_csv(example_build.outputs["coverage"])
+    codes = [r["code"] for r in rows]
+    assert len(codes) == 101 == len(set(codes))
+    assert {"01", "2A", "2B", "971", "972", "973", "974", "976"} <= set(codes)
+    assert "20" not in codes and "1" not in codes
+    expected_columns = {
+        "code",
+        "nom",
+        "code_region",
+        "population",
+        "annee_population",
+        "services_actifs",
+        "services_en_projet",
+        "statut",
+        "services_pour_100k",
+    }
+    assert expected_columns <= set(rows[0])
+
+
+def test_example_rows_are_placed_in_their_source_departement(example_build):
+    sources = read_csv(EXAMPLE_SOURCES)
+    services = read_csv(example_build.outputs["services"])
+    assert len(services) == len(sources)
+    assert read_csv(example_build.outputs["rejects"]) == []
+    for source, service in zip(sources, services):
+        assert service["nom"] == source["nom"]
+        assert service["methode"] == "code_commune"
+        assert service["code_commune_trouve"] == source["code_commune_insee"]
+        assert service["code_departement"] == source["code_departement"]
+        assert service["source"] == source["source_url"]
+
+
+def test_example_figures_follow_from_the_data(example_build):
+    sources = read_csv(EXAMPLE_SOURCES)
+    pop = populations(2023)
+    covered = {s["code_departement"] for s in sources}
+    per_dep = {code: sum(s["code_departement"] == code for s in sources) for code in covered}
+    rows = {r["code"]: r for r in read_csv(example_build.outputs["coverage"])}
+    for code, row in rows.items():
+        assert int(row["population"]) == pop[code]
+        assert row["annee_population"] == "2023"
+        if code in covered:
+            assert row["statut"] == "couvert"
+            assert int(row["services_actifs"]) == per_dep[code]
+            assert float(row["services_pour_100k"]) == pytest.approx(
+                per_dep[code] / pop[code] * 1e5, abs=1e-3
+            )
+        else:
+            assert row["statut"] == "non_couvert"
+            assert float(row["services_pour_100k"]) == 0
+
+    summary = json.loads(example_build.outputs["summary"].read_text(encoding="utf-8"))
+    uncovered_pop = sum(p for c, p in pop.items() if c not in covered)
+    assert summary["departements"] == 101
+    assert summary["departements_couverts"] == len(covered)
+    assert summary["population_non_couverte"] == uncovered_pop
+    assert summary["part_population_non_couverte"] == pytest.approx(
+        uncovered_pop / sum(pop.values()), abs=1e-4
+    )
+    ranked = sorted((c for c in pop if c not in covered), key=lambda c: -pop[c])
+    assert summary["non_couverts_par_population"] == ranked
+    assert summary["lignes_lues"] == summary["lignes_placees"] == len(sources)
+    assert summary["lignes_rejetees"] == 0
+    assert summary["liste"]["exemple"] is True
+
+
+def test_map_says_what_it_shows(example_build):
+    html = example_build.outputs["map"].read_text(encoding="utf-8")
+    assert "Exemple partiel" in html
+    assert "millésime 2023" in html
+    assert "Carte générée le 2026-01-01" in html
+    assert "Insee" in html and "IGN" in html and "Licence Ouverte" in html
+    assert "exemple.csv" in html
+
+
+def test_outputs_written_atomically_without_leftovers(example_build):
+    folder = example_build.outputs["map"].parent
+    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_census_year_changes_every_population(tmp_path):
+    result = build(BuildSettings(out=tmp_path, census_year=2019, build_date="2026-01-01"))
+    pop = populations(2019)
+    rows = read_csv(result.outputs["coverage"])
+    assert all(int(r["population"]) == pop[r["code"]] for r in rows)
+    assert {r["annee_population"] for r in rows} == {"2019"}
+    assert "millésime 2019" in result.outputs["map"].read_text(encoding="utf-8")
+
+
+def test_served_departements_and_planned_services(tmp_path):
+    listing = write_listing(
+        tmp_path / "liste.csv",
+        "nom;code_commune;statut;departements_desservis\n"
+        'Plateforme Rhône;69123;actif;"69 ; 01 et 42"\n'
+        "Projet Creuse;23096;en projet;\n"
+        "Ancien service;75056;fermé;\n",
+    )
+    result = build(BuildSettings(services=listing, out=tmp_path / "out", build_date="2026-01-01"))
+    rows = {r["code"]: r for r in read_csv(result.outputs["coverage"])}
+    assert {c for c, r in rows.items() if r["statut"] == "couvert"} == {"69", "01", "42"}
+    assert {c for c, r in rows.items() if r["statut"] == "en_projet"} == {"23"}
+    assert rows["75"]["statut"] == "non_couvert"
+    assert rows["23"]["services_en_projet"] == "1"
+    summary = json.loads(result.outputs["summary"].read_text(encoding="utf-8"))
+    assert summary["services_fermes"] == 1
+    assert summary["liste"]["exemple"] is False
+    assert "Exemple partiel" not in result.outputs["map"].read_text(encoding="utf-8")
+
+
+def test_failed_build_keeps_previous_outputs(tmp_path):
+    first = build(BuildSettings(out=tmp_path, build_date="2026-01-01"))
+    before = first.outputs["map"].read_bytes()
+    bad = write_listing(tmp_path / "bad.csv", "nom,commune\n,Nulle-Part\n")
+    with pytest.raises(Exception, match="aucune ligne utilisable"):
+        build(BuildSettings(services=bad, out=tmp_path, build_date="2026-01-01"))
+    assert first.outputs["map"].read_bytes() == before
