@@ -1,0 +1,293 @@
+"""HTTP downloads: timeouts, bounded retries with backoff, atomic replacement, a disk cache.
+
+Every download streams into a temporary file beside its target, is checked (length,
+optional sha256, optional validator), then replaces the target with ``os.replace``: a
+failed download leaves the previous file untouched and nothing half-written. Error
+responses are never cached. Base URLs are settings, so tests point them at a local server.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import requests
+
+from . import __version__
+from .errors import IpsMapError
+from .outputs import write_json
+
+log = logging.getLogger("ips_map")
+
+USER_AGENT = f"ips-map/{__version__} (carte des services IPS; python-requests)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class FetchError(IpsMapError):
+    """A download failed (after its retries) or its content was refused."""
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """How to talk to a server.
+
+    Attributes
+    ----------
+    timeout
+        Seconds to connect and to wait for each read.
+    retries
+        Further attempts after the first one, on connection errors, timeouts, HTTP 429
+        and 5xx.
+    backoff
+        First wait in seconds; doubled at each retry, capped by ``max_wait``.
+    max_wait
+        Longest single wait, including a server's ``Retry-After``.
+    """
+
+    timeout: tuple[float, float] = (10.0, 60.0)
+    retries: int = 3
+    backoff: float = 1.0
+    max_wait: float = 60.0
+    user_agent: str = USER_AGENT
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+
+
+@dataclass
+class Download:
+    """What was downloaded: where from, where to, when, and its fingerprint."""
+
+    url: str
+    path: Path
+    sha256: str
+    size: int
+    date: str  # ISO 8601, UTC
+    from_cache: bool = False
+    status: int = 200
+
+    def as_dict(self) -> dict:
+        """Return the record as a JSON-ready dict."""
+        record = asdict(self)
+        record["path"] = str(self.path)
+        return record
+
+
+def _retry_after(response: requests.Response, default: float) -> float:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _session(settings: HttpSettings) -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = settings.user_agent
+    return session
+
+
+def request(
+    url: str,
+    *,
+    params: dict | None = None,
+    settings: HttpSettings | None = None,
+    session: requests.Session | None = None,
+    stream: bool = False,
+    method: str = "GET",
+    **kwargs,
+) -> requests.Response:
+    """Send a request with retries; return a successful (2xx) response.
+
+    Raises
+    ------
+    FetchError
+        On a 4xx answer (other than 429), or when every attempt failed.
+    """
+    settings = settings or HttpSettings()
+    session = session or _session(settings)
+    wait = settings.backoff
+    last_problem = ""
+    for attempt in range(settings.retries + 1):
+        try:
+            response = session.request(
+                method, url, params=params, timeout=settings.timeout, stream=stream, **kwargs
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            last_problem = f"{type(exc).__name__}: {exc}"
+            delay = wait
+        else:
+            if response.status_code < 400:
+                return response
+            if response.status_code not in RETRY_STATUSES:
+                response.close()
+                raise FetchError(
+                    f"{url}: le serveur répond {response.status_code} "
+                    f"{response.reason or ''}".rstrip()
+                    + (" (ressource introuvable)" if response.status_code == 404 else "")
+                )
+            last_problem = f"HTTP {response.status_code}"
+            delay = _retry_after(response, wait)
+            response.close()
+        if attempt == settings.retries:
+            break
+        delay = min(delay, settings.max_wait)
+        log.info("%s : %s, nouvel essai dans %.1f s", url, last_problem, delay)
+        settings.sleep(delay)
+        wait = min(wait * 2, settings.max_wait)
+    raise FetchError(
+        f"{url}: échec après {settings.retries + 1} tentative(s) ({last_problem}). "
+        "Vérifiez la connexion ou réessayez plus tard."
+    )
+
+
+def download(
+    url: str,
+    target: Path,
+    *,
+    params: dict | None = None,
+    settings: HttpSettings | None = None,
+    session: requests.Session | None = None,
+    sha256: str | None = None,
+    validate: Callable[[Path], None] | None = None,
+) -> Download:
+    """Download ``url`` to ``target`` atomically.
+
+    Parameters
+    ----------
+    sha256
+        Expected hex digest; a different content is refused.
+    validate
+        Called with the temporary file before it replaces ``target``; raise to refuse it.
+
+    Raises
+    ------
+    FetchError
+        When the download fails, is truncated, or its content is refused; ``target`` is
+        then left as it was.
+    """
+    settings = settings or HttpSettings()
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    attempts = settings.retries + 1
+    for attempt in range(attempts):
+        response = request(url, params=params, settings=settings, session=session, stream=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".part", dir=target.parent
+        )
+        tmp = Path(tmp_name)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    for chunk in response.iter_content(chunk_size=1 << 16):
+                        fh.write(chunk)
+                        digest.update(chunk)
+                        size += len(chunk)
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
+                raise _Truncated(f"transfert interrompu ({type(exc).__name__})") from exc
+            finally:
+                response.close()
+            expected = response.headers.get("Content-Length")
+            encoded = response.headers.get("Content-Encoding")
+            if expected and not encoded and int(expected) != size:
+                raise _Truncated(f"{size} octets reçus sur {expected} annoncés")
+            actual = digest.hexdigest()
+            if sha256 and actual != sha256:
+                raise FetchError(
+                    f"{url}: empreinte sha256 inattendue ({actual[:12]}… au lieu de "
+                    f"{sha256[:12]}…) : fichier refusé, l'ancien est conservé."
+                )
+            if validate is not None:
+                validate(tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except _Truncated as exc:
+            tmp.unlink(missing_ok=True)
+            if attempt == attempts - 1:
+                raise FetchError(f"{url}: {exc} après {attempts} tentative(s).") from None
+            settings.sleep(min(settings.backoff * 2**attempt, settings.max_wait))
+            continue
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return Download(
+            url=response.url or url,
+            path=target,
+            sha256=actual,
+            size=size,
+            date=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            status=response.status_code,
+        )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Truncated(Exception):
+    pass
+
+
+def cached_download(
+    url: str,
+    cache_dir: Path,
+    *,
+    name: str | None = None,
+    max_age: float | None = None,
+    settings: HttpSettings | None = None,
+    session: requests.Session | None = None,
+    validate: Callable[[Path], None] | None = None,
+) -> Download:
+    """Return a cached copy of ``url``, downloading it when absent or older than ``max_age``.
+
+    The cache keeps the file and a ``.json`` record (URL, date, sha256). When the download
+    fails and a cached copy exists, that copy is returned (``from_cache=True``) with a
+    warning naming its date, so that a build still works offline.
+    """
+    cache_dir = Path(cache_dir)
+    key = name or hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
+    path = cache_dir / key
+    meta_path = cache_dir / f"{key}.json"
+    record = _read_meta(meta_path, path)
+    if record is not None and max_age is not None:
+        age = (datetime.now(timezone.utc) - datetime.fromisoformat(record.date)).total_seconds()
+        if age <= max_age:
+            return record
+    try:
+        fresh = download(url, path, settings=settings, session=session, validate=validate)
+    except FetchError as exc:
+        if record is None:
+            raise
+        log.warning("%s ; copie en cache du %s utilisée.", exc, record.date)
+        return record
+    write_json(meta_path, fresh.as_dict())
+    return fresh
+
+
+def _read_meta(meta_path: Path, path: Path) -> Download | None:
+    if not (meta_path.is_file() and path.is_file()):
+        return None
+    try:
+        data = json.loads(meta_path.read_text(encoding="utf-8"))
+        data["path"] = path
+        data["from_cache"] = True
+        return Download(**data)
+    except (ValueError, TypeError):
+        return None

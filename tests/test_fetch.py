@@ -1,0 +1,197 @@
+"""Downloads against real local servers: retries, Retry-After, truncation, atomicity, cache."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+import time
+
+import pytest
+from werkzeug import Response
+
+from ips_map.fetch import FetchError, HttpSettings, cached_download, download, request
+
+BODY = b"code;population\n01;679344\n" * 50
+
+
+class Sleeps:
+    """Records the waits asked for instead of sleeping."""
+
+    def __init__(self):
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def sleeps():
+    return Sleeps()
+
+
+@pytest.fixture
+def fast(sleeps):
+    return HttpSettings(timeout=(2.0, 2.0), retries=2, backoff=0.5, max_wait=5.0, sleep=sleeps)
+
+
+def test_download_writes_file_and_record(httpserver, tmp_path, fast):
+    httpserver.expect_request("/data.csv").respond_with_data(BODY, content_type="text/csv")
+    record = download(httpserver.url_for("/data.csv"), tmp_path / "data.csv", settings=fast)
+    assert (tmp_path / "data.csv").read_bytes() == BODY
+    assert record.sha256 == hashlib.sha256(BODY).hexdigest()
+    assert record.size == len(BODY)
+    assert record.date.endswith("+00:00")
+    assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]
+
+
+def test_user_agent_names_ips_map(httpserver, tmp_path, fast):
+    httpserver.expect_request("/ua").respond_with_data(b"ok")
+    download(httpserver.url_for("/ua"), tmp_path / "ua", settings=fast)
+    request_seen, _ = httpserver.log[0]
+    assert request_seen.headers["User-Agent"].startswith("ips-map/")
+
+
+def test_404_fails_at_once_and_keeps_previous_file(httpserver, tmp_path, fast, sleeps):
+    target = tmp_path / "data.csv"
+    target.write_bytes(b"previous")
+    httpserver.expect_request("/missing").respond_with_data(b"nope", status=404)
+    with pytest.raises(FetchError, match="404"):
+        download(httpserver.url_for("/missing"), target, settings=fast)
+    assert target.read_bytes() == b"previous"
+    assert sleeps.calls == []
+    assert len(httpserver.log) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]
+
+
+def test_server_errors_are_retried_with_backoff(httpserver, tmp_path, fast, sleeps):
+    httpserver.expect_ordered_request("/flaky").respond_with_data(b"oops", status=500)
+    httpserver.expect_ordered_request("/flaky").respond_with_data(b"oops", status=503)
+    httpserver.expect_ordered_request("/flaky").respond_with_data(BODY)
+    download(httpserver.url_for("/flaky"), tmp_path / "f", settings=fast)
+    assert (tmp_path / "f").read_bytes() == BODY
+    assert sleeps.calls == [0.5, 1.0]
+
+
+def test_retry_after_is_honoured_and_capped(httpserver, tmp_path, fast, sleeps):
+    httpserver.expect_ordered_request("/busy").respond_with_data(
+        b"", status=429, headers={"Retry-After": "3"}
+    )
+    httpserver.expect_ordered_request("/busy").respond_with_data(
+        b"", status=429, headers={"Retry-After": "3600"}
+    )
+    httpserver.expect_ordered_request("/busy").respond_with_data(BODY)
+    download(httpserver.url_for("/busy"), tmp_path / "b", settings=fast)
+    assert sleeps.calls == [3.0, 5.0]
+
+
+def test_every_attempt_failing_raises_and_leaves_nothing(httpserver, tmp_path, fast, sleeps):
+    httpserver.expect_request("/down").respond_with_data(b"", status=500)
+    with pytest.raises(FetchError, match="3 tentative"):
+        download(httpserver.url_for("/down"), tmp_path / "d", settings=fast)
+    assert len(httpserver.log) == 3
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_timeout_is_retried_then_reported(httpserver, tmp_path, sleeps):
+    def slow(_request):
+        time.sleep(0.6)
+        return Response(b"late")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    settings = HttpSettings(timeout=(1.0, 0.2), retries=1, backoff=0.1, sleep=sleeps)
+    with pytest.raises(FetchError, match="Timeout"):
+        download(httpserver.url_for("/slow"), tmp_path / "s", settings=settings)
+    assert sleeps.calls == [0.1]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def truncating_server():
+    """A raw server that announces 1,000 bytes and closes after 10."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    hits = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                hits.append(1)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/file", hits
+    server.close()
+
+
+def test_truncated_body_is_refused(truncating_server, tmp_path, fast):
+    url, hits = truncating_server
+    target = tmp_path / "t"
+    target.write_bytes(b"previous")
+    with pytest.raises(FetchError, match="tentative"):
+        download(url, target, settings=fast)
+    assert target.read_bytes() == b"previous"
+    assert len(hits) == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["t"]
+
+
+def test_wrong_checksum_is_refused(httpserver, tmp_path, fast):
+    httpserver.expect_request("/x").respond_with_data(BODY)
+    with pytest.raises(FetchError, match="sha256"):
+        download(httpserver.url_for("/x"), tmp_path / "x", settings=fast, sha256="0" * 64)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_validator_refusal_keeps_previous_file(httpserver, tmp_path, fast):
+    target = tmp_path / "v"
+    target.write_bytes(b"previous")
+    httpserver.expect_request("/v").respond_with_data(b"changed columns")
+
+    def refuse(path):
+        assert path != target and path.read_bytes() == b"changed columns"
+        raise FetchError("colonnes inattendues")
+
+    with pytest.raises(FetchError, match="colonnes"):
+        download(httpserver.url_for("/v"), target, settings=fast, validate=refuse)
+    assert target.read_bytes() == b"previous"
+
+
+def test_request_returns_json_response(httpserver, fast):
+    httpserver.expect_request("/api", query_string="q=lyon").respond_with_json([{"nom": "Lyon"}])
+    response = request(httpserver.url_for("/api"), params={"q": "lyon"}, settings=fast)
+    assert response.json() == [{"nom": "Lyon"}]
+
+
+def test_cache_serves_fresh_copy_without_request(httpserver, tmp_path, fast):
+    httpserver.expect_request("/c").respond_with_data(BODY)
+    url = httpserver.url_for("/c")
+    first = cached_download(url, tmp_path, settings=fast, max_age=3600)
+    second = cached_download(url, tmp_path, settings=fast, max_age=3600)
+    assert len(httpserver.log) == 1
+    assert second.from_cache and second.sha256 == first.sha256
+
+
+def test_cache_is_used_when_network_is_down(httpserver, tmp_path, fast, caplog):
+    httpserver.expect_request("/c").respond_with_data(BODY)
+    url = httpserver.url_for("/c")
+    first = cached_download(url, tmp_path, settings=fast)
+    httpserver.clear()
+    httpserver.expect_request("/c").respond_with_data(b"", status=503)
+    with caplog.at_level("WARNING", logger="ips_map"):
+        again = cached_download(url, tmp_path, settings=fast)
+    assert again.from_cache and again.path.read_bytes() == BODY
+    assert first.date in caplog.text
+
+
+def test_error_responses_are_never_cached(httpserver, tmp_path, fast):
+    httpserver.expect_request("/e").respond_with_data(b"error page", status=500)
+    with pytest.raises(FetchError):
+        cached_download(httpserver.url_for("/e"), tmp_path, settings=fast)
+    assert list(tmp_path.iterdir()) == []
