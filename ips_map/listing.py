@@ -109,7 +109,9 @@ _STATUT_WORDS = {
 _HEADER_INDEX = {
     text_key(name): canonical for canonical, names in COLUMNS.items() for name in names
 }
-_SPLIT_CODES = re.compile(r"\s*(?:;|,|/|\bet\b|\s)\s*", re.IGNORECASE)
+_SPLIT_LIST = re.compile(r"[;,/]")
+#: Most words in a département's name ("Alpes de Haute Provence" written with spaces).
+_MAX_NAME_WORDS = 5
 
 
 @dataclass
@@ -136,7 +138,13 @@ class Listing:
 
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise ListingError(
+                f"{path}: le fichier s'annonce en UTF-8 (BOM) mais contient un octet invalide "
+                f"(octet {exc.start + 3}). Enregistrez-le de nouveau en « CSV UTF-8 »."
+            ) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -175,17 +183,36 @@ def _normalize_choice(raw: str, words: dict[str, str]) -> str | None:
 
 
 def parse_departements_list(raw: str) -> tuple[list[str], list[str]]:
-    """Split a list of départements ("13; 83 et 84") into codes and unreadable parts."""
+    """Split a list of départements ("13; 83 et 84") into codes and unreadable parts.
+
+    Items are separated by ``;`` ``,`` ``/``, spaces or the word "et"; a name written in
+    several words ("Loir-et-Cher", "Côte d'Or", "Seine Saint Denis") is read whole, the
+    longest name first, so that it is not cut into other départements ("Cher").
+    """
     codes: list[str] = []
     bad: list[str] = []
-    for part in _SPLIT_CODES.split(raw.strip()):
-        if not part:
-            continue
-        code, _ = normalize_departement(part)
-        if code is None:
-            bad.append(part)
-        elif code not in codes:
-            codes.append(code)
+    for chunk in _SPLIT_LIST.split(raw):
+        words = chunk.split()
+        i = 0
+        while i < len(words):
+            if words[i].lower() == "et":
+                i += 1
+                continue
+            code, size = None, 1
+            for size in range(min(_MAX_NAME_WORDS, len(words) - i), 0, -1):
+                group = words[i : i + size]
+                # Several words make a name, never a code: "1 3" is 01 and 03, not 13.
+                if size > 1 and any(w.isdigit() for w in group):
+                    continue
+                code, _ = normalize_departement(" ".join(group))
+                if code is not None:
+                    break
+            if code is None:
+                bad.append(words[i])
+                size = 1
+            elif code not in codes:
+                codes.append(code)
+            i += size
     return codes, bad
 
 

@@ -124,8 +124,10 @@ def load_departements() -> gpd.GeoDataFrame:
 
 
 def _code_sort_key(codes: pd.Series) -> pd.Series:
-    # "2A" and "2B" sort between "19" and "21"; overseas after metropolitan.
-    return codes.map(lambda c: c.replace("2A", "20A").replace("2B", "20B").rjust(3, "0"))
+    # "2A" and "2B" sort between "19" and "21"; overseas after metropolitan. Metropolitan
+    # codes all have two characters, so "20A" < "21" and "95" < "971" as plain strings
+    # (padding to "019" would send "20A" after "095").
+    return codes.map(lambda c: c.replace("2A", "20A").replace("2B", "20B"))
 
 
 @lru_cache(maxsize=2)
@@ -189,7 +191,8 @@ def text_key(value: str) -> str:
 
     decomposed = unicodedata.normalize("NFKD", value)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    bare = bare.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").lower()
+    # Lower case first: NFKD leaves the ligatures whole, and "Æ" must fold like "æ".
+    bare = bare.lower().replace("œ", "oe").replace("æ", "ae")
     return " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split())
 
 
@@ -223,7 +226,7 @@ def normalize_departement(value: str) -> tuple[str | None, str]:
     upper = raw.upper().replace(" ", "")
     if upper in codes:
         return upper, ""
-    if re.fullmatch(r"\d", upper):
+    if re.fullmatch(r"[1-9]", upper):
         return "0" + upper, f"code « {raw} » lu comme « 0{upper} »"
     if upper in ("69D", "69M"):
         return "69", f"« {raw} » (Rhône / Métropole de Lyon) compté comme le département 69"

@@ -110,13 +110,19 @@
         .setContent(f.l));
     });
 
+    // Markers get their own SVG renderer in a pane above the départements: a canvas (or a
+    // renderer in the same pane) sits under the départements' SVG, which hides the markers
+    // and takes their clicks; a canvas above would take every hover from the départements.
+    // An SVG renderer's empty area lets events through to the shapes below.
+    map.createPane("ips-services").style.zIndex = 450;
     var s = data.services, markers = L.layerGroup();
-    var renderer = L.canvas({ padding: 0.2 });
+    var renderer = L.svg({ pane: "ips-services", padding: 0.2 });
     for (var i = 0; i < s.lat.length; i++) {
       var active = s.statut[i] === "actif";
       var marker = L.circleMarker([s.lat[i], s.lon[i]], {
         renderer: renderer, radius: 5, weight: active ? 1.5 : 2, color: active ? "#ffffff" : "#111111",
-        fillColor: active ? "#111111" : "#ffffff", fillOpacity: 1, dashArray: active ? null : "2 2"
+        fillColor: active ? "#111111" : "#ffffff", fillOpacity: 1, dashArray: active ? null : "2 2",
+        className: "ips-service"
       });
       marker.bindPopup((function (k) { return function () { return servicePopup(s, k, labels); }; })(i), { maxWidth: 320 });
       markers.addLayer(marker);
@@ -155,7 +161,14 @@
     syncLegends();
 
     map.invalidateSize();
-    map.fitBounds(data.bounds, { padding: [8, 8] });
+    // Keep the shapes clear of the controls on the right (layers, legends) when the map is
+    // wide enough to spare their width; without animation, so that the view is final when
+    // the page says it is ready.
+    var width = map.getSize().x;
+    var controls = map.getContainer().querySelector(".leaflet-top.leaflet-right");
+    var padRight = controls ? controls.offsetWidth + 8 : 8;
+    if (width - padRight < 0.6 * width) padRight = 8;
+    map.fitBounds(data.bounds, { paddingTopLeft: [8, 8], paddingBottomRight: [padRight, 8], animate: false });
     window.ipsMap.state = { departements: data.deps.length, services: s.lat.length, frames: data.frames.length };
     document.documentElement.setAttribute("data-ips-ready", "1");
   }
