@@ -268,8 +268,17 @@ def _place_row(row: pd.Series, coord_dep, gazetteer: _Gazetteer, dep_names: dict
                 )
             )
 
-    if postcode_codes:
-        best = max(postcode_codes, key=lambda c: gazetteer.commune(c)["population"])
+    # A few postcodes span two départements ("01590": Ain and Jura): the stated
+    # département picks among them, or the most populous commune would contradict it.
+    postcode_pool = postcode_codes
+    if len(postcode_codes) > 1 and row["departement_code"]:
+        postcode_pool = [
+            c
+            for c in postcode_codes
+            if gazetteer.commune(c)["code_departement"] == row["departement_code"]
+        ] or postcode_codes
+    if postcode_pool:
+        best = max(postcode_pool, key=lambda c: gazetteer.commune(c)["population"])
         commune = gazetteer.commune(best)
         evidence.append(
             (
@@ -331,11 +340,11 @@ def _place_row(row: pd.Series, coord_dep, gazetteer: _Gazetteer, dep_names: dict
     if errors:
         return {"problems": notes, "reject": errors, "place": None}
 
-    if method == "code_postal" and len(postcode_codes) > 1:
+    if method == "code_postal" and len(postcode_pool) > 1:
         note(
             "code_postal",
             postcode,
-            f"{len(postcode_codes)} communes partagent ce code postal : "
+            f"{len(postcode_pool)} communes partagent ce code postal : "
             f"placé au centre de la plus peuplée ({gazetteer.commune(commune_code)['nom']})",
         )
     elif method == "code_postal":

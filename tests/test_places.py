@@ -1,0 +1,601 @@
+"""Tests of ips_map.places: placing services from the evidence their listing carries.
+
+Logic is tested on three little square départements ("01", "2A", "974") and a handful of
+synthetic communes; one test runs on the real embedded data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from ips_map.listing import read_listing
+from ips_map.places import (
+    COAST_TOLERANCE_M,
+    METHODS,
+    commune_key,
+    departements_of_points,
+    place_services,
+)
+from ips_map.report import ERREUR
+from ips_map.territory import load_communes, load_departements, load_old_codes
+from tests.helpers import write_listing
+
+#: Metres per degree of longitude in EPSG:3857 (the sphere's radius times pi / 180), the
+#: projection in which COAST_TOLERANCE_M is measured.
+M_PER_DEGREE_3857 = 6378137 * math.pi / 180
+
+SQUARES = {
+    "01": (4.0, 46.0, 5.0, 47.0),
+    "2A": (8.5, 41.5, 9.5, 42.5),
+    "974": (55.0, -21.5, 56.0, -20.5),
+}
+
+
+@pytest.fixture(scope="module")
+def departements() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "code": list(SQUARES),
+            "nom": ["Ain", "Corse-du-Sud", "La Réunion"],
+            "code_region": ["84", "94", "04"],
+            "nom_region": ["Auvergne-Rhône-Alpes", "Corse", "La Réunion"],
+        },
+        geometry=[box(*bounds) for bounds in SQUARES.values()],
+        crs=4326,
+    )
+
+
+COMMUNES = pd.DataFrame(
+    [
+        # code, nom, département, postcodes, population, lon, lat
+        ("01053", "Bourg-en-Bresse", "01", "01000", 41_000, 4.2, 46.2),
+        ("01344", "Saint-Denis-lès-Bourg", "01", "01000", 5_800, 4.3, 46.3),
+        ("01100", "Le Plantay", "01", "01330", 600, 4.6, 46.6),
+        ("01030", "Beaumont", "01", "01310", 900, 4.7, 46.8),
+        ("2A004", "Ajaccio", "2A", "20000 20090", 70_000, 8.7, 41.9),
+        ("2A100", "Église-Neuve", "2A", "20117", 300, 9.0, 42.0),
+        ("97411", "Saint-Denis", "974", "97400 97490", 150_000, 55.45, -20.9),
+        ("97430", "Beaumont", "974", "97430", 2_000, 55.6, -21.0),
+        # A postcode shared by two départements, as "01590" is by the Ain and the Jura.
+        ("01148", "Dortan", "01", "01590", 2_074, 4.8, 46.4),
+        ("2A300", "Frontière", "2A", "01590", 300, 9.3, 41.7),
+    ],
+    columns=[
+        "code_commune",
+        "nom",
+        "code_departement",
+        "codes_postaux",
+        "population",
+        "longitude",
+        "latitude",
+    ],
+)
+OLD_CODES = pd.DataFrame(
+    [
+        ("01003", "", "01053", "ancien_code"),
+        ("01004", "Vieux-Bourg", "01053", "commune-deleguee"),
+        ("2A999", "", "2A004", "ancien_code"),
+    ],
+    columns=["ancien_code", "ancien_nom", "code_commune", "relation"],
+)
+
+
+def commune(code: str) -> pd.Series:
+    return COMMUNES.set_index("code_commune").loc[code]
+
+
+def write_rows(tmp_path, rows: list[dict], name: str = "services.csv"):
+    """Write rows as a ``;`` listing (every row gets a ``nom``) and read it."""
+    fields: list[str] = ["nom"]
+    for row in rows:
+        fields += [k for k in row if k not in fields]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, delimiter=";", lineterminator="\n")
+    writer.writeheader()
+    for i, row in enumerate(rows):
+        writer.writerow({"nom": f"Service {i + 2}", **row})
+    return read_listing(write_listing(tmp_path / name, out.getvalue()))
+
+
+def place(tmp_path, departements, rows: list[dict]):
+    return place_services(write_rows(tmp_path, rows), departements, COMMUNES, OLD_CODES)
+
+
+def place_one(tmp_path, departements, row: dict) -> pd.Series:
+    """Place a single row; fail if it was rejected. The row is on line 2."""
+    placement = place(tmp_path, departements, [row])
+    assert placement.rejects == [], placement.rejects
+    assert len(placement.services) == 1
+    return placement.services.iloc[0]
+
+
+def problems_at(placement, line: int) -> list:
+    return [p for p in placement.problems if p.ligne == line]
+
+
+def assert_at_commune(service: pd.Series, code: str) -> None:
+    expected = commune(code)
+    assert service["code_commune_trouve"] == code
+    assert service["nom_commune_trouve"] == expected["nom"]
+    assert service["code_departement"] == expected["code_departement"]
+    assert service.geometry.equals(Point(expected["longitude"], expected["latitude"]))
+
+
+# --- commune_key ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Saint-Denis", "St Denis"),
+        ("Saint-Denis", "ST-DENIS"),
+        ("Sainte-Marie", "Ste Marie"),
+        ("Église-Neuve", "eglise neuve"),
+        ("Le Plantay", "Plantay"),
+        ("Le Plantay", "LE PLANTAY"),
+        ("L'Abergement-Clémenciat", "Abergement Clemenciat"),
+        ("Les Sables-d'Olonne", "Sables d'Olonne"),
+        ("La Roche-sur-Yon", "la roche sur yon"),
+    ],
+)
+def test_commune_key_matches_usual_spellings(a, b):
+    assert commune_key(a) == commune_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Saint-Denis", "Saint-Denis-lès-Bourg"),
+        ("Saint-Denis", "Sainte-Denis"),
+        ("Beaumont", "Beaumont-sur-Oise"),
+    ],
+)
+def test_commune_key_keeps_different_communes_apart(a, b):
+    assert commune_key(a) != commune_key(b)
+
+
+def test_commune_key_keeps_a_name_that_is_only_an_article():
+    # "Le" alone is not dropped to nothing.
+    assert commune_key("Les") == "les"
+
+
+# --- departements_of_points -------------------------------------------------------------------
+
+
+def test_points_inside_each_departement(departements):
+    lons = np.array([4.5, 9.0, 55.5])
+    lats = np.array([46.5, 42.0, -21.0])
+    assert departements_of_points(lons, lats, departements) == ["01", "2A", "974"]
+
+
+def test_no_points(departements):
+    assert departements_of_points(np.array([]), np.array([]), departements) == []
+
+
+def test_offshore_point_within_the_coast_tolerance(departements):
+    east_edge = SQUARES["01"][2]
+    near = east_edge + (COAST_TOLERANCE_M / 2) / M_PER_DEGREE_3857
+    far = east_edge + (COAST_TOLERANCE_M * 2) / M_PER_DEGREE_3857
+    result = departements_of_points(
+        np.array([near, far, 4.5]), np.array([46.5, 46.5, 46.5]), departements
+    )
+    assert result == ["01", None, "01"]
+
+
+def test_points_far_outside_are_none_and_order_is_kept(departements):
+    lons = np.array([0.0, 9.0, -60.0, 4.5])
+    lats = np.array([0.0, 42.0, 10.0, 46.5])
+    assert departements_of_points(lons, lats, departements) == [None, "2A", None, "01"]
+
+
+# --- placement by coordinates ---------------------------------------------------------------
+
+
+def test_placed_by_coordinates(tmp_path, departements):
+    service = place_one(tmp_path, departements, {"latitude": "42,1", "longitude": "8,9"})
+    assert service["methode"] == "coordonnees"
+    assert service["code_departement"] == "2A"
+    assert service.geometry.equals(Point(8.9, 42.1))
+    assert service["code_commune_trouve"] == ""
+    assert service["desservis"] == ("2A",)
+
+
+def test_offshore_office_is_placed_in_the_nearest_departement(tmp_path, departements):
+    # Just west of the square of 974, by half the tolerance: a coastal office.
+    lon = SQUARES["974"][0] - (COAST_TOLERANCE_M / 2) / M_PER_DEGREE_3857
+    service = place_one(tmp_path, departements, {"latitude": "-21", "longitude": str(lon)})
+    assert service["methode"] == "coordonnees"
+    assert service["code_departement"] == "974"
+    assert service.geometry.x == pytest.approx(lon)  # the true position is kept
+
+
+def test_coordinates_outside_every_departement_fall_back_to_the_next_evidence(
+    tmp_path, departements
+):
+    placement = place(tmp_path, departements, [{"lat": "0", "lon": "0", "commune": "Ajaccio"}])
+    assert placement.rejects == []
+    service = placement.services.iloc[0]
+    assert service["methode"] == "commune"
+    assert_at_commune(service, "2A004")
+    warned = [p for p in problems_at(placement, 2) if p.colonne == "latitude"]
+    assert len(warned) == 1
+    assert "hors des 101 départements" in warned[0].message
+    assert "hors des 101 départements" in service["avertissements"]
+
+
+def test_coordinates_outside_and_nothing_else_is_rejected(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"lat": "10", "lon": "-60"}])
+    assert placement.services.empty
+    assert [r["ligne"] for r in placement.rejects] == [2]
+
+
+# --- placement by INSEE code --------------------------------------------------------------------
+
+
+def test_placed_by_current_insee_code(tmp_path, departements):
+    service = place_one(tmp_path, departements, {"code insee": "2a004"})
+    assert service["methode"] == "code_commune"
+    assert_at_commune(service, "2A004")
+
+
+def test_placed_by_four_digit_insee_code(tmp_path, departements):
+    service = place_one(tmp_path, departements, {"code insee": "1100"})
+    assert service["methode"] == "code_commune"
+    assert_at_commune(service, "01100")
+
+
+@pytest.mark.parametrize(("old", "new"), [("01003", "01053"), ("2A999", "2A004")])
+def test_placed_by_old_insee_code(tmp_path, departements, old, new):
+    placement = place(tmp_path, departements, [{"code_commune": old}])
+    service = placement.services.iloc[0]
+    assert service["methode"] == "ancien_code_commune"
+    assert_at_commune(service, new)
+    notes = [p for p in problems_at(placement, 2) if p.colonne == "code_commune"]
+    assert len(notes) == 1 and new in notes[0].message
+
+
+def test_unknown_insee_code_is_noted_and_next_evidence_used(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"code insee": "01999", "cp": "01330"}])
+    service = placement.services.iloc[0]
+    assert service["methode"] == "code_postal"
+    assert_at_commune(service, "01100")
+    assert any(p.valeur == "01999" for p in problems_at(placement, 2))
+
+
+def test_coordinates_beat_the_insee_code(tmp_path, departements):
+    service = place_one(
+        tmp_path, departements, {"lat": "46.9", "lon": "4.1", "code insee": "01053"}
+    )
+    assert service["methode"] == "coordonnees"
+    assert service.geometry.equals(Point(4.1, 46.9))
+    assert service["code_departement"] == "01"
+
+
+# --- placement by commune name ----------------------------------------------------------------
+
+
+def test_placed_by_commune_name_and_postcode(tmp_path, departements):
+    service = place_one(tmp_path, departements, {"commune": "Beaumont", "cp": "01310"})
+    assert service["methode"] == "commune"
+    assert_at_commune(service, "01030")
+
+
+def test_placed_by_commune_name_and_departement(tmp_path, departements):
+    service = place_one(tmp_path, departements, {"commune": "Beaumont", "departement": "974"})
+    assert service["methode"] == "commune"
+    assert_at_commune(service, "97430")
+    service = place_one(
+        tmp_path, departements, {"commune": "BEAUMONT", "departement": "La Réunion"}
+    )
+    assert_at_commune(service, "97430")
+
+
+def test_ambiguous_name_alone_is_not_placed_by_name(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"commune": "Beaumont"}])
+    assert placement.services.empty
+    notes = [p for p in problems_at(placement, 2) if p.colonne == "commune"]
+    assert len(notes) == 1
+    # Both candidates are named, so the user can choose.
+    assert "01030" in notes[0].message and "97430" in notes[0].message
+    assert [r["ligne"] for r in placement.rejects] == [2]
+
+
+def test_ambiguous_name_with_an_unrelated_postcode_is_placed_by_postcode(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"commune": "Beaumont", "cp": "97400"}])
+    service = placement.services.iloc[0]
+    assert service["methode"] == "code_postal"
+    assert_at_commune(service, "97411")
+    assert any("97430" in p.message for p in problems_at(placement, 2))
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("St Denis", "97411"),
+        ("ST-DENIS", "97411"),
+        ("Saint Denis les Bourg", "01344"),
+        ("St-Denis-lès-Bourg", "01344"),
+        ("eglise neuve", "2A100"),
+        ("L'Église-Neuve", "2A100"),
+        ("Plantay", "01100"),
+        ("LE PLANTAY", "01100"),
+        ("ajaccio", "2A004"),
+    ],
+)
+def test_commune_names_as_people_write_them(tmp_path, departements, written, code):
+    service = place_one(tmp_path, departements, {"ville": written})
+    assert service["methode"] == "commune"
+    assert_at_commune(service, code)
+
+
+def test_old_commune_name_resolves_to_today_s_commune(tmp_path, departements):
+    service = place_one(tmp_path, departements, {"commune": "Vieux Bourg"})
+    assert service["methode"] == "commune"
+    assert_at_commune(service, "01053")
+
+
+def test_unknown_commune_name_is_noted(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"commune": "Atlantis", "cp": "20117"}])
+    service = placement.services.iloc[0]
+    assert service["methode"] == "code_postal"
+    assert_at_commune(service, "2A100")
+    assert any(p.valeur == "Atlantis" for p in problems_at(placement, 2))
+
+
+# --- placement by postcode ----------------------------------------------------------------------
+
+
+def test_postcode_alone_places_at_the_most_populous_commune(tmp_path, departements):
+    postcode = "01000"
+    sharing = COMMUNES[COMMUNES["codes_postaux"].str.split().map(lambda p: postcode in p)]
+    assert len(sharing) > 1
+    expected = sharing.sort_values("population").iloc[-1]["code_commune"]
+    placement = place(tmp_path, departements, [{"code postal": postcode}])
+    service = placement.services.iloc[0]
+    assert service["methode"] == "code_postal"
+    assert_at_commune(service, expected)
+    assert any(str(len(sharing)) in p.message for p in problems_at(placement, 2))
+
+
+def test_postcode_with_cedex_and_four_digits(tmp_path, departements):
+    service = place_one(tmp_path, departements, {"cp": "1330 CEDEX"})
+    assert service["methode"] == "code_postal"
+    assert_at_commune(service, "01100")
+
+
+def most_populous_with_postcode(communes: pd.DataFrame, postcode: str, dep: str | None = None):
+    sharing = communes[communes["codes_postaux"].str.split().map(lambda p: postcode in p)]
+    if dep is not None:
+        sharing = sharing[sharing["code_departement"] == dep]
+    return sharing.sort_values("population").iloc[-1]["code_commune"]
+
+
+def test_postcode_shared_by_two_departements_follows_the_stated_one(tmp_path, departements):
+    deps = set(COMMUNES.loc[COMMUNES["codes_postaux"] == "01590", "code_departement"])
+    assert deps == {"01", "2A"}
+    placement = place(tmp_path, departements, [{"cp": "01590"}, {"cp": "01590", "dept": "2A"}])
+    assert placement.rejects == []
+    alone, stated = (placement.services.iloc[i] for i in (0, 1))
+    assert alone["methode"] == stated["methode"] == "code_postal"
+    assert_at_commune(alone, most_populous_with_postcode(COMMUNES, "01590"))
+    assert_at_commune(stated, most_populous_with_postcode(COMMUNES, "01590", "2A"))
+    assert alone["code_departement"] == "01" and stated["code_departement"] == "2A"
+
+
+def test_postcode_of_another_departement_is_a_contradiction(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"cp": "01590", "dept": "974"}])
+    assert placement.services.empty
+    assert "contradiction" in placement.rejects[0]["raison"]
+
+
+def test_unknown_postcode_alone_is_rejected(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"cp": "99999"}])
+    assert placement.services.empty
+    assert any(p.valeur == "99999" for p in problems_at(placement, 2))
+
+
+# --- rejects and contradictions -------------------------------------------------------------
+
+
+def test_row_without_evidence_is_rejected_with_its_line(tmp_path, departements):
+    placement = place(
+        tmp_path,
+        departements,
+        [{"commune": "Ajaccio"}, {"structure": "sans adresse"}, {"code insee": "97411"}],
+    )
+    assert list(placement.services["ligne"]) == [2, 4]
+    assert len(placement.rejects) == 1
+    reject = placement.rejects[0]
+    assert reject["ligne"] == 3
+    assert reject["nom"] == "Service 3"
+    assert "ligne 3" in reject["raison"]
+    assert "localiser" in reject["raison"]
+    errors = [p for p in placement.problems if p.gravite == ERREUR]
+    assert [p.ligne for p in errors] == [3]
+
+
+def test_coordinates_contradicting_the_stated_departement_are_rejected(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"lat": "46.5", "lon": "4.5", "dept": "2A"}])
+    assert placement.services.empty
+    assert [r["ligne"] for r in placement.rejects] == [2]
+    assert "contradiction" in placement.rejects[0]["raison"]
+    errors = [p for p in placement.problems if p.gravite == ERREUR]
+    assert len(errors) == 1
+    assert errors[0].ligne == 2 and errors[0].valeur == "2A"
+    assert "01" in errors[0].message and "2A" in errors[0].message
+
+
+def test_insee_code_contradicting_the_commune_name_is_rejected(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"code insee": "2A004", "commune": "Le Plantay"}])
+    assert placement.services.empty
+    assert "contradiction" in placement.rejects[0]["raison"]
+    assert METHODS["commune"] in placement.rejects[0]["raison"]
+
+
+def test_evidence_that_agrees_is_placed(tmp_path, departements):
+    service = place_one(
+        tmp_path,
+        departements,
+        {
+            "lat": "46.25",
+            "lon": "4.25",
+            "code insee": "01053",
+            "commune": "Bourg-en-Bresse",
+            "cp": "01000",
+            "dept": "1",
+        },
+    )
+    assert service["methode"] == "coordonnees"
+    assert service["code_departement"] == "01"
+
+
+def test_one_bad_row_does_not_stop_the_others(tmp_path, departements):
+    placement = place(
+        tmp_path,
+        departements,
+        [
+            {"commune": "Ajaccio", "dept": "974"},  # contradiction
+            {"commune": "Ajaccio"},
+            {"commune": "Nulle-Part"},  # nowhere
+            {"code insee": "97430"},
+        ],
+    )
+    assert list(placement.services["ligne"]) == [3, 5]
+    assert [r["ligne"] for r in placement.rejects] == [2, 4]
+
+
+# --- served départements and output shape ---------------------------------------------------
+
+
+def test_served_departements_default_to_the_office_s(tmp_path, departements):
+    service = place_one(tmp_path, departements, {"commune": "Saint-Denis"})
+    assert service["desservis"] == ("974",)
+
+
+def test_listed_served_departements_are_kept(tmp_path, departements):
+    service = place_one(
+        tmp_path, departements, {"commune": "Ajaccio", "departements desservis": "2A et 2B"}
+    )
+    assert service["code_departement"] == "2A"
+    assert service["desservis"] == ("2A", "2B")
+
+
+def test_output_is_a_geodataframe_of_points_with_the_added_columns(tmp_path, departements):
+    rows = [
+        {"commune": "Ajaccio", "capacite": "20"},
+        {"code insee": "01100", "statut": "en projet"},
+    ]
+    placement = place(tmp_path, departements, rows)
+    services = placement.services
+    assert isinstance(services, gpd.GeoDataFrame)
+    assert services.crs.to_epsg() == 4326
+    assert (services.geom_type == "Point").all()
+    for column in (
+        "methode",
+        "code_departement",
+        "code_commune_trouve",
+        "nom_commune_trouve",
+        "desservis",
+        "avertissements",
+        "nom",
+        "statut",
+        "capacite_n",
+        "ligne",
+    ):
+        assert column in services.columns, column
+    assert list(services["statut"]) == ["actif", "en_projet"]
+    assert list(services["capacite_n"].fillna(-1)) == [20.0, -1]
+    assert set(services["methode"]) <= set(METHODS)
+    assert all(isinstance(c, str) for c in services["code_departement"])
+
+
+def test_nothing_placed_gives_an_empty_geodataframe(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"commune": "Nulle-Part"}])
+    assert placement.services.empty
+    assert isinstance(placement.services, gpd.GeoDataFrame)
+    assert "methode" in placement.services.columns
+
+
+# --- real embedded data -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_data():
+    return load_departements(), load_communes(), load_old_codes()
+
+
+def test_real_data_marseille_by_name_and_by_code(tmp_path, real_data):
+    departements, communes, old_codes = real_data
+    listing = write_rows(
+        tmp_path, [{"commune": "Marseille", "departement": "13"}, {"code insee": "13055"}]
+    )
+    placement = place_services(listing, departements, communes, old_codes)
+    assert placement.rejects == []
+    services = placement.services
+    assert list(services["methode"]) == ["commune", "code_commune"]
+    assert list(services["code_departement"]) == ["13", "13"]
+    assert list(services["code_commune_trouve"]) == ["13055", "13055"]
+    # The point lies in the real polygon of the Bouches-du-Rhône.
+    polygon = departements.set_index("code").loc["13", "geometry"]
+    assert all(polygon.intersects(point) for point in services.geometry)
+
+
+def test_real_data_old_code_resolves_to_today_s_commune(tmp_path, real_data):
+    departements, communes, old_codes = real_data
+    # An old code that is no longer a commune and points to a single commune today.
+    targets = old_codes.groupby("ancien_code")["code_commune"].nunique()
+    candidates = old_codes[
+        (old_codes["relation"] == "ancien_code")
+        & ~old_codes["ancien_code"].isin(communes["code_commune"])
+        & old_codes["ancien_code"].map(targets).eq(1)
+    ]
+    old = candidates.iloc[0]
+    today = communes.set_index("code_commune").loc[old["code_commune"]]
+    listing = write_rows(tmp_path, [{"code insee": old["ancien_code"]}])
+    placement = place_services(listing, departements, communes, old_codes)
+    service = placement.services.iloc[0]
+    assert service["methode"] == "ancien_code_commune"
+    assert service["code_commune_trouve"] == old["code_commune"]
+    assert service["nom_commune_trouve"] == today["nom"]
+    assert service["code_departement"] == today["code_departement"]
+    assert service.geometry.equals(Point(today["longitude"], today["latitude"]))
+
+
+def test_real_data_postcode_spanning_two_departements(tmp_path, real_data):
+    departements, communes, old_codes = real_data
+    postcode = "01590"  # Ain and Jura
+    sharing = communes[communes["codes_postaux"].str.split().map(lambda p: postcode in p)]
+    deps = sorted(set(sharing["code_departement"]))
+    assert len(deps) > 1
+    rows = [{"cp": postcode, "departement": dep} for dep in deps]
+    placement = place_services(write_rows(tmp_path, rows), departements, communes, old_codes)
+    assert placement.rejects == []
+    assert list(placement.services["code_departement"]) == deps
+    assert list(placement.services["code_commune_trouve"]) == [
+        most_populous_with_postcode(communes, postcode, dep) for dep in deps
+    ]
+
+
+def test_real_data_example_listing_is_placed(real_data):
+    from ips_map.settings import default_services
+
+    departements, communes, old_codes = real_data
+    listing = read_listing(default_services(), is_example=True)
+    placement = place_services(listing, departements, communes, old_codes)
+    assert placement.rejects == []
+    assert len(placement.services) == len(listing.rows)
+    # Each office lies in (or within the coast tolerance of) the département it was given.
+    found = departements_of_points(
+        placement.services.geometry.x.to_numpy(),
+        placement.services.geometry.y.to_numpy(),
+        departements,
+    )
+    assert found == list(placement.services["code_departement"])
