@@ -33,7 +33,8 @@ def measure_coverage(populations: pd.DataFrame, services: pd.DataFrame) -> pd.Da
     -------
     DataFrame with the population columns plus ``services_actifs``,
     ``services_en_projet``, ``statut``, ``services_pour_100k`` (NaN where the population
-    is unknown) and ``capacite_active`` (sum of the known capacities of active services,
+    is unknown) and ``capacite_active`` (known capacities of the active services serving
+    the département, a service's capacity shared equally among the départements it serves;
     NaN when none is known).
     """
     counts = {

@@ -10,6 +10,7 @@ rejected with the reason; every other row is placed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -43,29 +44,50 @@ class Placement:
 
 
 class _Gazetteer:
-    """Look-ups from codes, names and postcodes to today's communes."""
+    """Look-ups from codes, names and postcodes to today's communes.
+
+    Communes are plain dicts (a pandas row per look-up costs too much for 100,000 rows);
+    the name and postcode indexes are built on first use only.
+    """
 
     def __init__(self, communes: pd.DataFrame, old_codes: pd.DataFrame):
-        self.communes = communes.set_index("code_commune", drop=False)
+        columns = [
+            "code_commune",
+            "nom",
+            "code_departement",
+            "codes_postaux",
+            "population",
+            "longitude",
+            "latitude",
+        ]
+        self.communes: dict[str, dict] = {
+            record["code_commune"]: record for record in communes[columns].to_dict("records")
+        }
         self.old_to_new = dict(zip(old_codes["ancien_code"], old_codes["code_commune"]))
-        self.by_name: dict[str, list[str]] = {}
-        for code, name in zip(communes["code_commune"], communes["nom"]):
-            self._add_name(name, code)
-        for name, code in zip(old_codes["ancien_nom"], old_codes["code_commune"]):
-            if name:
-                self._add_name(name, code)
-        self.by_postcode: dict[str, list[str]] = {}
-        for code, postcodes in zip(communes["code_commune"], communes["codes_postaux"]):
-            for postcode in postcodes.split():
-                self.by_postcode.setdefault(postcode, []).append(code)
+        self._old_names = list(zip(old_codes["ancien_nom"], old_codes["code_commune"]))
 
-    def _add_name(self, name: str, code: str) -> None:
-        codes = self.by_name.setdefault(commune_key(name), [])
-        if code not in codes:
-            codes.append(code)
+    @cached_property
+    def by_name(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        pairs = [(c["nom"], code) for code, c in self.communes.items()] + self._old_names
+        for name, code in pairs:
+            if not name:
+                continue
+            codes = index.setdefault(commune_key(name), [])
+            if code not in codes:
+                codes.append(code)
+        return index
 
-    def commune(self, code: str) -> pd.Series:
-        return self.communes.loc[code]
+    @cached_property
+    def by_postcode(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for code, commune in self.communes.items():
+            for postcode in commune["codes_postaux"].split():
+                index.setdefault(postcode, []).append(code)
+        return index
+
+    def commune(self, code: str) -> dict:
+        return self.communes[code]
 
 
 def commune_key(name: str) -> str:
@@ -145,7 +167,7 @@ def place_services(
     placed: list[dict] = []
     rejects: list[dict] = []
     problems: list[Problem] = []
-    for index, row in rows.iterrows():
+    for index, row in zip(rows.index, rows.to_dict("records")):
         outcome = _place_row(row, dep_of_coords.get(index, "absent"), gazetteer, dep_names)
         problems.extend(outcome["problems"])
         if outcome["reject"]:
@@ -158,7 +180,7 @@ def place_services(
             )
             problems.extend(outcome["reject"])
             continue
-        record = row.to_dict()
+        record = dict(row)
         record.update(outcome["place"])
         record["avertissements"] = " | ".join(str(p) for p in outcome["problems"])
         placed.append(record)
@@ -181,7 +203,7 @@ def place_services(
     return Placement(services=services, rejects=rejects, problems=problems)
 
 
-def _place_row(row: pd.Series, coord_dep, gazetteer: _Gazetteer, dep_names: dict) -> dict:
+def _place_row(row: dict, coord_dep, gazetteer: _Gazetteer, dep_names: dict) -> dict:
     line = int(row["ligne"])
     notes: list[Problem] = []
     errors: list[Problem] = []
@@ -202,7 +224,7 @@ def _place_row(row: pd.Series, coord_dep, gazetteer: _Gazetteer, dep_names: dict
     code = row["code_commune_n"]
     if code:
         method = "code_commune"
-        if code not in gazetteer.communes.index and code in gazetteer.old_to_new:
+        if code not in gazetteer.communes and code in gazetteer.old_to_new:
             new = gazetteer.old_to_new[code]
             note(
                 "code_commune",
@@ -210,7 +232,7 @@ def _place_row(row: pd.Series, coord_dep, gazetteer: _Gazetteer, dep_names: dict
                 f"ancien code INSEE : commune actuelle {new} ({gazetteer.commune(new)['nom']})",
             )
             code, method = new, "ancien_code_commune"
-        if code in gazetteer.communes.index:
+        if code in gazetteer.communes:
             by_code = gazetteer.commune(code)
             evidence.append(
                 (
@@ -331,11 +353,11 @@ def _place_row(row: pd.Series, coord_dep, gazetteer: _Gazetteer, dep_names: dict
                     ERREUR,
                 )
             )
-    if by_code is not None and by_name is not None and by_code.name != by_name.name:
+    if by_code is not None and by_name is not None and by_code is not by_name:
         note(
             "commune",
             row["commune"],
-            f"le code INSEE {by_code.name} désigne {by_code['nom']} : code INSEE retenu",
+            f"le code INSEE {by_code['code_commune']} désigne {by_code['nom']} : code INSEE retenu",
         )
     if errors:
         return {"problems": notes, "reject": errors, "place": None}
