@@ -1,0 +1,349 @@
+"""The built page in a real headless Chromium: offline, drawn, interactive and inert."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from playwright.sync_api import Page, expect, sync_playwright
+
+from ips_map.coverage import LABELS
+from ips_map.render._encode import decode_ring, encode_ring
+from ips_map.render._insets import INSETS
+from tests.test_render import HOSTILE_ROWS, build_hostile
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+TOOLTIP = ".leaflet-tooltip:not(.ips-frame-label)"
+POPUP = ".leaflet-popup-content"
+
+#: Container pixel (page coordinates) of a point of the map.
+JS_POINT = """([lat, lon]) => {
+    const map = window[document.querySelector('.folium-map').id];
+    const p = map.latLngToContainerPoint([lat, lon]);
+    const box = map.getContainer().getBoundingClientRect();
+    return [box.left + p.x, box.top + p.y];
+}"""
+# Returns nothing: serialising the map object back to Python takes seconds.
+JS_CLOSE_POPUP = "() => { window[document.querySelector('.folium-map').id].closePopup(); }"
+JS_DATA = "() => JSON.parse(document.getElementById('ips-data').textContent)"
+
+
+@dataclass
+class View:
+    """An opened map and everything the page did: requests, console, errors, dialogs."""
+
+    page: Page
+    url: str
+    requests: list[str] = field(default_factory=list)
+    console: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def assert_quiet(self) -> None:
+        """No request but the page, no console error, no page error, no dialog."""
+        assert self.requests == [self.url]
+        assert [text for kind, text in self.console if kind == "error"] == []
+        assert self.errors == []
+        assert self.dialogs == []
+
+    def data(self) -> dict:
+        return self.page.evaluate(JS_DATA)
+
+    def hover_departement(self, code: str) -> None:
+        """Move the mouse to a point inside the largest polygon of a département."""
+        shape = next(d for d in self.data()["deps"] if d["c"] == code)
+        polygons = [
+            shapely.Polygon(decode_ring(rings[0]), [decode_ring(r) for r in rings[1:]])
+            for rings in shape["g"]
+        ]
+        inside = max(polygons, key=lambda polygon: polygon.area).representative_point()
+        x, y = self.page.evaluate(JS_POINT, [inside.y, inside.x])
+        self.page.mouse.move(x, y)
+
+    def click_service(self, index: int) -> None:
+        """Close any popup, then click the marker of the index-th service."""
+        self.page.evaluate(JS_CLOSE_POPUP)
+        # A closed popup fades out for a moment, and would take the click.
+        expect(self.page.locator(".leaflet-popup")).to_have_count(0)
+        services = self.data()["services"]
+        x, y = self.page.evaluate(JS_POINT, [services["lat"][index], services["lon"][index]])
+        self.page.mouse.click(x, y)
+        expect(self.page.locator(POPUP)).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_map(browser):
+    """Open a built page in a fresh browser context; return a View once the map is ready."""
+    contexts = []
+
+    def open_(path: Path) -> View:
+        context = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+        contexts.append(context)
+        page = context.new_page()
+        view = View(page=page, url=Path(path).resolve().as_uri())
+
+        def on_dialog(dialog):
+            view.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        page.on("request", lambda request: view.requests.append(request.url))
+        page.on("console", lambda message: view.console.append((message.type, message.text)))
+        page.on("pageerror", lambda error: view.errors.append(str(error)))
+        page.on("dialog", on_dialog)
+        page.goto(view.url)
+        page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+        return view
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def coverage_rows(example_build) -> dict[str, dict]:
+    with open(example_build.outputs["coverage"], encoding="utf-8-sig", newline="") as fh:
+        return {row["code"]: row for row in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="module")
+def hostile_map(tmp_path_factory) -> Path:
+    return Path(build_hostile(tmp_path_factory.mktemp("hostile-browser")).outputs["map"])
+
+
+def _spaces(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+# --- The example map -------------------------------------------------------------------------
+
+
+def test_default_view_draws_everything_offline(open_map, example_build, coverage_rows):
+    view = open_map(example_build.outputs["map"])
+    page = view.page
+    codes = page.eval_on_selector_all(
+        "path.ips-dep",
+        "paths => paths.map(p => [...p.classList].find(c => /^ips-dep-/.test(c)).slice(8))",
+    )
+    assert len(codes) == 101
+    assert set(codes) == set(coverage_rows)
+    # Status colours come from each département's status.
+    data = view.data()
+    status = {d["c"]: d["s"] for d in data["deps"]}
+    fill = page.get_attribute("path.ips-dep-13", "fill")
+    assert fill == data["colours"]["status"][status["13"]]
+    # Insets: five frames and their labels.
+    frames = page.locator("path.ips-frame")
+    assert frames.count() == 5
+    for i in range(5):
+        expect(frames.nth(i)).to_be_visible()
+    labels = page.locator(".ips-frame-label")
+    expect(labels).to_have_text([f"{label} ({code})" for code, label in INSETS])
+    for i in range(5):
+        expect(labels.nth(i)).to_be_visible()
+    # One marker per service shown; no tooltip or popup yet.
+    assert page.locator("path.ips-service").count() == len(data["services"]["lat"]) > 0
+    expect(page.locator(TOOLTIP)).to_have_count(0)
+    expect(page.locator(POPUP)).to_have_count(0)
+    # Legends of the layers shown, not of the others.
+    expect(page.locator("#legend-status")).to_be_visible()
+    expect(page.locator("#legend-services")).to_be_visible()
+    expect(page.locator("#legend-rate")).to_be_hidden()
+    # Panel and banner.
+    panel = page.locator("aside.ips-panel")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("sur 101")
+    uncovered = example_build.summary["non_couverts_par_population"]
+    items = page.locator(".ips-uncovered li")
+    expect(items).to_have_count(len(uncovered))
+    first = coverage_rows[uncovered[0]]
+    expect(items.first).to_contain_text(f"{first['nom']} ({first['code']})")
+    expect(page.locator(".ips-example")).to_be_visible()
+    expect(page.locator(".ips-example")).to_contain_text("Exemple partiel")
+    view.assert_quiet()
+
+
+def test_shapes_stay_clear_of_the_controls(open_map, example_build):
+    view = open_map(example_build.outputs["map"])
+    overlaps = view.page.evaluate(
+        """() => {
+            const controls = document.querySelector('.leaflet-top.leaflet-right')
+                .getBoundingClientRect();
+            const hit = (b) => b.left < controls.right && b.right > controls.left
+                && b.top < controls.bottom && b.bottom > controls.top;
+            return [...document.querySelectorAll('path.ips-dep, path.ips-frame')]
+                .filter(p => hit(p.getBoundingClientRect()))
+                .map(p => p.getAttribute('class'));
+        }"""
+    )
+    assert overlaps == []
+    view.assert_quiet()
+
+
+def test_screenshot_of_the_default_map(open_map, example_build):
+    view = open_map(example_build.outputs["map"])
+    target = ROOT / "build" / "screenshot.png"
+    target.parent.mkdir(exist_ok=True)
+    view.page.screenshot(path=str(target), full_page=False)
+    assert target.stat().st_size > 10_000
+    view.assert_quiet()
+
+
+def test_switching_layers_switches_legends(open_map, example_build):
+    view = open_map(example_build.outputs["map"])
+    page = view.page
+    page.get_by_label("Services pour 100 000 hab.").check()
+    expect(page.locator("#legend-rate")).to_be_visible()
+    expect(page.locator("#legend-status")).to_be_hidden()
+    expect(page.locator("path.ips-dep")).to_have_count(101)
+    data = view.data()
+    rate_class = {d["c"]: d["k"] for d in data["deps"]}
+    covered = next(code for code, k in rate_class.items() if k > 0)
+    assert page.get_attribute(f"path.ips-dep-{covered}", "fill") in data["colours"]["rate"]
+    uncovered = next(code for code, k in rate_class.items() if k == 0)
+    assert page.get_attribute(f"path.ips-dep-{uncovered}", "fill") == data["colours"]["rateZero"]
+
+    page.get_by_label("Services", exact=True).uncheck()
+    expect(page.locator("#legend-services")).to_be_hidden()
+    expect(page.locator("path.ips-service")).to_have_count(0)
+
+    page.get_by_label("Statut de couverture").check()
+    expect(page.locator("#legend-status")).to_be_visible()
+    expect(page.locator("#legend-rate")).to_be_hidden()
+    page.get_by_label("Services", exact=True).check()
+    expect(page.locator("#legend-services")).to_be_visible()
+    view.assert_quiet()
+
+
+def test_hovering_a_departement_shows_its_figures(open_map, example_build, coverage_rows):
+    view = open_map(example_build.outputs["map"])
+    page = view.page
+    page.locator("path.ips-dep-75").hover()
+    tooltip = page.locator(TOOLTIP)
+    expect(tooltip).to_be_visible()
+    paris = coverage_rows["75"]
+    text = _spaces(tooltip.inner_text())
+    assert "Paris (75)" in text
+    assert f"Population {paris['annee_population']}" in text
+    assert f"{int(paris['population']):,}".replace(",", " ") + " hab." in text
+    assert LABELS[paris["statut"]] in text
+    view.assert_quiet()
+
+
+def test_clicking_a_marker_opens_its_popup(open_map, example_build):
+    view = open_map(example_build.outputs["map"])
+    services = view.data()["services"]
+    positions = list(zip(services["lat"], services["lon"]))
+    index = next(
+        i
+        for i, position in enumerate(positions)
+        if positions.count(position) == 1 and services["source"][i].startswith("http")
+    )
+    view.click_service(index)
+    popup = view.page.locator(POPUP)
+    expect(popup).to_contain_text(services["nom"][index])
+    link = popup.locator("a")
+    expect(link).to_have_count(1)
+    href = link.get_attribute("href")
+    assert href == services["source"][index]
+    assert href.startswith(("http://", "https://"))
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    view.assert_quiet()
+
+
+def test_page_decoder_matches_python(open_map, example_build):
+    view = open_map(example_build.outputs["map"])
+    rng = np.random.default_rng(0)
+    rings = [
+        np.column_stack([rng.uniform(-180, 180, n), rng.uniform(-90, 90, n)]) for n in (1, 2, 7, 50)
+    ]
+    rings.append(np.array([[-180.0, -90.0], [180.0, 90.0], [0.0, 0.0], [-0.00004, 0.00006]]))
+    encoded = [encode_ring(ring) for ring in rings]
+    encoded += [d["g"][0][0] for d in view.data()["deps"][::10]]
+    decoded = view.page.evaluate("rings => rings.map(r => window.ipsMap.decodeRing(r))", encoded)
+    for text, latlngs in zip(encoded, decoded):
+        expected = decode_ring(text)[:, ::-1]
+        np.testing.assert_allclose(np.array(latlngs), expected, rtol=0, atol=1e-9)
+    view.assert_quiet()
+
+
+# --- A hostile listing -----------------------------------------------------------------------
+
+
+def test_hostile_listing_is_shown_as_text(open_map, hostile_map):
+    view = open_map(hostile_map)
+    page = view.page
+    expect(page.locator(".ips-subtitle")).to_contain_text("liste {{ 7*7 }}.csv")
+    services = view.data()["services"]
+    assert services["nom"] == [row["nom"] for row in HOSTILE_ROWS]
+    popup = page.locator(POPUP)
+
+    view.click_service(0)
+    text = popup.inner_text()
+    assert "Service {{ 7*7 }}" in text
+    assert "<img src=x onerror=alert(1)>" in text
+    assert "Structure {% raw %} ouverte" in text
+    assert "javascript:alert(3)" in text  # shown, never linked
+    expect(popup.locator("a")).to_have_count(0)
+
+    view.click_service(1)
+    text = popup.inner_text()
+    assert "</script><script>alert(2)</script>" in text
+    assert "{{ config }}" in text
+    assert "{{ 7*7 }}" in text
+    expect(popup.locator("a")).to_have_count(1)
+    assert popup.locator("a").get_attribute("href") == "https://example.org/"
+
+    view.click_service(2)
+    text = popup.inner_text()
+    assert "<img src=x onerror=alert(1)>" in text
+    assert "{% raw %}" in text
+    assert "{{ 7*7 }}" in text
+
+    view.click_service(3)  # drawn in La Réunion's inset
+    expect(popup).to_contain_text("Service de La Réunion {{ config }}")
+
+    assert page.locator("img").count() == 0
+    assert page.locator("a[href^='javascript:' i]").count() == 0
+    assert page.evaluate("() => document.querySelectorAll('script').length") == 4
+    view.assert_quiet()
+
+
+def test_hostile_page_hover_and_layers_stay_quiet(open_map, hostile_map):
+    view = open_map(hostile_map)
+    page = view.page
+    view.hover_departement("13")  # the centre of its box is in the sea
+    tooltip = page.locator(TOOLTIP)
+    expect(tooltip).to_be_visible()
+    text = _spaces(tooltip.inner_text())
+    assert "Bouches-du-Rhône (13)" in text
+    assert LABELS["couvert"] in text
+    page.get_by_label("Services pour 100 000 hab.").check()
+    expect(page.locator("#legend-rate")).to_be_visible()
+    assert json.dumps(view.dialogs) == "[]"
+    view.assert_quiet()

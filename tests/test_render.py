@@ -1,0 +1,449 @@
+"""Rendering without a browser: encodings, simplification, insets and the built page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from html.parser import HTMLParser
+from itertools import combinations
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import Transformer
+
+from ips_map.pipeline import build
+from ips_map.render import simplify_boundaries
+from ips_map.render._elements import json_for_script
+from ips_map.render._encode import decode_ring, encode_geometry, encode_ring
+from ips_map.render._insets import (
+    FRAME_GAP,
+    FRAME_SIDE,
+    FRAME_TOP,
+    INSETS,
+    LABEL_SPACE,
+    make_insets,
+)
+from ips_map.render.map import rate_breaks
+from ips_map.settings import BuildSettings
+from ips_map.territory import DROM_CRS, METRO_CRS, load_departements
+from tests.helpers import write_listing
+
+BUILD_DATE = "2026-01-01"
+
+# --- A hostile listing: template syntax, HTML and script injection, javascript: URLs. -----
+
+HOSTILE_FILE_NAME = "liste {{ 7*7 }}.csv"
+HOSTILE_ROWS = [
+    {
+        "nom": "Service {{ 7*7 }}",
+        "structure": "Structure {% raw %} ouverte",
+        "type": "ips",
+        "statut": "actif",
+        "adresse": "<img src=x onerror=alert(1)>",
+        "commune": "Marseille",
+        "code_commune": "13055",
+        "site_web": "javascript:alert(3)",
+        "source": "javascript:alert(3)",
+    },
+    {
+        "nom": "</script><script>alert(2)</script>",
+        "structure": "{{ config }}",
+        "type": "ips",
+        "statut": "actif",
+        "adresse": "{{ 7*7 }}",
+        "commune": "Lyon",
+        "code_commune": "69123",
+        "site_web": "https://example.org/",
+        "source": "</script><script>alert(2)</script>",
+    },
+    {
+        "nom": "<img src=x onerror=alert(1)>",
+        "structure": "{% raw %}",
+        "type": "emploi_accompagne",
+        "statut": "en_projet",
+        "adresse": "{% raw %}",
+        "commune": "Paris",
+        "code_commune": "75056",
+        "source": "{{ 7*7 }}",
+    },
+    {
+        "nom": "Service de La Réunion {{ config }}",
+        "structure": "{{ config.items() }}",
+        "type": "ips",
+        "statut": "actif",
+        "commune": "Saint-Denis",
+        "code_commune": "97411",
+        "source": "https://example.org/reunion",
+    },
+]
+LISTING_COLUMNS = [
+    "nom",
+    "structure",
+    "type",
+    "statut",
+    "adresse",
+    "code_postal",
+    "commune",
+    "code_commune",
+    "departement",
+    "latitude",
+    "longitude",
+    "departements_desservis",
+    "capacite",
+    "site_web",
+    "telephone",
+    "source",
+]
+
+
+def write_hostile_listing(folder: Path) -> Path:
+    """Write the hostile listing into ``folder`` and return its path."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LISTING_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in HOSTILE_ROWS:
+        writer.writerow(row)
+    return write_listing(folder / HOSTILE_FILE_NAME, buffer.getvalue())
+
+
+def build_hostile(folder: Path):
+    """Build the map of the hostile listing into ``folder / "out"``; return the BuildResult."""
+    listing = write_hostile_listing(folder)
+    return build(BuildSettings(services=listing, out=folder / "out", build_date=BUILD_DATE))
+
+
+def page_data(html: str) -> dict:
+    """Return the JSON data embedded in a built page."""
+    match = re.search(r'<script type="application/json" id="ips-data">(.*?)</script>', html, re.S)
+    assert match, "no #ips-data script in the page"
+    return json.loads(match.group(1))
+
+
+class _Tags(HTMLParser):
+    """Collect the start tags of a page with their attributes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def start_tags(html: str) -> list[tuple[str, dict]]:
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    return parser.tags
+
+
+# --- Polyline encoding ----------------------------------------------------------------------
+
+lons = st.floats(min_value=-180, max_value=180, allow_nan=False, allow_infinity=False)
+lats = st.floats(min_value=-90, max_value=90, allow_nan=False, allow_infinity=False)
+rings = st.lists(st.tuples(lons, lats), min_size=1, max_size=60)
+
+
+@settings(database=None, max_examples=300, deadline=None)
+@given(rings)
+def test_polyline_round_trip(ring):
+    coords = np.array(ring, dtype=float)
+    text = encode_ring(coords)
+    assert all(63 <= ord(char) <= 126 for char in text)
+    decoded = decode_ring(text)
+    assert decoded.shape == coords.shape
+    np.testing.assert_array_equal(decoded, np.round(coords * 1e4) / 1e4)
+    assert np.abs(decoded - coords).max() <= 0.5e-4 + 1e-9
+
+
+def test_encode_geometry_drops_closing_points_and_keeps_holes():
+    square = shapely.Polygon(
+        [(0, 0), (1, 0), (1, 1), (0, 1)], holes=[[(0.2, 0.2), (0.4, 0.2), (0.4, 0.4)]]
+    )
+    island = shapely.box(2, 2, 3, 3)
+    encoded = encode_geometry(shapely.MultiPolygon([square, island]))
+    assert [len(polygon) for polygon in encoded] == [2, 1]
+    np.testing.assert_array_equal(decode_ring(encoded[0][0]), [(0, 0), (1, 0), (1, 1), (0, 1)])
+    assert len(decode_ring(encoded[0][1])) == 3
+    assert len(encode_geometry(square)) == 1
+
+
+# --- JSON inside <script> -------------------------------------------------------------------
+
+tricky_text = st.text(
+    alphabet=st.sampled_from(list("<>&/\\\"'{}%! aé\u2028\u2029")) | st.characters(),
+    max_size=30,
+)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | tricky_text,
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(tricky_text, children, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(database=None, max_examples=300, deadline=None)
+@given(json_values)
+def test_json_for_script_is_inert_and_round_trips(data):
+    text = json_for_script(data)
+    for char in "<>&\u2028\u2029":
+        assert char not in text
+    assert json.loads(text) == data
+
+
+def test_json_for_script_escapes_a_closing_script_tag():
+    text = json_for_script({"nom": "</script><script>alert(2)</script> & <!--"})
+    assert text == (
+        '{"nom":"\\u003c/script\\u003e\\u003cscript\\u003ealert(2)\\u003c/script\\u003e'
+        ' \\u0026 \\u003c!--"}'
+    )
+
+
+# --- Simplified boundaries and insets (real départements) ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def departements():
+    return load_departements()
+
+
+@pytest.fixture(scope="module")
+def simplified(departements):
+    return simplify_boundaries(departements)
+
+
+def _metro(departements) -> np.ndarray:
+    return ~departements["code"].isin(list(DROM_CRS)).to_numpy()
+
+
+def test_simplify_keeps_101_valid_lighter_geometries(departements, simplified):
+    assert len(simplified) == 101
+    assert simplified.crs.to_epsg() == 4326
+    assert list(simplified.index) == list(departements.index)
+    assert simplified.is_valid.all()
+    assert not simplified.is_empty.any()
+    assert set(simplified.geom_type) <= {"Polygon", "MultiPolygon"}
+    before = shapely.get_num_coordinates(departements.geometry.values).sum()
+    after = shapely.get_num_coordinates(simplified.values).sum()
+    assert after < 0.75 * before
+    # Each simplified shape stays close to its true shape.
+    metric = departements.geometry.to_crs(METRO_CRS)
+    simple_metric = simplified.to_crs(METRO_CRS)
+    distances = [
+        shapely.hausdorff_distance(a, b)
+        for a, b, metro in zip(metric.values, simple_metric.values, _metro(departements))
+        if metro
+    ]
+    assert max(distances) < 2_000
+
+
+def test_simplify_keeps_shared_borders_shared(departements, simplified):
+    metro = _metro(departements)
+    true_parts = departements.geometry[metro].to_crs(METRO_CRS).values
+    parts = gpd.GeoSeries(simplified[metro].values, crs=4326).to_crs(METRO_CRS).values
+    union = shapely.union_all(parts)
+    true_union = shapely.union_all(true_parts)
+    # No overlaps: the union's area is the sum of the parts.
+    assert math.isclose(union.area, shapely.area(parts).sum(), rel_tol=1e-9)
+    # No gaps: as many holes as the true union, nearly the same area.
+    holes = sum(len(polygon.interiors) for polygon in getattr(union, "geoms", [union]))
+    true_holes = sum(len(p.interiors) for p in getattr(true_union, "geoms", [true_union]))
+    assert holes == true_holes
+    assert math.isclose(union.area, true_union.area, rel_tol=1e-3)
+    # Neighbours stay neighbours along a line, never overlapping.
+    tree = shapely.STRtree(parts)
+    true_pairs = {
+        (int(i), int(j))
+        for i, j in shapely.STRtree(true_parts).query(true_parts, predicate="intersects").T
+        if i < j
+    }
+    pairs = {(int(i), int(j)) for i, j in tree.query(parts, predicate="intersects").T if i < j}
+    assert pairs == true_pairs
+    assert len(pairs) > 200
+    for i, j in pairs:
+        assert shapely.intersection(parts[i], parts[j]).area < 1.0  # m²
+    shared = [shapely.intersection(parts[i].boundary, parts[j].boundary).length for i, j in pairs]
+    true_shared = [
+        shapely.intersection(true_parts[i].boundary, true_parts[j].boundary).length
+        for i, j in pairs
+    ]
+    for length, true_length in zip(shared, true_shared):
+        if true_length > 5_000:
+            assert length > 0.8 * true_length
+
+
+def test_insets_hold_their_drom_in_separate_frames(departements, simplified):
+    true_drom = {
+        code: geometry
+        for code, geometry in zip(departements["code"], simplified)
+        if code in DROM_CRS
+    }
+    insets = make_insets(true_drom)
+    assert list(insets) == [code for code, _ in INSETS]
+    to_4326 = Transformer.from_crs(3857, 4326, always_xy=True)
+    frames = {}
+    for rank, (code, label) in enumerate(INSETS):
+        inset = insets[code]
+        assert inset.label == label
+        west, south, east, north = inset.frame
+        assert west < east and south < north
+        frame = shapely.box(west, south, east, north)
+        frames[code] = frame
+        moved = inset.move(true_drom[code])
+        assert moved.is_valid
+        assert frame.contains(moved), code
+        # The shape leaves the frame's top band free for its label.
+        top = FRAME_TOP - rank * (FRAME_SIDE + FRAME_GAP)
+        _, label_bottom = to_4326.transform(0, top - LABEL_SPACE)
+        assert moved.bounds[3] < label_bottom, code
+        # A marker moves with its département.
+        point = true_drom[code].representative_point()
+        assert frame.contains(inset.move(point))
+    for a, b in combinations(frames, 2):
+        assert not frames[a].intersects(frames[b]), (a, b)
+    metro_bounds = shapely.box(*simplified[_metro(departements)].total_bounds)
+    for code, frame in frames.items():
+        assert not frame.intersects(metro_bounds), code
+
+
+def test_rate_breaks_increase_and_skip_zero_and_missing():
+    assert rate_breaks(pd.Series([0.0, float("nan")])) == []
+    breaks = rate_breaks(pd.Series([0.0, 0.12, 0.3, 0.31, 0.9, 2.5, float("nan")]))
+    assert breaks == sorted(set(breaks))
+    assert breaks[0] > 0 and breaks[-1] >= 2.5
+
+
+# --- The built page ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_html(example_build) -> str:
+    return Path(example_build.outputs["map"]).read_text(encoding="utf-8")
+
+
+def test_page_loads_nothing_from_the_network(example_html):
+    for tag, attrs in start_tags(example_html):
+        for name in ("src", "href"):
+            value = (attrs.get(name) or "").strip().lower()
+            assert not value.startswith(("http://", "https://", "//")), (tag, attrs)
+            if tag in ("script", "link", "img", "iframe"):
+                assert not value or value.startswith("data:"), (tag, attrs)
+    assert not any(tag == "link" for tag, _ in start_tags(example_html))
+    # Leave out the map data (encoded polylines are random letters) and inlined images.
+    text = re.sub(r'<script type="application/json" id="ips-data">.*?</script>', "", example_html)
+    text = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", text).lower()
+    for word in ("cdn", "jquery", "bootstrap", "font-awesome", "fontawesome", "googleapis"):
+        assert word not in text, word
+
+
+def test_page_is_valid_french_and_zoomable(example_html):
+    assert example_html.startswith("<!DOCTYPE html>")
+    assert '<html lang="fr">' in example_html
+    viewports = [
+        attrs for tag, attrs in start_tags(example_html) if attrs.get("name") == "viewport"
+    ]
+    assert len(viewports) == 1
+    content = viewports[0]["content"].replace(" ", "").lower()
+    assert "width=device-width" in content
+    assert "user-scalable=no" not in content and "user-scalable=0" not in content
+    assert "maximum-scale=1" not in content.replace("maximum-scale=10", "")
+    # The map's script is inside <body>, and nothing follows </body> but </html>.
+    assert example_html.count("<body>") == 1 and example_html.count("</body>") == 1
+    assert example_html.rindex("<script") > example_html.index("<body>")
+    assert example_html.rindex("<script") < example_html.rindex("</body>")
+    assert example_html[example_html.rindex("</body>") :].split() == ["</body>", "</html>"]
+    assert example_html.count("<script") == example_html.count("</script>")
+
+
+def test_page_data_describes_the_build(example_build, example_html):
+    data = page_data(example_html)
+    assert len(data["deps"]) == 101
+    assert len({d["c"] for d in data["deps"]}) == 101
+    assert [f["l"] for f in data["frames"]] == [f"{label} ({code})" for code, label in INSETS]
+    placed = example_build.placement.services
+    shown = int((placed["statut"] != "ferme").sum())
+    assert len(data["services"]["lat"]) == len(data["services"]["nom"]) == shown
+    assert 'class="ips-example"' in example_html
+
+
+def test_two_builds_are_identical(tmp_path, example_build):
+    first = build(BuildSettings(out=tmp_path / "a", build_date=BUILD_DATE))
+    second = build(BuildSettings(out=tmp_path / "b", build_date=BUILD_DATE))
+    assert set(first.outputs) == set(second.outputs)
+    for key, path in first.outputs.items():
+        assert Path(path).read_bytes() == Path(second.outputs[key]).read_bytes(), key
+    same_as_session = Path(example_build.outputs["map"]).read_bytes()
+    assert Path(first.outputs["map"]).read_bytes() == same_as_session
+
+
+# --- A hostile listing -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_build(tmp_path_factory):
+    return build_hostile(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture(scope="module")
+def hostile_html(hostile_build) -> str:
+    return Path(hostile_build.outputs["map"]).read_text(encoding="utf-8")
+
+
+def test_hostile_listing_builds_and_places_every_row(hostile_build):
+    assert len(hostile_build.placement.services) == len(HOSTILE_ROWS)
+    assert not hostile_build.placement.rejects
+
+
+def test_hostile_text_never_runs_as_a_template(hostile_html):
+    data = page_data(hostile_html)
+    services = data["services"]
+    assert services["nom"][0] == "Service {{ 7*7 }}"
+    assert "{{ 7*7 }}" in services["adresse"][1]
+    assert services["source"][2] == "{{ 7*7 }}"
+    assert services["structure"][0] == "Structure {% raw %} ouverte"
+    assert services["structure"][1] == "{{ config }}"
+    assert "Service 49" not in hostile_html
+    assert "{{ 7*7 }}" in hostile_html
+    assert "<Config" not in hostile_html and "SECRET_KEY" not in hostile_html
+    # The listing's file name is shown literally in the header.
+    assert "liste {{ 7*7 }}.csv" in hostile_html
+
+
+def test_hostile_html_stays_text(hostile_html):
+    assert "<img src=x" not in hostile_html
+    assert "</script><script>alert" not in hostile_html
+    assert "alert(2)</script>" not in hostile_html
+    assert hostile_html.count("<script") == hostile_html.count("</script>")
+    assert not any(tag == "img" for tag, _ in start_tags(hostile_html))
+    for _, attrs in start_tags(hostile_html):
+        for value in attrs.values():
+            assert "javascript:" not in (value or "").lower()
+    data = page_data(hostile_html)
+    assert data["services"]["nom"][1] == "</script><script>alert(2)</script>"
+    assert data["services"]["nom"][2] == "<img src=x onerror=alert(1)>"
+
+
+def test_drom_service_is_drawn_in_its_frame(hostile_html):
+    data = page_data(hostile_html)
+    services = data["services"]
+    index = services["desservis"].index("974")
+    frame = next(f["b"] for f in data["frames"] if f["c"] == "974")
+    west, south, east, north = frame
+    assert west < services["lon"][index] < east
+    assert south < services["lat"][index] < north
