@@ -44,6 +44,10 @@ JS_POINT = """([lat, lon]) => {
 # Returns nothing: serialising the map object back to Python takes seconds.
 JS_CLOSE_POPUP = "() => { window[document.querySelector('.folium-map').id].closePopup(); }"
 JS_DATA = "() => JSON.parse(document.getElementById('ips-data').textContent)"
+#: The services as the page decoded them, in the page's order.
+JS_SERVICES = "() => Array.from({length: ipsMap.services.n}, (_, i) => ipsMap.services.record(i))"
+#: Whether the services' canvas is on the map.
+JS_SERVICES_SHOWN = "() => document.querySelectorAll('canvas.ips-services-canvas').length"
 
 
 @dataclass
@@ -67,6 +71,9 @@ class View:
     def data(self) -> dict:
         return self.page.evaluate(JS_DATA)
 
+    def services(self) -> list[dict]:
+        return self.page.evaluate(JS_SERVICES)
+
     def hover_departement(self, code: str) -> None:
         """Move the mouse to a point inside the largest polygon of a département."""
         shape = next(d for d in self.data()["deps"] if d["c"] == code)
@@ -83,8 +90,8 @@ class View:
         self.page.evaluate(JS_CLOSE_POPUP)
         # A closed popup fades out for a moment, and would take the click.
         expect(self.page.locator(".leaflet-popup")).to_have_count(0)
-        services = self.data()["services"]
-        x, y = self.page.evaluate(JS_POINT, [services["lat"][index], services["lon"][index]])
+        service = self.services()[index]
+        x, y = self.page.evaluate(JS_POINT, [service["lat"], service["lon"]])
         self.page.mouse.click(x, y)
         expect(self.page.locator(POPUP)).to_be_visible()
 
@@ -167,7 +174,8 @@ def test_default_view_draws_everything_offline(open_map, example_build, coverage
     for i in range(5):
         expect(labels.nth(i)).to_be_visible()
     # One marker per service shown; no tooltip or popup yet.
-    assert page.locator("path.ips-service").count() == len(data["services"]["lat"]) > 0
+    assert page.evaluate("ipsMap.state.services") == data["services"]["n"] > 0
+    assert page.evaluate(JS_SERVICES_SHOWN) == 1
     expect(page.locator(TOOLTIP)).to_have_count(0)
     expect(page.locator(POPUP)).to_have_count(0)
     # Legends of the layers shown, not of the others.
@@ -230,7 +238,7 @@ def test_switching_layers_switches_legends(open_map, example_build):
 
     page.get_by_label("Services", exact=True).uncheck()
     expect(page.locator("#legend-services")).to_be_hidden()
-    expect(page.locator("path.ips-service")).to_have_count(0)
+    assert page.evaluate(JS_SERVICES_SHOWN) == 0
 
     page.get_by_label("Statut de couverture").check()
     expect(page.locator("#legend-status")).to_be_visible()
@@ -257,20 +265,20 @@ def test_hovering_a_departement_shows_its_figures(open_map, example_build, cover
 
 def test_clicking_a_marker_opens_its_popup(open_map, example_build):
     view = open_map(example_build.outputs["map"])
-    services = view.data()["services"]
-    positions = list(zip(services["lat"], services["lon"]))
+    services = view.services()
+    positions = [(s["lat"], s["lon"]) for s in services]
     index = next(
         i
         for i, position in enumerate(positions)
-        if positions.count(position) == 1 and services["source"][i].startswith("http")
+        if positions.count(position) == 1 and services[i]["source"].startswith("http")
     )
     view.click_service(index)
     popup = view.page.locator(POPUP)
-    expect(popup).to_contain_text(services["nom"][index])
+    expect(popup).to_contain_text(services[index]["nom"])
     link = popup.locator("a")
     expect(link).to_have_count(1)
     href = link.get_attribute("href")
-    assert href == services["source"][index]
+    assert href == services[index]["source"]
     assert href.startswith(("http://", "https://"))
     assert link.get_attribute("rel") == "noopener noreferrer"
     view.assert_quiet()
@@ -299,11 +307,12 @@ def test_hostile_listing_is_shown_as_text(open_map, hostile_map):
     view = open_map(hostile_map)
     page = view.page
     expect(page.locator(".ips-subtitle")).to_contain_text("liste {{ 7*7 }}.csv")
-    services = view.data()["services"]
-    assert services["nom"] == [row["nom"] for row in HOSTILE_ROWS]
+    services = view.services()
+    assert sorted(s["nom"] for s in services) == sorted(row["nom"] for row in HOSTILE_ROWS)
+    index_of = {s["nom"]: i for i, s in enumerate(services)}
     popup = page.locator(POPUP)
 
-    view.click_service(0)
+    view.click_service(index_of[HOSTILE_ROWS[0]["nom"]])
     text = popup.inner_text()
     assert "Service {{ 7*7 }}" in text
     assert "<img src=x onerror=alert(1)>" in text
@@ -311,7 +320,7 @@ def test_hostile_listing_is_shown_as_text(open_map, hostile_map):
     assert "javascript:alert(3)" in text  # shown, never linked
     expect(popup.locator("a")).to_have_count(0)
 
-    view.click_service(1)
+    view.click_service(index_of[HOSTILE_ROWS[1]["nom"]])
     text = popup.inner_text()
     assert "</script><script>alert(2)</script>" in text
     assert "{{ config }}" in text
@@ -319,13 +328,13 @@ def test_hostile_listing_is_shown_as_text(open_map, hostile_map):
     expect(popup.locator("a")).to_have_count(1)
     assert popup.locator("a").get_attribute("href") == "https://example.org/"
 
-    view.click_service(2)
+    view.click_service(index_of[HOSTILE_ROWS[2]["nom"]])
     text = popup.inner_text()
     assert "<img src=x onerror=alert(1)>" in text
     assert "{% raw %}" in text
     assert "{{ 7*7 }}" in text
 
-    view.click_service(3)  # drawn in La Réunion's inset
+    view.click_service(index_of[HOSTILE_ROWS[3]["nom"]])  # drawn in La Réunion's inset
     expect(popup).to_contain_text("Service de La Réunion {{ config }}")
 
     assert page.locator("img").count() == 0
@@ -346,4 +355,18 @@ def test_hostile_page_hover_and_layers_stay_quiet(open_map, hostile_map):
     page.get_by_label("Services pour 100 000 hab.").check()
     expect(page.locator("#legend-rate")).to_be_visible()
     assert json.dumps(view.dialogs) == "[]"
+    view.assert_quiet()
+
+
+def test_services_at_one_place_share_one_popup(open_map, example_build):
+    view = open_map(example_build.outputs["map"])
+    services = view.services()
+    positions = [(s["lat"], s["lon"]) for s in services]
+    shared = next(p for p in positions if positions.count(p) > 1)
+    together = [s["nom"] for s in services if (s["lat"], s["lon"]) == shared]
+    view.click_service(positions.index(shared))
+    popup = view.page.locator(POPUP)
+    expect(popup).to_contain_text(f"{len(together)} services à cet endroit")
+    for name in together:
+        expect(popup).to_contain_text(name)
     view.assert_quiet()

@@ -32,7 +32,7 @@ from ips_map.render._insets import (
     LABEL_SPACE,
     make_insets,
 )
-from ips_map.render.map import rate_breaks
+from ips_map.render.map import decode_service_table, rate_breaks
 from ips_map.settings import BuildSettings
 from ips_map.territory import DROM_CRS, METRO_CRS, load_departements
 from tests.helpers import write_listing
@@ -378,7 +378,7 @@ def test_page_data_describes_the_build(example_build, example_html):
     assert [f["l"] for f in data["frames"]] == [f"{label} ({code})" for code, label in INSETS]
     placed = example_build.placement.services
     shown = int((placed["statut"] != "ferme").sum())
-    assert len(data["services"]["lat"]) == len(data["services"]["nom"]) == shown
+    assert data["services"]["n"] == len(decode_service_table(data["services"])) == shown
     assert 'class="ips-example"' in example_html
 
 
@@ -412,12 +412,11 @@ def test_hostile_listing_builds_and_places_every_row(hostile_build):
 
 def test_hostile_text_never_runs_as_a_template(hostile_html):
     data = page_data(hostile_html)
-    services = data["services"]
-    assert services["nom"][0] == "Service {{ 7*7 }}"
-    assert "{{ 7*7 }}" in services["adresse"][1]
-    assert services["source"][2] == "{{ 7*7 }}"
-    assert services["structure"][0] == "Structure {% raw %} ouverte"
-    assert services["structure"][1] == "{{ config }}"
+    services = {r["nom"]: r for r in decode_service_table(data["services"])}
+    assert services["Service {{ 7*7 }}"]["structure"] == "Structure {% raw %} ouverte"
+    assert "{{ 7*7 }}" in services["</script><script>alert(2)</script>"]["adresse"]
+    assert services["<img src=x onerror=alert(1)>"]["source"] == "{{ 7*7 }}"
+    assert services["</script><script>alert(2)</script>"]["structure"] == "{{ config }}"
     assert "Service 49" not in hostile_html
     assert "{{ 7*7 }}" in hostile_html
     assert "<Config" not in hostile_html and "SECRET_KEY" not in hostile_html
@@ -434,16 +433,15 @@ def test_hostile_html_stays_text(hostile_html):
     for _, attrs in start_tags(hostile_html):
         for value in attrs.values():
             assert "javascript:" not in (value or "").lower()
-    data = page_data(hostile_html)
-    assert data["services"]["nom"][1] == "</script><script>alert(2)</script>"
-    assert data["services"]["nom"][2] == "<img src=x onerror=alert(1)>"
+    names = {r["nom"] for r in decode_service_table(page_data(hostile_html)["services"])}
+    assert "</script><script>alert(2)</script>" in names
+    assert "<img src=x onerror=alert(1)>" in names
 
 
 def test_drom_service_is_drawn_in_its_frame(hostile_html):
     data = page_data(hostile_html)
-    services = data["services"]
-    index = services["desservis"].index("974")
+    service = next(r for r in decode_service_table(data["services"]) if r["desservis"] == "974")
     frame = next(f["b"] for f in data["frames"] if f["c"] == "974")
     west, south, east, north = frame
-    assert west < services["lon"][index] < east
-    assert south < services["lat"][index] < north
+    assert west < service["lon"] < east
+    assert south < service["lat"] < north

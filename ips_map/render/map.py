@@ -28,7 +28,7 @@ from ._elements import (
     json_for_script,
     render_block,
 )
-from ._encode import encode_geometry
+from ._encode import decode_ring, encode_geometry, encode_ring
 from ._insets import make_insets
 
 #: Simplification tolerance (metres) of GEOS coverage simplification: median error about
@@ -182,11 +182,11 @@ def render_map(
             }
         )
 
-    service_rows = _service_rows(services, insets)
+    service_table = _service_table(services, insets)
     bounds = _bounds(drawn)
     data = {
         "deps": features,
-        "services": service_rows,
+        "services": service_table,
         "frames": [
             {"c": inset.code, "l": f"{inset.label} ({inset.code})", "b": inset.frame}
             for inset in insets.values()
@@ -231,7 +231,7 @@ def render_map(
         "labels": LABELS,
         "uncovered": _uncovered_rows(coverage, summary),
         "has_no_data": bool(coverage["services_pour_100k"].isna().any()),
-        "n_services": len(service_rows["lat"]),
+        "n_services": service_table["n"],
     }
     page.html.add_child(RawHtml(render_block("header.html", **values), "Header"), name="header")
     page.html.add_child(RawHtml(render_block("panel.html", **values), "Panel"), name="panel")
@@ -267,38 +267,105 @@ def _bounds(geometries) -> list[list[float]]:
     return [[round(miny, 4), round(minx, 4)], [round(maxy, 4), round(maxx, 4)]]
 
 
-def _service_rows(services: gpd.GeoDataFrame, insets: dict) -> dict:
-    """Return the services to draw, column by column (compact for large listings)."""
+#: Precision of the service positions in the page (1e-4 degree: at most 11 m).
+SERVICE_PRECISION = 4
+#: Fields of a service shown in its popup, in the page's column order.
+SERVICE_FIELDS = (
+    "nom",
+    "structure",
+    "type",
+    "statut",
+    "adresse",
+    "desservis",
+    "tel",
+    "site",
+    "source",
+    "methode",
+)
+
+
+def _service_table(services: gpd.GeoDataFrame, insets: dict) -> dict:
+    """Return the services to draw as a compact column table.
+
+    Positions (moved into their inset for the DROM) are sorted along bands of latitude and
+    encoded as one polyline string; a text column whose values repeat is stored as a
+    dictionary and indices, a column with one value as that value, an empty column not at
+    all. Closed services are not drawn.
+    """
     shown = services[services["statut"] != "ferme"]
-    lats, lons = [], []
+    lons, lats = [], []
     for code, point in zip(shown["code_departement"], shown.geometry):
         if code in insets:
             point = insets[code].move(point)
-        lats.append(round(point.y, 5))
-        lons.append(round(point.x, 5))
+        lons.append(point.x)
+        lats.append(point.y)
+    lons_a, lats_a = np.asarray(lons, float), np.asarray(lats, float)
+    # Serpentine order over half-degree bands keeps consecutive points close.
+    band = np.floor(lats_a * 2).astype(int)
+    order = np.lexsort((np.where(band % 2 == 0, lons_a, -lons_a), band))
 
-    def column(name: str) -> list:
-        return [_clean(v) or "" for v in shown[name]] if name in shown else [""] * len(shown)
+    def text(name: str) -> list[str]:
+        if name not in shown:
+            return [""] * len(shown)
+        return ["" if _clean(v) is None else str(v) for v in shown[name]]
 
+    communes = [c or f for c, f in zip(text("commune"), text("nom_commune_trouve"))]
     address = [
-        ", ".join(part for part in (a, " ".join(p for p in (cp, c) if p)) if part)
-        for a, cp, c in zip(
-            column("adresse"),
-            column("code_postal"),
-            [c or f for c, f in zip(column("commune"), column("nom_commune_trouve"))],
-        )
+        ", ".join(part for part in (street, " ".join(p for p in (cp, town) if p)) if part)
+        for street, cp, town in zip(text("adresse"), text("code_postal"), communes)
     ]
-    return {
-        "lat": lats,
-        "lon": lons,
-        "nom": column("nom"),
-        "structure": column("structure"),
-        "type": column("type"),
-        "statut": column("statut"),
+    values = {
+        "nom": text("nom"),
+        "structure": text("structure"),
+        "type": text("type"),
+        "statut": text("statut"),
         "adresse": address,
         "desservis": [" ".join(codes) for codes in shown["desservis"]],
-        "source": column("source"),
-        "site": column("site_web"),
-        "tel": column("telephone"),
-        "methode": column("methode"),
+        "tel": text("telephone"),
+        "site": text("site_web"),
+        "source": text("source"),
+        "methode": text("methode"),
     }
+    columns = {}
+    for name in SERVICE_FIELDS:
+        column = [values[name][k] for k in order]
+        encoded = _encode_column(column)
+        if encoded is not None:
+            columns[name] = encoded
+    positions = np.column_stack([lons_a[order], lats_a[order]]) if len(order) else None
+    return {
+        "n": int(len(order)),
+        "pos": encode_ring(positions, SERVICE_PRECISION) if positions is not None else "",
+        "precision": SERVICE_PRECISION,
+        "cols": columns,
+    }
+
+
+def decode_service_table(table: dict) -> list[dict]:
+    """Decode the page's services table back to one dict per service (tests, diffs)."""
+    positions = decode_ring(table["pos"], table["precision"]) if table["n"] else []
+    records = []
+    for i in range(table["n"]):
+        record = {"lon": float(positions[i][0]), "lat": float(positions[i][1])}
+        for name, column in table["cols"].items():
+            if isinstance(column, list):
+                record[name] = column[i]
+            elif "c" in column:
+                record[name] = column["c"]
+            else:
+                record[name] = column["d"][column["i"][i]]
+        records.append(record)
+    return records
+
+
+def _encode_column(column: list[str]):
+    """Encode a text column: None (all empty), {"c": v}, {"d": [...], "i": [...]} or a list."""
+    uniques = list(dict.fromkeys(column))
+    if uniques in ([], [""]):
+        return None
+    if len(uniques) == 1:
+        return {"c": uniques[0]}
+    if len(uniques) <= len(column) // 2:
+        index = {value: k for k, value in enumerate(uniques)}
+        return {"d": uniques, "i": [index[value] for value in column]}
+    return column

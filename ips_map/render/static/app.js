@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  function decodeRing(str) {
+  function decodeRing(str, precision) {
+    var factor = Math.pow(10, precision === undefined ? 4 : precision);
     var points = [], index = 0, lat = 0, lng = 0;
     while (index < str.length) {
       var result = 0, shift = 0, b;
@@ -12,7 +13,7 @@
       result = 0; shift = 0;
       do { b = str.charCodeAt(index++) - 63; result |= (b & 0x1f) << shift; shift += 5; } while (b >= 0x20);
       lng += (result & 1) ? ~(result >> 1) : (result >> 1);
-      points.push([lat / 1e4, lng / 1e4]);
+      points.push([lat / factor, lng / factor]);
     }
     return points;
   }
@@ -61,20 +62,155 @@
     return box;
   }
 
-  function servicePopup(s, i, labels) {
+  // The services table: columns stored whole, as one constant, or as dictionary + indices.
+  function ServiceTable(table) {
+    this.n = table.n;
+    this.positions = table.n ? decodeRing(table.pos, table.precision) : [];
+    this.cols = table.cols;
+  }
+  ServiceTable.prototype.get = function (name, i) {
+    var col = this.cols[name];
+    if (col === undefined) return "";
+    if (Array.isArray(col)) return col[i];
+    if (col.c !== undefined) return col.c;
+    return col.d[col.i[i]];
+  };
+  ServiceTable.prototype.record = function (i) {
+    var out = { lat: this.positions[i][0], lon: this.positions[i][1] };
+    for (var name in this.cols) out[name] = this.get(name, i);
+    return out;
+  };
+
+  function servicePopup(table, indices, labels) {
     var box = el("div", "ips-popup");
-    box.appendChild(el("strong", null, s.nom[i]));
-    row(box, "Structure", s.structure[i]);
-    row(box, "Type", labels.type[s.type[i]] || s.type[i]);
-    row(box, "Statut", labels.serviceStatus[s.statut[i]] || s.statut[i]);
-    row(box, "Adresse", s.adresse[i]);
-    row(box, "Départements desservis", s.desservis[i]);
-    row(box, "Téléphone", s.tel[i]);
-    link(box, "Site", s.site[i]);
-    link(box, "Source", s.source[i]);
-    row(box, "Placement", labels.method[s.methode[i]] || s.methode[i]);
+    indices.forEach(function (i, k) {
+      var part = el("div", "ips-popup-service");
+      if (k > 0) part.appendChild(el("hr"));
+      part.appendChild(el("strong", null, table.get("nom", i)));
+      row(part, "Structure", table.get("structure", i));
+      row(part, "Type", labels.type[table.get("type", i)] || table.get("type", i));
+      row(part, "Statut", labels.serviceStatus[table.get("statut", i)] || table.get("statut", i));
+      row(part, "Adresse", table.get("adresse", i));
+      row(part, "Départements desservis", table.get("desservis", i));
+      row(part, "Téléphone", table.get("tel", i));
+      link(part, "Site", table.get("site", i));
+      link(part, "Source", table.get("source", i));
+      row(part, "Placement", labels.method[table.get("methode", i)] || table.get("methode", i));
+      box.appendChild(part);
+    });
+    if (indices.length > 1) box.insertBefore(el("p", "ips-note", indices.length + " services à cet endroit"), box.firstChild);
     return box;
   }
+
+  // Services drawn on one canvas above the départements. The canvas takes no pointer event
+  // (the départements below keep their hover); clicks reach the map, and the nearest point
+  // within a few pixels opens its popup. Thousands of points cost one draw, not thousands
+  // of Leaflet layers.
+  var PointLayer = L.Layer.extend({
+    options: { pane: "ips-services", radius: 5, hit: 8 },
+
+    initialize: function (table, labels) {
+      this._table = table;
+      this._labels = labels;
+      this._active = new Uint8Array(table.n);
+      for (var i = 0; i < table.n; i++) this._active[i] = table.get("statut", i) === "actif" ? 1 : 0;
+      this._projected = null;
+    },
+
+    onAdd: function (map) {
+      var canvas = this._canvas = L.DomUtil.create("canvas", "ips-services-canvas leaflet-zoom-hide");
+      canvas.style.pointerEvents = "none";
+      map.getPane(this.options.pane).appendChild(canvas);
+      if (!this._projected) {
+        var n = this._table.n, p = this._projected = new Float64Array(2 * n);
+        for (var i = 0; i < n; i++) {
+          var pt = map.project(this._table.positions[i], 0);
+          p[2 * i] = pt.x; p[2 * i + 1] = pt.y;
+        }
+      }
+      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("click", this._onClick, this);
+      map.on("mousemove", this._onMove, this);
+      this._redraw();
+    },
+
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("click", this._onClick, this);
+      map.off("mousemove", this._onMove, this);
+      map.getContainer().style.cursor = "";
+    },
+
+    _redraw: function () {
+      var map = this._map;
+      if (!map) return;
+      var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
+      var topLeft = map.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(canvas, topLeft);
+      canvas.width = Math.round(size.x * ratio); canvas.height = Math.round(size.y * ratio);
+      canvas.style.width = size.x + "px"; canvas.style.height = size.y + "px";
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var scale = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin();
+      var dx = origin.x + topLeft.x, dy = origin.y + topLeft.y;
+      var n = this._table.n, p = this._projected, r = this.options.radius;
+      var xs = this._xs = new Float32Array(n), ys = this._ys = new Float32Array(n);
+      for (var pass = 0; pass < 2; pass++) {  // planned first, active on top
+        var active = pass === 1;
+        ctx.beginPath();
+        for (var i = 0; i < n; i++) {
+          var x = p[2 * i] * scale - dx, y = p[2 * i + 1] * scale - dy;
+          xs[i] = x; ys[i] = y;
+          if (this._active[i] !== (active ? 1 : 0)) continue;
+          if (x < -r || y < -r || x > size.x + r || y > size.y + r) continue;
+          ctx.moveTo(x + r, y);
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+        }
+        ctx.fillStyle = active ? "#111111" : "#ffffff";
+        ctx.fill();
+        ctx.lineWidth = active ? 1.5 : 2;
+        ctx.strokeStyle = active ? "#ffffff" : "#111111";
+        ctx.setLineDash(active ? [] : [2, 2]);
+        ctx.stroke();
+      }
+      this._drawn = true;
+    },
+
+    // Indices of the services under a container point: the nearest within reach, and every
+    // service at the same position.
+    _hits: function (point) {
+      var xs = this._xs, ys = this._ys, best = -1, bestD = this.options.hit * this.options.hit;
+      if (!xs) return [];
+      for (var i = 0; i < xs.length; i++) {
+        var dx = xs[i] - point.x, dy = ys[i] - point.y, d = dx * dx + dy * dy;
+        if (d <= bestD) { bestD = d; best = i; }
+      }
+      if (best < 0) return [];
+      var same = [];
+      for (var j = 0; j < xs.length; j++) {
+        if (Math.abs(xs[j] - xs[best]) < 0.5 && Math.abs(ys[j] - ys[best]) < 0.5) same.push(j);
+      }
+      return same;
+    },
+
+    _onClick: function (e) {
+      var hits = this._hits(e.containerPoint);
+      if (!hits.length) return;
+      L.popup({ maxWidth: 320, maxHeight: 360 })
+        .setLatLng(this._table.positions[hits[0]])
+        .setContent(servicePopup(this._table, hits, this._labels))
+        .openOn(this._map);
+    },
+
+    _onMove: function (e) {
+      this._map.getContainer().style.cursor = this._hits(e.containerPoint).length ? "pointer" : "";
+    },
+
+    containerPoint: function (i) {
+      return this._xs ? { x: this._xs[i], y: this._ys[i] } : null;
+    }
+  });
 
   function init(map, dataId) {
     var data = JSON.parse(document.getElementById(dataId).textContent);
@@ -89,7 +225,7 @@
     }
 
     data.deps.forEach(function (d) {
-      var latlngs = d.g.map(function (poly) { return poly.map(decodeRing); });
+      var latlngs = d.g.map(function (poly) { return poly.map(function (ring) { return decodeRing(ring); }); });
       [[statusLayer, colours.status[d.s]], [rateLayer, rateColour(d.k)]].forEach(function (pair) {
         var shape = L.polygon(latlngs, L.extend({}, base, { fillColor: pair[1], className: "ips-dep ips-dep-" + d.c }));
         shape.bindTooltip(function () { return depTooltip(d, labels); }, { sticky: true, direction: "top" });
@@ -110,23 +246,9 @@
         .setContent(f.l));
     });
 
-    // Markers get their own SVG renderer in a pane above the départements: a canvas (or a
-    // renderer in the same pane) sits under the départements' SVG, which hides the markers
-    // and takes their clicks; a canvas above would take every hover from the départements.
-    // An SVG renderer's empty area lets events through to the shapes below.
     map.createPane("ips-services").style.zIndex = 450;
-    var s = data.services, markers = L.layerGroup();
-    var renderer = L.svg({ pane: "ips-services", padding: 0.2 });
-    for (var i = 0; i < s.lat.length; i++) {
-      var active = s.statut[i] === "actif";
-      var marker = L.circleMarker([s.lat[i], s.lon[i]], {
-        renderer: renderer, radius: 5, weight: active ? 1.5 : 2, color: active ? "#ffffff" : "#111111",
-        fillColor: active ? "#111111" : "#ffffff", fillOpacity: 1, dashArray: active ? null : "2 2",
-        className: "ips-service"
-      });
-      marker.bindPopup((function (k) { return function () { return servicePopup(s, k, labels); }; })(i), { maxWidth: 320 });
-      markers.addLayer(marker);
-    }
+    var table = new ServiceTable(data.services);
+    var markers = new PointLayer(table, labels);
 
     statusLayer.addTo(map);
     frames.addTo(map);
@@ -169,7 +291,9 @@
     var padRight = controls ? controls.offsetWidth + 8 : 8;
     if (width - padRight < 0.6 * width) padRight = 8;
     map.fitBounds(data.bounds, { paddingTopLeft: [8, 8], paddingBottomRight: [padRight, 8], animate: false });
-    window.ipsMap.state = { departements: data.deps.length, services: s.lat.length, frames: data.frames.length };
+    window.ipsMap.state = { departements: data.deps.length, services: table.n, frames: data.frames.length };
+    window.ipsMap.services = table;
+    window.ipsMap.markers = markers;
     document.documentElement.setAttribute("data-ips-ready", "1");
   }
 
