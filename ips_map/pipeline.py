@@ -153,7 +153,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         census_year=summary["annee_population"],
         build_date=settings.build_date,
         boundary_vintage="IGN ADMIN EXPRESS COG 2018 (codes identiques au COG 2026)",
-        sources=[SOURCES[key] for key in MAP_SOURCES],
+        sources=_map_sources(summary["annee_population"]),
         rows=counts,
         leaflet_version=leaflet_version(),
     )
@@ -180,6 +180,28 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         placement=placement,
         problems=listing.problems + placement.problems,
     )
+
+
+def _map_sources(year: int) -> list[dict]:
+    """The sources named in the map's footer, with the census vintage actually used."""
+    kind = "populations de référence" if year >= 2023 else "populations légales"
+    return [
+        {
+            "role": "Contours",
+            "text": "IGN ADMIN EXPRESS COG 2018, codes identiques au COG 2026",
+            "licence": SOURCES["departements"].licence,
+        },
+        {
+            "role": "Population",
+            "text": f"Insee, {kind} {year} (Mayotte : recensement 2017)",
+            "licence": SOURCES["populations"].licence,
+        },
+        {
+            "role": "Communes",
+            "text": "Etalab, découpage administratif COG 2026 ; centres IGN ADMIN EXPRESS",
+            "licence": SOURCES["communes"].licence,
+        },
+    ]
 
 
 def _used_sources(listing: Listing) -> list[str]:

@@ -64,7 +64,7 @@ class MapContext:
     census_year: int
     build_date: str
     boundary_vintage: str
-    sources: list = field(default_factory=list)  # of ips_map.sources.Source
+    sources: list = field(default_factory=list)  # dicts: role, text, licence
     rows: dict = field(default_factory=dict)  # lus, places, approches, rejetes, fermes
     leaflet_version: str = ""
 

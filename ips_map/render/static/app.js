@@ -104,31 +104,34 @@
 
   // Services drawn on one canvas above the départements. The canvas takes no pointer event
   // (the départements below keep their hover); clicks reach the map, and the nearest point
-  // within a few pixels opens its popup. Thousands of points cost one draw, not thousands
-  // of Leaflet layers.
+  // within a few pixels opens the popup of every service there. The canvas covers the view
+  // with a margin, so that panning redraws only once the view leaves the drawn area; each
+  // point is a pre-drawn sprite, and a point whose pixel is already drawn is skipped.
   var PointLayer = L.Layer.extend({
-    options: { pane: "ips-services", radius: 5, hit: 8 },
+    options: { pane: "ips-services", radius: 5, hit: 8, padding: 0.35 },
 
     initialize: function (table, labels) {
+      // Smaller dots when there are many, so that dense areas stay readable.
+      L.setOptions(this, { radius: table.n > 5000 ? 3 : table.n > 500 ? 4 : 5 });
       this._table = table;
       this._labels = labels;
-      this._active = new Uint8Array(table.n);
-      for (var i = 0; i < table.n; i++) this._active[i] = table.get("statut", i) === "actif" ? 1 : 0;
-      this._projected = null;
+      var n = table.n, p = this._p0 = new Float64Array(2 * n), active = this._active = new Uint8Array(n);
+      for (var i = 0; i < n; i++) {
+        // Web Mercator pixel at zoom 0 (as L.CRS.EPSG3857 with 256-pixel tiles).
+        var lat = Math.max(Math.min(table.positions[i][0], 85.0511287798), -85.0511287798);
+        var sin = Math.sin(lat * Math.PI / 180);
+        p[2 * i] = 256 * (0.5 + table.positions[i][1] / 360);
+        p[2 * i + 1] = 256 * (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI));
+        active[i] = table.get("statut", i) === "actif" ? 1 : 0;
+      }
     },
 
     onAdd: function (map) {
       var canvas = this._canvas = L.DomUtil.create("canvas", "ips-services-canvas leaflet-zoom-hide");
       canvas.style.pointerEvents = "none";
       map.getPane(this.options.pane).appendChild(canvas);
-      if (!this._projected) {
-        var n = this._table.n, p = this._projected = new Float64Array(2 * n);
-        for (var i = 0; i < n; i++) {
-          var pt = map.project(this._table.positions[i], 0);
-          p[2 * i] = pt.x; p[2 * i + 1] = pt.y;
-        }
-      }
-      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("moveend", this._onMoveEnd, this);
+      map.on("zoomend resize viewreset", this._redraw, this);
       map.on("click", this._onClick, this);
       map.on("mousemove", this._onMove, this);
       this._redraw();
@@ -136,54 +139,99 @@
 
     onRemove: function (map) {
       L.DomUtil.remove(this._canvas);
-      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("moveend", this._onMoveEnd, this);
+      map.off("zoomend resize viewreset", this._redraw, this);
       map.off("click", this._onClick, this);
       map.off("mousemove", this._onMove, this);
       map.getContainer().style.cursor = "";
+      this._xs = this._ys = null;
+    },
+
+    _sprite: function (active, ratio) {
+      var r = this.options.radius, size = 2 * r + 4, sprite = document.createElement("canvas");
+      sprite.width = sprite.height = Math.ceil(size * ratio);
+      var ctx = sprite.getContext("2d");
+      ctx.scale(ratio, ratio);
+      ctx.beginPath();
+      ctx.arc(size / 2, size / 2, r, 0, 2 * Math.PI);
+      ctx.fillStyle = active ? "#111111" : "#ffffff";
+      ctx.fill();
+      ctx.lineWidth = active ? 1.5 : 2;
+      ctx.strokeStyle = active ? "#ffffff" : "#111111";
+      ctx.setLineDash(active ? [] : [2, 2]);
+      ctx.stroke();
+      return sprite;
+    },
+
+    _onMoveEnd: function () {
+      var map = this._map, size = map.getSize(), o = this._origin;
+      var view = map.containerPointToLayerPoint([0, 0]);
+      if (o && this._zoom === map.getZoom() && view.x >= o.x && view.y >= o.y &&
+          view.x + size.x <= o.x + this._w && view.y + size.y <= o.y + this._h) return;
+      this._redraw();
     },
 
     _redraw: function () {
       var map = this._map;
       if (!map) return;
       var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
-      var topLeft = map.containerPointToLayerPoint([0, 0]);
-      L.DomUtil.setPosition(canvas, topLeft);
-      canvas.width = Math.round(size.x * ratio); canvas.height = Math.round(size.y * ratio);
-      canvas.style.width = size.x + "px"; canvas.style.height = size.y + "px";
+      var padX = Math.round(size.x * this.options.padding), padY = Math.round(size.y * this.options.padding);
+      var w = this._w = size.x + 2 * padX, h = this._h = size.y + 2 * padY;
+      var origin = this._origin = map.containerPointToLayerPoint([-padX, -padY]);
+      this._zoom = map.getZoom();
+      L.DomUtil.setPosition(canvas, origin);
+      if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+        canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
+        canvas.style.width = w + "px"; canvas.style.height = h + "px";
+      }
+      if (!this._sprites || this._ratio !== ratio) {
+        this._sprites = [this._sprite(false, ratio), this._sprite(true, ratio)];
+        this._ratio = ratio;
+      }
       var ctx = canvas.getContext("2d");
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      var scale = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin();
-      var dx = origin.x + topLeft.x, dy = origin.y + topLeft.y;
-      var n = this._table.n, p = this._projected, r = this.options.radius;
+      var scale = Math.pow(2, this._zoom), pixelOrigin = map.getPixelOrigin();
+      var dx = pixelOrigin.x + origin.x, dy = pixelOrigin.y + origin.y;
+      var n = this._table.n, p = this._p0, r = this.options.radius, half = r + 2, side = 2 * r + 4;
       var xs = this._xs = new Float32Array(n), ys = this._ys = new Float32Array(n);
+      var taken = new Uint8Array(w * h), drawn = 0;
       for (var pass = 0; pass < 2; pass++) {  // planned first, active on top
-        var active = pass === 1;
-        ctx.beginPath();
+        var sprite = this._sprites[pass];
         for (var i = 0; i < n; i++) {
           var x = p[2 * i] * scale - dx, y = p[2 * i + 1] * scale - dy;
           xs[i] = x; ys[i] = y;
-          if (this._active[i] !== (active ? 1 : 0)) continue;
-          if (x < -r || y < -r || x > size.x + r || y > size.y + r) continue;
-          ctx.moveTo(x + r, y);
-          ctx.arc(x, y, r, 0, 2 * Math.PI);
+          if (this._active[i] !== pass || x < -half || y < -half || x > w + half || y > h + half) continue;
+          var cell = (Math.round(y) * w + Math.round(x));
+          if (x >= 0 && y >= 0 && x < w && y < h) {
+            if (taken[cell] & (1 << pass)) continue;
+            taken[cell] |= 1 << pass;
+          }
+          ctx.drawImage(sprite, x - half, y - half, side, side);
+          drawn++;
         }
-        ctx.fillStyle = active ? "#111111" : "#ffffff";
-        ctx.fill();
-        ctx.lineWidth = active ? 1.5 : 2;
-        ctx.strokeStyle = active ? "#ffffff" : "#111111";
-        ctx.setLineDash(active ? [] : [2, 2]);
-        ctx.stroke();
       }
-      this._drawn = true;
+      this._drawnCount = drawn;
+    },
+
+    // Container point of the i-th service (tests and hit testing).
+    containerPoint: function (i) {
+      if (!this._xs) return null;
+      var corner = this._map.layerPointToContainerPoint(this._origin);
+      return { x: this._xs[i] + corner.x, y: this._ys[i] + corner.y };
     },
 
     // Indices of the services under a container point: the nearest within reach, and every
     // service at the same position.
     _hits: function (point) {
-      var xs = this._xs, ys = this._ys, best = -1, bestD = this.options.hit * this.options.hit;
+      var xs = this._xs, ys = this._ys;
       if (!xs) return [];
+      var corner = this._map.layerPointToContainerPoint(this._origin);
+      var px = point.x - corner.x, py = point.y - corner.y;
+      var best = -1, bestD = this.options.hit * this.options.hit;
       for (var i = 0; i < xs.length; i++) {
-        var dx = xs[i] - point.x, dy = ys[i] - point.y, d = dx * dx + dy * dy;
+        var ddx = xs[i] - px, ddy = ys[i] - py, d = ddx * ddx + ddy * ddy;
         if (d <= bestD) { bestD = d; best = i; }
       }
       if (best < 0) return [];
@@ -205,10 +253,6 @@
 
     _onMove: function (e) {
       this._map.getContainer().style.cursor = this._hits(e.containerPoint).length ? "pointer" : "";
-    },
-
-    containerPoint: function (i) {
-      return this._xs ? { x: this._xs[i], y: this._ys[i] } : null;
     }
   });
 
@@ -290,7 +334,10 @@
     var controls = map.getContainer().querySelector(".leaflet-top.leaflet-right");
     var padRight = controls ? controls.offsetWidth + 8 : 8;
     if (width - padRight < 0.6 * width) padRight = 8;
-    map.fitBounds(data.bounds, { paddingTopLeft: [8, 8], paddingBottomRight: [padRight, 8], animate: false });
+    // On the left, clear the zoom buttons, which would sit on the first inset's label.
+    var zoom = map.getContainer().querySelector(".leaflet-control-zoom");
+    var padLeft = zoom ? zoom.offsetWidth + 16 : 8;
+    map.fitBounds(data.bounds, { paddingTopLeft: [padLeft, 8], paddingBottomRight: [padRight, 8], animate: false });
     window.ipsMap.state = { departements: data.deps.length, services: table.n, frames: data.frames.length };
     window.ipsMap.services = table;
     window.ipsMap.markers = markers;
