@@ -1,0 +1,191 @@
+"""Group "scale": synthetic listings of 1,000 to 100,000 services.
+
+Each size is built by a fresh ``ips-map build --services`` process and opened in headless
+Chromium; the baseline at 10,000 is the naive Folium way (one ``folium.Marker`` per service
+in a ``MarkerCluster``) at the same points.
+"""
+
+from __future__ import annotations
+
+from ._assets import LocalCdn
+from ._baselines import marker_cluster_command
+from ._browser import MARKERS_PRESENT, OURS_READY, Chromium, PageTiming
+from ._common import OUT_DIR, BenchError, Figure, Run, ips_map_command, median, time_command
+from ._synthetic import write_synthetic_listing
+
+SIZES = (1_000, 10_000, 100_000)
+#: Targets from the issue: at 10,000 build ≤ 3 s, ≤ 80 B/service, drawn ≤ 1.5 s; at 100,000
+#: build ≤ 20 s and the page opens (drawn within 60 s).
+BUILD_LIMIT_S = {10_000: 3.0, 100_000: 20.0}
+BYTES_LIMIT = {10_000: 80.0}
+DRAWN_LIMIT_MS = {10_000: 1500.0, 100_000: 60_000.0}
+#: "Still smooth to pan" has no number in the issue; this benchmark reads it as at least
+#: 30 frames per second and no frame longer than 100 ms (a delay people notice) at 10,000.
+MIN_FPS = {10_000: 30.0}
+MAX_FRAME_MS = {10_000: 100.0}
+BASELINE_SIZE = 10_000
+PAGE_TIMEOUT_S = 60.0
+
+
+def _build_reps(run: Run, n: int) -> int:
+    if n >= 100_000:
+        return 1
+    return 1 if run.settings.quick else 3
+
+
+def _draw_reps(run: Run, n: int) -> int:
+    if n >= 100_000:
+        return 1
+    return 2 if run.settings.quick else 3
+
+
+def _draws(browser: Chromium, url: str, drawn: str, reps: int, cdn: LocalCdn) -> list[PageTiming]:
+    """One unmeasured load (not for the largest page), then ``reps`` timed and panned pages."""
+    if reps > 1:
+        browser.open(url, drawn, cdn, timeout_s=PAGE_TIMEOUT_S)
+    return [browser.open(url, drawn, cdn, timeout_s=PAGE_TIMEOUT_S, pan=True) for _ in range(reps)]
+
+
+def run(run: Run) -> None:
+    """Build, weigh, draw and pan synthetic listings of each size, and the baseline."""
+    out = OUT_DIR / "scale"
+    sizes = [n for n in SIZES if not (run.settings.quick and n >= 100_000)]
+    if run.settings.quick:
+        run.note("scale: --quick skips 100,000 services")
+    listings = {n: write_synthetic_listing(n, out) for n in [1, *sizes]}
+
+    def ours_cmd(n: int) -> list[str]:
+        return ips_map_command(
+            "build", "--services", str(listings[n]), "--out", str(out / f"map-synthetic-{n}")
+        )
+
+    def baseline_html(n: int):
+        return out / f"markercluster-synthetic-{n}.html"
+
+    # Sizes of the 1-service maps: what does not grow with the listing.
+    time_command(ours_cmd(1))
+    time_command(marker_cluster_command(listings[1], baseline_html(1)))
+    ours_one = (out / "map-synthetic-1" / "index.html").stat().st_size
+    baseline_one = baseline_html(1).stat().st_size
+
+    build_s: dict[int, list[float]] = {}
+    for n in sizes:
+        build_s[n] = []
+        for _ in range(_build_reps(run, n)):
+            try:
+                build_s[n].append(time_command(ours_cmd(n), timeout=300))
+            except BenchError as exc:
+                run.errors.append(f"scale: build of {n:,} services: {exc}")
+                break
+    baseline_s = [
+        time_command(marker_cluster_command(listings[BASELINE_SIZE], baseline_html(BASELINE_SIZE)))
+        for _ in range(_build_reps(run, BASELINE_SIZE))
+    ]
+    baseline_size = baseline_html(BASELINE_SIZE).stat().st_size
+    baseline_bps = (baseline_size - baseline_one) / BASELINE_SIZE
+
+    timings: dict[int, list[PageTiming]] = {}
+    ours_cdn, cdn = LocalCdn(), LocalCdn()
+    cdn.prefetch(baseline_html(BASELINE_SIZE).read_text(encoding="utf-8"))
+    with Chromium() as browser:
+        run.chromium_version = browser.version
+        for n in sizes:
+            if not build_s[n]:
+                continue
+            url = (out / f"map-synthetic-{n}" / "index.html").resolve().as_uri()
+            try:
+                timings[n] = _draws(browser, url, OURS_READY, _draw_reps(run, n), ours_cdn)
+            except BenchError as exc:
+                run.errors.append(f"scale: page of {n:,} services: {exc}")
+        url = baseline_html(BASELINE_SIZE).resolve().as_uri()
+        baseline_timings = _draws(
+            browser, url, MARKERS_PRESENT, _draw_reps(run, BASELINE_SIZE), cdn
+        )
+
+    for n in sizes:
+        at_baseline = n == BASELINE_SIZE
+        reps = _build_reps(run, n)
+        times = build_s[n]
+        run.add(
+            Figure(
+                "scale",
+                f"build, {n:,} services" + (f" (median of {reps})" if reps > 1 else ""),
+                median(times) if times else None,
+                "s",
+                baseline=median(baseline_s) if at_baseline else None,
+                limit=BUILD_LIMIT_S.get(n),
+                note="baseline: Folium MarkerCluster" if at_baseline else "",
+            )
+        )
+        html = out / f"map-synthetic-{n}" / "index.html"
+        size = html.stat().st_size if times else None
+        run.add(
+            Figure(
+                "scale",
+                f"HTML bytes per service, {n:,}",
+                (size - ours_one) / n if size else None,
+                "B/service",
+                baseline=baseline_bps if at_baseline else None,
+                limit=BYTES_LIMIT.get(n),
+                note=(
+                    f"page {size:,} B, 1-service map {ours_one:,} B"
+                    + (
+                        f"; MarkerCluster page {baseline_size:,} B, 1 marker {baseline_one:,} B"
+                        if at_baseline
+                        else ""
+                    )
+                    if size
+                    else "not built"
+                ),
+            )
+        )
+        pages = timings.get(n, [])
+        drawn = [t.drawn_ms for t in pages]
+        run.add(
+            Figure(
+                "scale",
+                f"time to drawn map, {n:,}"
+                + (f" (median of {len(drawn)})" if len(drawn) > 1 else ""),
+                median(drawn) if drawn else None,
+                "ms",
+                baseline=median([t.drawn_ms for t in baseline_timings]) if at_baseline else None,
+                limit=DRAWN_LIMIT_MS.get(n),
+                note=", ".join(f"{t:.0f}" for t in drawn) + " ms" if drawn else "not drawn",
+            )
+        )
+        fps = [t.fps for t in pages if t.fps is not None]
+        frames = [t.longest_frame_ms for t in pages if t.longest_frame_ms is not None]
+        run.add(
+            Figure(
+                "scale",
+                f"pan, {n:,}: frames per second",
+                median(fps) if fps else None,
+                "fps",
+                baseline=median([t.fps for t in baseline_timings]) if at_baseline else None,
+                min_value=MIN_FPS.get(n),
+                note="2 s of panBy([±40, 0]) per animation frame, median over pages",
+            )
+        )
+        run.add(
+            Figure(
+                "scale",
+                f"pan, {n:,}: longest frame",
+                median(frames) if frames else None,
+                "ms",
+                baseline=(
+                    median([t.longest_frame_ms for t in baseline_timings]) if at_baseline else None
+                ),
+                limit=MAX_FRAME_MS.get(n),
+                note="median over pages of each page's longest frame",
+            )
+        )
+    errors = sorted({e for pages in timings.values() for t in pages for e in t.errors})
+    if errors:
+        run.note(f"scale: script errors in our pages: {'; '.join(errors[:5])}")
+    run.note(
+        f"scale: our pages made {ours_cdn.requests()} network requests; "
+        f"the MarkerCluster page ({BASELINE_SIZE:,} markers) got "
+        f"{len(cdn.local)} assets from local npm copies ({'; '.join(cdn.substitutions())}); "
+        "empty 200: "
+        f"{', '.join(sorted(cdn.empty)) or 'none'}; {len(cdn.aborted)} tile requests aborted."
+    )
