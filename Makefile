@@ -58,7 +58,12 @@ lint: $(VENV)/.installed-test ## Check style and common bugs (ruff)
 	$(BIN)/ruff check ips_map tests bench scripts
 	$(BIN)/ruff format --check ips_map tests bench scripts
 
-bench: $(VENV)/.installed-test chromium ## Measure size and speed against the baselines (bench/RESULTS.md)
+$(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
+	$(PIP_INSTALL) -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench chromium ## Measure size and speed against the baselines (bench/RESULTS.md)
+	@command -v npm >/dev/null || { echo "npm est nécessaire (copies locales des ressources des pages de référence)"; exit 1; }
 	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m bench
 
 example: $(VENV)/.installed ## Regenerate data/services/exemple.csv from exemple-sources.csv

@@ -18,6 +18,21 @@
     return points;
   }
 
+  // Rings of the départements, decoded straight into L.LatLng (no intermediate arrays).
+  function decodeLatLngs(str) {
+    var points = [], index = 0, lat = 0, lng = 0;
+    while (index < str.length) {
+      var result = 0, shift = 0, b;
+      do { b = str.charCodeAt(index++) - 63; result |= (b & 0x1f) << shift; shift += 5; } while (b >= 0x20);
+      lat += (result & 1) ? ~(result >> 1) : (result >> 1);
+      result = 0; shift = 0;
+      do { b = str.charCodeAt(index++) - 63; result |= (b & 0x1f) << shift; shift += 5; } while (b >= 0x20);
+      lng += (result & 1) ? ~(result >> 1) : (result >> 1);
+      points.push(new L.LatLng(lat / 1e4, lng / 1e4));
+    }
+    return points;
+  }
+
   var nf = new Intl.NumberFormat("fr-FR");
   var nf2 = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
 
@@ -259,24 +274,26 @@
   function init(map, dataId) {
     var data = JSON.parse(document.getElementById(dataId).textContent);
     var colours = data.colours, labels = data.labels;
-    var statusLayer = L.layerGroup(), rateLayer = L.layerGroup();
+    // One set of shapes, recoloured for each view; the two base layers are empty switches.
+    var statusLayer = L.layerGroup(), rateLayer = L.layerGroup(), departements = L.layerGroup();
     var base = { weight: 0.6, color: "#ffffff", opacity: 1, fillOpacity: 0.9 };
+    var view = "status";
 
-    function rateColour(k) {
-      if (k < 0) return colours.noData;
-      if (k === 0) return colours.rateZero;
-      return colours.rate[k - 1];
+    function fillOf(d) {
+      if (view === "status") return colours.status[d.s];
+      if (d.k < 0) return colours.noData;
+      if (d.k === 0) return colours.rateZero;
+      return colours.rate[d.k - 1];
     }
 
-    data.deps.forEach(function (d) {
-      var latlngs = d.g.map(function (poly) { return poly.map(function (ring) { return decodeRing(ring); }); });
-      [[statusLayer, colours.status[d.s]], [rateLayer, rateColour(d.k)]].forEach(function (pair) {
-        var shape = L.polygon(latlngs, L.extend({}, base, { fillColor: pair[1], className: "ips-dep ips-dep-" + d.c }));
-        shape.bindTooltip(function () { return depTooltip(d, labels); }, { sticky: true, direction: "top" });
-        shape.on("mouseover", function () { shape.setStyle({ weight: 2, color: "#222222" }); shape.bringToFront(); });
-        shape.on("mouseout", function () { shape.setStyle({ weight: base.weight, color: base.color }); });
-        pair[0].addLayer(shape);
-      });
+    var shapes = data.deps.map(function (d) {
+      var latlngs = d.g.map(function (poly) { return poly.map(function (ring) { return decodeLatLngs(ring); }); });
+      var shape = L.polygon(latlngs, L.extend({}, base, { fillColor: fillOf(d), className: "ips-dep ips-dep-" + d.c }));
+      shape.bindTooltip(function () { return depTooltip(d, labels); }, { sticky: true, direction: "top" });
+      shape.on("mouseover", function () { shape.setStyle({ weight: 2, color: "#222222" }); shape.bringToFront(); });
+      shape.on("mouseout", function () { shape.setStyle({ weight: base.weight, color: base.color }); });
+      departements.addLayer(shape);
+      return { d: d, shape: shape };
     });
 
     var frames = L.layerGroup();
@@ -294,10 +311,6 @@
     var table = new ServiceTable(data.services);
     var markers = new PointLayer(table, labels);
 
-    statusLayer.addTo(map);
-    frames.addTo(map);
-    markers.addTo(map);
-
     var layerOf = { status: statusLayer, rate: rateLayer, services: markers };
     function syncLegends() {
       Object.keys(layerOf).forEach(function (key) {
@@ -305,6 +318,7 @@
         if (node) node.hidden = !map.hasLayer(layerOf[key]);
       });
     }
+    statusLayer.addTo(map);
     L.control.layers(
       { "Statut de couverture": statusLayer, "Services pour 100 000 hab.": rateLayer },
       { "Services": markers, "Cadres outre-mer": frames },
@@ -322,22 +336,30 @@
       return box;
     };
     legendControl.addTo(map);
-
+    map.on("baselayerchange", function (e) {
+      view = e.layer === rateLayer ? "rate" : "status";
+      shapes.forEach(function (x) { x.shape.setStyle({ fillColor: fillOf(x.d) }); });
+    });
     map.on("baselayerchange overlayadd overlayremove", syncLegends);
     syncLegends();
 
+    // The view is set before the shapes are added, so that they are drawn once.
     map.invalidateSize();
     // Keep the shapes clear of the controls on the right (layers, legends) when the map is
     // wide enough to spare their width; without animation, so that the view is final when
-    // the page says it is ready.
+    // the page says it is ready. On the left, clear the zoom buttons, which would sit on the
+    // first inset's label.
     var width = map.getSize().x;
     var controls = map.getContainer().querySelector(".leaflet-top.leaflet-right");
     var padRight = controls ? controls.offsetWidth + 8 : 8;
     if (width - padRight < 0.6 * width) padRight = 8;
-    // On the left, clear the zoom buttons, which would sit on the first inset's label.
     var zoom = map.getContainer().querySelector(".leaflet-control-zoom");
     var padLeft = zoom ? zoom.offsetWidth + 16 : 8;
     map.fitBounds(data.bounds, { paddingTopLeft: [padLeft, 8], paddingBottomRight: [padRight, 8], animate: false });
+
+    departements.addTo(map);
+    frames.addTo(map);
+    markers.addTo(map);
     window.ipsMap.state = { departements: data.deps.length, services: table.n, frames: data.frames.length };
     window.ipsMap.services = table;
     window.ipsMap.markers = markers;
