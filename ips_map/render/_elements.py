@@ -122,7 +122,7 @@ class BareMap(folium.Map):
 
         {% macro html(this, kwargs) %}
             <div class="folium-map" id={{ this.get_name()|tojson }}
-                 role="region" aria-label="Carte"></div>
+                 role="main" aria-label="Carte de la couverture par département"></div>
         {% endmacro %}
 
         {% macro script(this, kwargs) %}

@@ -1,0 +1,64 @@
+"""Accessibility of the page, checked with axe-core in headless Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+pytestmark = pytest.mark.browser
+
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def page_of(chromium_path):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=ARGS)
+
+        def open_(path, width=1280, height=900):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(path.resolve().as_uri())
+            page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+            return page
+
+        yield open_
+        browser.close()
+
+
+def violations(page) -> list[str]:
+    result = Axe().run(page)
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} ({[n['target'] for n in v['nodes'][:3]]})"
+        for v in result.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_default_map_has_no_axe_violation(page_of, example_build, width, height):
+    page = page_of(example_build.outputs["map"], width, height)
+    assert violations(page) == []
+    page.close()
+
+
+def test_rate_view_has_no_axe_violation(page_of, example_build):
+    page = page_of(example_build.outputs["map"])
+    page.get_by_label("Services pour 100 000 hab.").check()
+    assert violations(page) == []
+    page.close()
+
+
+def test_page_is_zoomable_and_french(page_of, example_build):
+    page = page_of(example_build.outputs["map"])
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    viewport = page.locator("meta[name=viewport]").get_attribute("content")
+    assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport
+    page.close()
