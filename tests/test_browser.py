@@ -15,21 +15,12 @@ from playwright.sync_api import Page, expect, sync_playwright
 from ips_map.coverage import LABELS
 from ips_map.render._encode import decode_ring, encode_ring
 from ips_map.render._insets import INSETS
+from tests.helpers import CHROMIUM_ARGS
 from tests.test_render import HOSTILE_ROWS, build_hostile
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 VIEWPORT = {"width": 1280, "height": 900}
 TOOLTIP = ".leaflet-tooltip:not(.ips-frame-label)"
 POPUP = ".leaflet-popup-content"
