@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  function decodeRing(str, precision) {
+  // Encoded polyline (see render/_encode.py) to points built by make(lat, lng).
+  function decode(str, precision, make) {
     var factor = Math.pow(10, precision === undefined ? 4 : precision);
     var points = [], index = 0, lat = 0, lng = 0;
     while (index < str.length) {
@@ -13,24 +14,18 @@
       result = 0; shift = 0;
       do { b = str.charCodeAt(index++) - 63; result |= (b & 0x1f) << shift; shift += 5; } while (b >= 0x20);
       lng += (result & 1) ? ~(result >> 1) : (result >> 1);
-      points.push([lat / factor, lng / factor]);
+      points.push(make(lat / factor, lng / factor));
     }
     return points;
   }
 
+  function decodeRing(str, precision) {
+    return decode(str, precision, function (lat, lng) { return [lat, lng]; });
+  }
+
   // Rings of the départements, decoded straight into L.LatLng (no intermediate arrays).
   function decodeLatLngs(str) {
-    var points = [], index = 0, lat = 0, lng = 0;
-    while (index < str.length) {
-      var result = 0, shift = 0, b;
-      do { b = str.charCodeAt(index++) - 63; result |= (b & 0x1f) << shift; shift += 5; } while (b >= 0x20);
-      lat += (result & 1) ? ~(result >> 1) : (result >> 1);
-      result = 0; shift = 0;
-      do { b = str.charCodeAt(index++) - 63; result |= (b & 0x1f) << shift; shift += 5; } while (b >= 0x20);
-      lng += (result & 1) ? ~(result >> 1) : (result >> 1);
-      points.push(new L.LatLng(lat / 1e4, lng / 1e4));
-    }
-    return points;
+    return decode(str, 4, function (lat, lng) { return new L.LatLng(lat, lng); });
   }
 
   var nf = new Intl.NumberFormat("fr-FR");
