@@ -82,6 +82,13 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     default=None,
     help="Date de la liste affichée sur la carte (par défaut : date de modification du fichier).",
 )
+@click.option(
+    "--previous",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dossier d'une construction précédente à comparer (écrit changes.csv ; section "
+    "« Évolution » et couche « Évolutions » sur la carte).",
+)
 @click.pass_context
 @_handle_errors
 def build(
@@ -91,6 +98,7 @@ def build(
     census_year: int | None,
     title: str | None,
     listing_date: str | None,
+    previous: Path | None,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
@@ -101,6 +109,7 @@ def build(
     \b
     Exemple :
         ips-map build --services services.csv --census-year 2022 --out public/
+        ips-map build --census-year 2023 --out build/2023 --previous build/2022
     """
     from .pipeline import build as run_build
     from .settings import DEFAULT_TITLE, BuildSettings
@@ -111,6 +120,7 @@ def build(
         census_year=census_year,
         title=title or DEFAULT_TITLE,
         listing_date=listing_date,
+        previous=previous,
     )
     result = run_build(settings, progress=lambda message: log.info("… %s", message))
     warnings = [p for p in result.problems if p.gravite != "erreur"]
@@ -132,8 +142,39 @@ def build(
         f"{s['departements_couverts']}/{s['departements']} ; population sans service actif : "
         f"{population} ({share} %), Insee {s['annee_population']}."
     )
+    if result.comparison is not None:
+        click.echo("\n".join(result.comparison.describe()))
     for path in result.outputs.values():
         click.echo(str(path))
+
+
+@cli.command()
+@click.argument("old", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dossier où écrire changes.csv (par défaut : NEW).",
+)
+@_handle_errors
+def diff(old: Path, new: Path, out: Path | None) -> None:
+    """Comparer deux constructions (éditions) : OLD, la plus ancienne, et NEW.
+
+    Lit coverage.csv, services.csv et summary.json de chaque dossier ; écrit changes.csv
+    (une ligne par changement : type, code, nom, avant, apres, detail) dans NEW ou --out et
+    affiche un résumé : départements dont le statut a changé, services ajoutés, fermés ou
+    retirés, taux pour 100 000 habitants modifiés.
+
+    \b
+    Exemple :
+        ips-map diff build/2022 build/2023
+    """
+    from .editions import diff_builds
+
+    comparison, path = diff_builds(old, new, out)
+    click.echo("\n".join(comparison.describe()))
+    click.echo(str(path))
 
 
 def main() -> None:

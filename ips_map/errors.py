@@ -21,3 +21,7 @@ class ListingError(IpsMapError):
 
 class SettingsError(IpsMapError):
     """An option has a value that cannot be used (unknown census vintage, ...)."""
+
+
+class EditionError(IpsMapError):
+    """An earlier build (an edition) cannot be read to compare it with another."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .coverage import measure_coverage, summarize_coverage
+from .editions import Comparison, compare_editions, make_edition, read_edition, write_changes
 from .listing import COLUMNS, Listing, read_listing
 from .outputs import write_csv, write_json, write_text
 from .places import Placement, place_services
@@ -64,6 +65,7 @@ class BuildResult:
     listing: Listing
     placement: Placement
     problems: list = field(default_factory=list)
+    comparison: Comparison | None = None
 
 
 def build(settings: BuildSettings, progress: Callable[[str], None] | None = None) -> BuildResult:
@@ -81,6 +83,13 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     BuildResult
     """
     step = progress or (lambda message: log.info(message))
+
+    previous = None
+    if settings.previous is not None:
+        # Read first: a wrong folder fails before the long steps, and before anything is
+        # written (the previous edition may be the output folder itself).
+        step("Lecture de l'édition précédente")
+        previous = read_edition(settings.previous)
 
     step("Lecture de la liste des services")
     listing = read_listing(settings.services_path, is_example=settings.is_example)
@@ -144,6 +153,15 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         }
     )
 
+    comparison = None
+    if previous is not None:
+        step("Comparaison avec l'édition précédente")
+        current = make_edition(
+            _coverage_rows(table), _service_rows(services), summary, folder=Path(settings.out)
+        )
+        comparison = compare_editions(previous, current)
+        summary["evolution"] = comparison.record()
+
     step("Dessin de la carte")
     context = MapContext(
         title=settings.title,
@@ -173,12 +191,19 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         "summary": write_json(out / "summary.json", summary),
         "map": write_text(out / "index.html", html),
     }
+    if comparison is not None:
+        outputs["changes"] = write_changes(out / "changes.csv", comparison)
+    elif (out / "changes.csv").exists():
+        # A comparison from an earlier build would no longer describe this one.
+        (out / "changes.csv").unlink()
+        log.info("changes.csv supprimé : il décrivait une construction précédente")
     return BuildResult(
         outputs=outputs,
         summary=summary,
         listing=listing,
         placement=placement,
         problems=listing.problems + placement.problems,
+        comparison=comparison,
     )
 
 

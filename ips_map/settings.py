@@ -45,6 +45,9 @@ class BuildSettings:
     listing_date
         Date of the listing printed on the map; the file's modification date when None
         (the example's: the dates of its sources).
+    previous
+        Folder of an earlier build to compare with (``changes.csv``, the map's "Évolution"
+        section and layer); no comparison when None.
     """
 
     services: Path | None = None
@@ -53,6 +56,7 @@ class BuildSettings:
     title: str = DEFAULT_TITLE
     build_date: str = field(default_factory=default_build_date)
     listing_date: str | None = None
+    previous: Path | None = None
 
     @property
     def services_path(self) -> Path:

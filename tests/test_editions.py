@@ -1,0 +1,369 @@
+"""Comparing editions: two real builds of small listings, the library and ``ips-map diff``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ips_map.cli import cli
+from ips_map.editions import (
+    CHANGE_COLUMNS,
+    CHANGE_TYPES,
+    compare_editions,
+    make_edition,
+    read_edition,
+)
+from ips_map.errors import EditionError
+from ips_map.pipeline import build
+from ips_map.settings import BuildSettings
+from tests.helpers import write_listing
+
+#: The earlier listing's file name is hostile: it is shown in the new map's panel.
+OLD_LISTING_NAME = "ancienne {{ 7*7 }} <i>.csv"
+OLD_LISTING = (
+    "nom;code_commune;statut;departements_desservis\n"
+    "Plateforme Rhône;69123;actif;69 01\n"
+    "Service Marseille;13055;actif;\n"
+    "Projet Creuse;23096;en projet;\n"
+    "Service Lille;59350;actif;\n"
+    "Service Rennes;35238;fermé;\n"
+)
+# Same Rhône service written another way (same key); Marseille closed; the Creuse project
+# opened; Lille gone from the listing; a new service in Gironde; Rennes still closed.
+NEW_LISTING = (
+    "nom;code_commune;statut;departements_desservis\n"
+    "PLATEFORME RHONE;69123;actif;69 01 42\n"
+    "Service Marseille;13055;fermé;\n"
+    "Projet Creuse;23096;actif;\n"
+    "Service Bordeaux {{ 7*7 }} <b>;33063;actif;\n"
+    "Service Rennes;35238;fermé;\n"
+)
+OLD_DATE, NEW_DATE = "2025-01-10", "2026-01-01"
+EXPECTED_STATUS = {
+    "13": ("couvert", "non_couvert"),
+    "23": ("en_projet", "couvert"),
+    "33": ("non_couvert", "couvert"),
+    "42": ("non_couvert", "couvert"),
+    "59": ("couvert", "non_couvert"),
+}
+
+
+@dataclass
+class Editions:
+    old: Path
+    new: Path
+    result: object  # BuildResult of the new edition (built with previous=old)
+
+
+def make_editions(folder: Path) -> Editions:
+    """Build an edition (census 2022) and the next one (census 2023) compared with it."""
+    old_listing = write_listing(folder / OLD_LISTING_NAME, OLD_LISTING)
+    new_listing = write_listing(folder / "nouvelle.csv", NEW_LISTING)
+    old = folder / "2022"
+    new = folder / "2023"
+    build(
+        BuildSettings(
+            services=old_listing,
+            out=old,
+            census_year=2022,
+            build_date=OLD_DATE,
+            listing_date="2024-12-01",
+        )
+    )
+    result = build(
+        BuildSettings(
+            services=new_listing,
+            out=new,
+            census_year=2023,
+            build_date=NEW_DATE,
+            listing_date="2025-12-01",
+            previous=old,
+        )
+    )
+    return Editions(old=old, new=new, result=result)
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory) -> Editions:
+    return make_editions(tmp_path_factory.mktemp("editions"))
+
+
+@pytest.fixture
+def copy_of(tmp_path, editions):
+    """Copy a build folder into tmp_path, to damage it."""
+
+    def copy(folder: Path) -> Path:
+        target = tmp_path / folder.name
+        shutil.copytree(folder, target)
+        return target
+
+    return copy
+
+
+def changes_of(rows: list[dict], kind: str) -> list[dict]:
+    return [row for row in rows if row["type"] == kind]
+
+
+# --- The library -----------------------------------------------------------------------------
+
+
+def test_status_changes_before_and_after(editions):
+    comparison = compare_editions(read_edition(editions.old), read_edition(editions.new))
+    statuses = changes_of(comparison.changes, "statut")
+    assert {row["code"]: (row["avant"], row["apres"]) for row in statuses} == EXPECTED_STATUS
+    gironde = next(row for row in statuses if row["code"] == "33")
+    assert gironde["nom"] == "Gironde"
+    assert gironde["detail"].startswith("nouvellement couvert")
+    assert comparison.departements["33"] == {"statut": "non_couvert", "sens": "+"}
+    assert comparison.departements["13"] == {"statut": "couvert", "sens": "-"}
+    assert comparison.departements["23"]["sens"] == "+"
+    counts = comparison.counts
+    assert counts["departements_nouvellement_couverts"] == 3
+    assert counts["departements_plus_couverts"] == 2
+    assert counts["departements_statut_modifie"] == 5
+
+
+def test_services_added_closed_removed_and_opened(editions):
+    comparison = compare_editions(read_edition(editions.old), read_edition(editions.new))
+    rows = comparison.changes
+
+    def pairs(kind):
+        return [(r["code"], r["nom"], r["avant"], r["apres"]) for r in changes_of(rows, kind)]
+
+    assert pairs("service_ajoute") == [("33", "Service Bordeaux {{ 7*7 }} <b>", "", "actif")]
+    assert pairs("service_ferme") == [("13", "Service Marseille", "actif", "ferme")]
+    assert pairs("service_retire") == [("59", "Service Lille", "actif", "")]
+    assert pairs("service_statut") == [("23", "Projet Creuse", "en_projet", "actif")]
+    # "PLATEFORME RHONE" is "Plateforme Rhône": same key, no change; Rennes closed twice.
+    names = {r["nom"] for r in rows}
+    assert not {"PLATEFORME RHONE", "Plateforme Rhône", "Service Rennes"} & names
+    assert comparison.counts["services_ajoutes"] == 1
+    assert comparison.counts["services_fermes"] == 1
+    assert comparison.counts["services_retires"] == 1
+    assert comparison.counts["services_statut_modifie"] == 1
+    assert "Bordeaux" in changes_of(rows, "service_ajoute")[0]["detail"]
+
+
+def test_rate_changes_with_the_census_vintage(editions):
+    comparison = compare_editions(read_edition(editions.old), read_edition(editions.new))
+    old = {r["code"]: r for r in read_csv(editions.old / "coverage.csv")}
+    new = {r["code"]: r for r in read_csv(editions.new / "coverage.csv")}
+    rates = {r["code"]: r for r in changes_of(comparison.changes, "taux")}
+    # Ain: one active service in both editions, another population vintage.
+    ain = rates["01"]
+    assert old["01"]["services_actifs"] == new["01"]["services_actifs"] == "1"
+    assert float(ain["avant"]) == float(old["01"]["services_pour_100k"])
+    assert float(ain["apres"]) == float(new["01"]["services_pour_100k"])
+    assert ain["avant"] != ain["apres"]
+    assert "2022" in ain["detail"] and "2023" in ain["detail"]
+    # Every département whose rate moved by more than rounding is listed, and only those.
+    moved = {
+        code
+        for code in new
+        if abs(float(old[code]["services_pour_100k"]) - float(new[code]["services_pour_100k"]))
+        > 5e-4
+    }
+    assert set(rates) == moved
+    assert comparison.counts["taux_modifies"] == len(moved)
+    assert comparison.rates["33"] == 0.0
+    (vintage,) = changes_of(comparison.changes, "millesime")
+    assert (vintage["avant"], vintage["apres"]) == (2022, 2023)
+    assert comparison.previous["annee_population"] == 2022
+    assert comparison.current["annee_population"] == 2023
+
+
+def test_census_change_alone_changes_only_rates(editions, tmp_path):
+    old_listing = tmp_path / "meme.csv"
+    write_listing(old_listing, OLD_LISTING)
+    build(BuildSettings(services=old_listing, out=tmp_path / "a", census_year=2019))
+    build(BuildSettings(services=old_listing, out=tmp_path / "b", census_year=2023))
+    comparison = compare_editions(read_edition(tmp_path / "a"), read_edition(tmp_path / "b"))
+    kinds = {row["type"] for row in comparison.changes}
+    assert kinds == {"millesime", "taux"}
+    assert comparison.counts["departements_statut_modifie"] == 0
+    assert comparison.counts["services_ajoutes"] == comparison.counts["services_fermes"] == 0
+
+
+def test_an_edition_compared_with_itself_has_no_change(editions):
+    edition = read_edition(editions.new)
+    comparison = compare_editions(edition, edition)
+    assert comparison.changes == []
+    assert set(comparison.counts.values()) == {0}
+    assert comparison.describe()[-1].strip() == "aucun changement."
+
+
+def test_services_sharing_a_key_are_paired_in_order():
+    deps = [
+        {
+            "code": "13",
+            "nom": "Bouches-du-Rhône",
+            "statut": "couvert",
+            "services_actifs": 2,
+            "services_en_projet": 0,
+            "services_pour_100k": 0.1,
+            "population": 2_000_000,
+            "annee_population": 2023,
+        }
+    ]
+    twin = {"nom": "Antenne", "statut": "actif", "code_departement": "13"}
+    old = make_edition(deps, [dict(twin, code_commune_trouve="13055")] * 2, {})
+    new = make_edition(deps, [dict(twin, code_commune_trouve="13055")], {})
+    comparison = compare_editions(old, new)
+    assert [r["type"] for r in comparison.changes] == ["service_retire"]
+    # Placed by coordinates (no commune found): matched on the département.
+    moved = make_edition(deps, [dict(twin, code_commune_trouve=None)], {})
+    assert {r["type"] for r in compare_editions(new, moved).changes} == {
+        "service_ajoute",
+        "service_retire",
+    }
+    assert compare_editions(moved, moved).changes == []
+
+
+# --- The build with --previous ---------------------------------------------------------------
+
+
+def test_build_with_previous_writes_changes_csv(editions):
+    path = editions.result.outputs["changes"]
+    assert path == editions.new / "changes.csv"
+    rows = read_csv(path)
+    assert list(rows[0]) == CHANGE_COLUMNS
+    # The comparison made during the build, from tables in memory, is the one made from the
+    # files on disk afterwards.
+    again = compare_editions(read_edition(editions.old), read_edition(editions.new))
+    assert [{k: str(v) for k, v in row.items()} for row in again.changes] == rows
+    assert editions.result.comparison.counts == again.counts
+    kinds = [row["type"] for row in rows]
+    assert kinds == sorted(kinds, key=CHANGE_TYPES.index)
+    summary = json.loads((editions.new / "summary.json").read_text(encoding="utf-8"))
+    assert summary["evolution"]["changements"] == again.counts
+    assert summary["evolution"]["edition_precedente"]["date_construction"] == OLD_DATE
+    assert summary["evolution"]["edition_precedente"]["liste_fichier"] == OLD_LISTING_NAME
+    leftovers = [p.name for p in editions.new.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_build_without_previous_removes_a_stale_changes_csv(editions, copy_of):
+    folder = copy_of(editions.new)
+    assert (folder / "changes.csv").is_file()
+    listing = write_listing(folder.parent / "liste.csv", NEW_LISTING)
+    build(BuildSettings(services=listing, out=folder, build_date=NEW_DATE))
+    assert not (folder / "changes.csv").exists()
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+def test_missing_previous_folder_fails_before_writing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(EditionError, match=r"nulle-part : dossier d'édition introuvable"):
+        build(BuildSettings(out=out, previous=tmp_path / "nulle-part"))
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["coverage.csv", "services.csv", "summary.json"])
+def test_missing_file_is_named(editions, copy_of, name):
+    folder = copy_of(editions.old)
+    (folder / name).unlink()
+    with pytest.raises(EditionError) as info:
+        read_edition(folder)
+    assert str(folder / name) in str(info.value)
+    assert "fichier introuvable" in str(info.value)
+
+
+def test_invalid_files_are_named_with_line_and_column(editions, copy_of):
+    folder = copy_of(editions.old)
+    coverage = folder / "coverage.csv"
+    text = coverage.read_text(encoding="utf-8-sig")
+    # Line 3 of the file: the Aisne (02), after the header and the Ain (covered).
+    coverage.write_text(text.replace(",non_couvert,", ",peut-être,", 1), encoding="utf-8")
+    with pytest.raises(EditionError, match=r"coverage\.csv, ligne 3, colonne « statut »"):
+        read_edition(folder)
+
+    coverage.write_text(text.replace("services_pour_100k", "taux"), encoding="utf-8")
+    with pytest.raises(EditionError, match=r"coverage\.csv : colonne\(s\) manquante\(s\)"):
+        read_edition(folder)
+
+    coverage.write_text(text, encoding="utf-8")
+    (folder / "summary.json").write_text('{\n  "departements": 101,\n', encoding="utf-8")
+    with pytest.raises(EditionError, match=r"summary\.json, ligne \d+ : JSON illisible"):
+        read_edition(folder)
+
+    (folder / "summary.json").write_text("[]", encoding="utf-8")
+    (folder / "services.csv").write_bytes("nom,statut\n\xe9t\xe9,actif\n".encode("latin-1"))
+    with pytest.raises(EditionError, match=r"services\.csv : fichier illisible en UTF-8"):
+        read_edition(folder)
+
+
+# --- The command line ------------------------------------------------------------------------
+
+
+def test_diff_command_prints_a_summary_and_writes_changes(editions, copy_of):
+    new = copy_of(editions.new)
+    (new / "changes.csv").unlink()
+    result = CliRunner().invoke(cli, ["diff", str(editions.old), str(new)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"Évolution depuis l'édition du {OLD_DATE} (population Insee 2022)" in out
+    assert "3 nouvellement couvert(s), 2 qui ne le sont plus" in out
+    assert "1 ajouté(s), 1 fermé(s), 1 retiré(s)" in out
+    assert "millésime 2022 → 2023" in out
+    assert "Gironde (33) : non couvert → couvert" in out
+    assert str(new / "changes.csv") in out
+    assert read_csv(new / "changes.csv") == read_csv(editions.new / "changes.csv")
+
+
+def test_diff_command_out_option(editions, tmp_path):
+    target = tmp_path / "rapport"
+    before = (editions.new / "changes.csv").read_bytes()
+    result = CliRunner().invoke(
+        cli, ["diff", str(editions.old), str(editions.new), "--out", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (target / "changes.csv").is_file()
+    assert (editions.new / "changes.csv").read_bytes() == before
+
+
+def test_diff_command_errors_name_the_file(editions, copy_of, tmp_path):
+    runner = CliRunner()
+    before = (editions.new / "changes.csv").read_bytes()
+    missing = runner.invoke(cli, ["diff", str(tmp_path / "absent"), str(editions.new)])
+    assert missing.exit_code == 1
+    assert "absent : dossier d'édition introuvable" in missing.output
+    assert "Traceback" not in missing.output
+
+    folder = copy_of(editions.old)
+    (folder / "services.csv").unlink()
+    broken = runner.invoke(cli, ["diff", str(folder), str(editions.new)])
+    assert broken.exit_code == 1
+    assert f"{folder / 'services.csv'} : fichier introuvable" in broken.output
+    assert "Traceback" not in broken.output
+    assert (editions.new / "changes.csv").read_bytes() == before
+
+
+def test_build_command_with_previous(editions, tmp_path):
+    out = tmp_path / "suivante"
+    listing = write_listing(tmp_path / "liste.csv", NEW_LISTING)
+    result = CliRunner().invoke(
+        cli,
+        ["-q", "build", "--services", str(listing), "--out", str(out)]
+        + ["--previous", str(editions.old)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Évolution depuis l'édition du" in result.output
+    assert "Nord (59) : couvert → non couvert" in result.output
+    assert str(out / "changes.csv") in result.output
+
+    bad = CliRunner().invoke(cli, ["-q", "build", "--previous", str(tmp_path / "x")])
+    assert bad.exit_code == 1
+    assert "dossier d'édition introuvable" in bad.output
