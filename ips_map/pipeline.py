@@ -175,7 +175,8 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         rows=counts,
         leaflet_version=leaflet_version(),
     )
-    page, _ = render_map(coverage, services, summary, context)
+    evolution = comparison.map_data() if comparison is not None else None
+    page, _ = render_map(coverage, services, summary, context, evolution=evolution)
     html = page.render()
 
     step("Écriture des résultats")

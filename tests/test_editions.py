@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,6 +252,38 @@ def test_build_with_previous_writes_changes_csv(editions):
     assert summary["evolution"]["edition_precedente"]["liste_fichier"] == OLD_LISTING_NAME
     leftovers = [p.name for p in editions.new.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_map_of_a_compared_build_has_the_evolution(editions):
+    html = (editions.new / "index.html").read_text(encoding="utf-8")
+    section = re.search(r'<section class="ips-evolution".*?</section>', html, re.S).group(0)
+    assert "Évolution" in section
+    assert f"Depuis l'édition du {OLD_DATE}" in section
+    assert "population Insee\n    2022" in section or "population Insee 2022" in section
+    # The earlier listing's name is text, escaped once, never evaluated.
+    assert "ancienne {{ 7*7 }} &lt;i&gt;.csv" in section
+    assert "ancienne 49" not in html and "<i>.csv" not in html
+    assert 'id="legend-changes"' in html
+    data = json.loads(
+        re.search(r'<script type="application/json" id="ips-data">(.*?)</script>', html).group(1)
+    )
+    assert data["evolution"] == {"date": OLD_DATE, "census": 2022}
+    previous = {d["c"]: d["v"] for d in data["deps"] if "v" in d}
+    assert previous == {code: before for code, (before, _) in EXPECTED_STATUS.items()}
+    # Boundary vintage, census vintage and listing date in the subtitle; build date below.
+    subtitle = re.search(r'<p class="ips-subtitle">(.*?)</p>', html, re.S).group(1)
+    assert "millésime 2023" in subtitle
+    assert "COG 2018" in subtitle
+    assert "2025-12-01" in subtitle
+    assert f"Carte générée le {NEW_DATE}" in html
+
+
+def test_map_without_previous_has_no_evolution(example_build):
+    html = example_build.outputs["map"].read_text(encoding="utf-8")
+    assert "ips-evolution" not in html
+    assert 'id="legend-changes"' not in html
+    assert '"evolution"' not in html
+    assert "changes" not in example_build.outputs
 
 
 def test_build_without_previous_removes_a_stale_changes_csv(editions, copy_of):

@@ -132,6 +132,7 @@ def render_map(
     services: gpd.GeoDataFrame,
     summary: dict,
     context: MapContext,
+    evolution: dict | None = None,
 ) -> tuple[Page, BareMap]:
     """Build the page of the coverage map.
 
@@ -146,6 +147,10 @@ def render_map(
         National figures from :func:`ips_map.coverage.summarize_coverage`.
     context
         Titles, vintages, dates, sources and row counts shown on the page.
+    evolution
+        The comparison with a previous edition
+        (:meth:`ips_map.editions.Comparison.map_data`): adds the panel's "Évolution"
+        section and the "Évolutions" layer. None for a map without comparison.
 
     Returns
     -------
@@ -162,25 +167,33 @@ def render_map(
     breaks = rate_breaks(coverage["services_pour_100k"])
     rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
 
+    changed = evolution["departements"] if evolution else {}
+    previous_rates = evolution["rates"] if evolution else {}
     features = []
     for row, geom in zip(coverage.itertuples(index=False), drawn):
         rate_class = _rate_class(row.services_pour_100k, breaks)
-        features.append(
-            {
-                "c": row.code,
-                "n": row.nom,
-                "r": row.nom_region,
-                "p": int(row.population),
-                "y": int(row.annee_population),
-                "pn": row.note_population,
-                "a": int(row.services_actifs),
-                "e": int(row.services_en_projet),
-                "s": row.statut,
-                "t": _clean(row.services_pour_100k),
-                "k": rate_class,
-                "g": encode_geometry(geom),
-            }
-        )
+        feature = {
+            "c": row.code,
+            "n": row.nom,
+            "r": row.nom_region,
+            "p": int(row.population),
+            "y": int(row.annee_population),
+            "pn": row.note_population,
+            "a": int(row.services_actifs),
+            "e": int(row.services_en_projet),
+            "s": row.statut,
+            "t": _clean(row.services_pour_100k),
+            "k": rate_class,
+            "g": encode_geometry(geom),
+        }
+        # Only the changed départements carry their previous state (v: status, vs: towards
+        # or away from coverage, vt: rate), so that a map without changes weighs nothing more.
+        if row.code in changed:
+            feature["v"] = changed[row.code]["statut"]
+            feature["vs"] = changed[row.code]["sens"]
+        if row.code in previous_rates:
+            feature["vt"] = _clean(previous_rates[row.code])
+        features.append(feature)
 
     service_table = _service_table(services, insets)
     bounds = _bounds(drawn)
@@ -205,6 +218,11 @@ def render_map(
             "method": METHOD_LABELS,
         },
     }
+    if evolution:
+        data["evolution"] = {
+            "date": evolution["previous"]["date_construction"],
+            "census": evolution["previous"]["annee_population"],
+        }
 
     page = Page(title=context.title)
     add_assets(page)
@@ -232,6 +250,7 @@ def render_map(
         "uncovered": _uncovered_rows(coverage, summary),
         "has_no_data": bool(coverage["services_pour_100k"].isna().any()),
         "n_services": service_table["n"],
+        "evolution": evolution,
     }
     page.html.add_child(RawHtml(render_block("header.html", **values), "Header"), name="header")
     page.html.add_child(RawHtml(render_block("panel.html", **values), "Panel"), name="panel")

@@ -61,7 +61,7 @@
     parent.appendChild(line);
   }
 
-  function depTooltip(d, labels) {
+  function depTooltip(d, labels, evolution) {
     var box = el("div", "ips-tip");
     box.appendChild(el("strong", null, d.n + " (" + d.c + ")"));
     row(box, "Population " + d.y, nf.format(d.p) + " hab." + (d.pn ? " — " + d.pn : ""));
@@ -69,6 +69,12 @@
     if (d.e) row(box, "Services en projet", d.e);
     row(box, "Statut", labels.status[d.s]);
     row(box, "Services pour 100 000 hab.", d.t === null ? "population inconnue" : nf2.format(d.t));
+    // Only the départements that changed since the previous edition carry v / vt.
+    if (evolution && d.v) row(box, "Avant", labels.status[d.v] + " (édition du " + evolution.date + ")");
+    if (evolution && d.vt !== undefined) {
+      row(box, "Taux avant", (d.vt === null ? "population inconnue" : nf2.format(d.vt)) +
+        (evolution.census ? " (population " + evolution.census + ")" : ""));
+    }
     return box;
   }
 
@@ -284,7 +290,7 @@
     var shapes = data.deps.map(function (d) {
       var latlngs = d.g.map(function (poly) { return poly.map(function (ring) { return decodeLatLngs(ring); }); });
       var shape = L.polygon(latlngs, L.extend({}, base, { fillColor: fillOf(d), className: "ips-dep ips-dep-" + d.c }));
-      shape.bindTooltip(function () { return depTooltip(d, labels); }, { sticky: true, direction: "top" });
+      shape.bindTooltip(function () { return depTooltip(d, labels, data.evolution); }, { sticky: true, direction: "top" });
       shape.on("mouseover", function () { shape.setStyle({ weight: 2, color: "#222222" }); shape.bringToFront(); });
       shape.on("mouseout", function () { shape.setStyle({ weight: base.weight, color: base.color }); });
       departements.addLayer(shape);
@@ -302,11 +308,38 @@
         .setContent(f.l));
     });
 
+    // Départements whose status changed since the previous edition: a thick outline (solid
+    // towards coverage, dashed away from it) over a white halo, drawn from the département's
+    // own LatLngs, so that no geometry is embedded or decoded twice. The pane sits above the
+    // départements and takes no pointer event: hovering still reaches them.
+    var changes = null;
+    if (data.evolution) {
+      var changesPane = map.createPane("ips-changes");
+      changesPane.style.zIndex = 420;
+      changesPane.style.pointerEvents = "none";
+      changes = L.layerGroup();
+      shapes.forEach(function (x) {
+        if (!x.d.v) return;
+        var latlngs = x.shape.getLatLngs(), gain = x.d.vs === "+";
+        var line = { pane: "ips-changes", interactive: false, fill: false, lineJoin: "round" };
+        changes.addLayer(L.polygon(latlngs, L.extend({}, line, {
+          color: "#ffffff", weight: 6, opacity: 0.9, className: "ips-changed-halo"
+        })));
+        changes.addLayer(L.polygon(latlngs, L.extend({}, line, {
+          color: "#111111", weight: 3, opacity: 1, dashArray: gain ? null : "7 5",
+          className: "ips-changed ips-changed-" + x.d.c + (gain ? " ips-changed-gain" : " ips-changed-loss")
+        })));
+      });
+    }
+
     map.createPane("ips-services").style.zIndex = 450;
     var table = new ServiceTable(data.services);
     var markers = new PointLayer(table, labels);
 
     var layerOf = { status: statusLayer, rate: rateLayer, services: markers };
+    var overlays = { "Services": markers };
+    if (changes) { overlays["Évolutions"] = changes; layerOf.changes = changes; }
+    overlays["Cadres outre-mer"] = frames;
     function syncLegends() {
       Object.keys(layerOf).forEach(function (key) {
         var node = document.querySelector('.ips-legend[data-layer="' + key + '"]');
@@ -316,13 +349,13 @@
     statusLayer.addTo(map);
     L.control.layers(
       { "Statut de couverture": statusLayer, "Services pour 100 000 hab.": rateLayer },
-      { "Services": markers, "Cadres outre-mer": frames },
+      overlays,
       { collapsed: false, position: "topright" }
     ).addTo(map);
     var legendControl = L.control({ position: "topright" });
     legendControl.onAdd = function () {
       var box = el("div", "ips-legends leaflet-control");
-      ["legend-status", "legend-rate", "legend-services"].forEach(function (id) {
+      ["legend-status", "legend-rate", "legend-services", "legend-changes"].forEach(function (id) {
         var node = document.getElementById(id);
         if (node) box.appendChild(node);
       });
@@ -353,9 +386,13 @@
     map.fitBounds(data.bounds, { paddingTopLeft: [padLeft, 8], paddingBottomRight: [padRight, 8], animate: false });
 
     departements.addTo(map);
+    if (changes) changes.addTo(map);
     frames.addTo(map);
     markers.addTo(map);
-    window.ipsMap.state = { departements: data.deps.length, services: table.n, frames: data.frames.length };
+    window.ipsMap.state = {
+      departements: data.deps.length, services: table.n, frames: data.frames.length,
+      changes: changes ? changes.getLayers().length / 2 : 0
+    };
     window.ipsMap.services = table;
     window.ipsMap.markers = markers;
     document.documentElement.setAttribute("data-ips-ready", "1");
