@@ -12,6 +12,10 @@ BIN := $(VENV)/bin
 OUT ?= build
 SERVICES ?=
 CENSUS_YEAR ?=
+# make edition: the census vintage to fetch and build; FETCH=0 builds from the data at hand.
+YEAR ?=
+FETCH ?= 1
+CENSUS_URL ?=
 CHROMIUM ?= /usr/bin/chromium
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
@@ -23,11 +27,12 @@ ifneq ($(CENSUS_YEAR),)
 BUILD_ARGS += --census-year $(CENSUS_YEAR)
 endif
 
-.PHONY: help map test lint bench example clean chromium
+.PHONY: help map edition test lint bench example clean chromium
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
 	@echo "  Variables: SERVICES=liste.csv CENSUS_YEAR=2022 OUT=build"
+	@echo "  make edition YEAR=2024 [FETCH=0] [CENSUS_URL=…] [SERVICES=…] : build/2024/, comparé à build/2023/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +47,21 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
 
 map: $(VENV)/.installed ## Build build/index.html (and the tables) from the embedded data
 	$(BIN)/ips-map build $(BUILD_ARGS)
+
+# The yearly routine: fetch the census vintage YEAR, build into $(OUT)/YEAR/ and, when
+# $(OUT)/YEAR-1/ exists, compare with it (changes.csv, "Évolution" on the map, summary printed).
+edition: $(VENV)/.installed ## Yearly edition: fetch census YEAR, build OUT/YEAR/, compare with OUT/YEAR-1/
+	@[[ "$(YEAR)" =~ ^[0-9]{4}$$ ]] || { echo "Indiquez le millésime : make edition YEAR=2024" >&2; exit 2; }
+ifeq ($(FETCH),1)
+	$(BIN)/ips-map fetch census --year $(YEAR)$(if $(CENSUS_URL), --url "$(CENSUS_URL)")
+endif
+	@previous="$(OUT)/$$(( $(YEAR) - 1 ))"; \
+	args=(--out "$(OUT)/$(YEAR)" --census-year "$(YEAR)"); \
+	if [ -n "$(SERVICES)" ]; then args+=(--services "$(SERVICES)"); fi; \
+	if [ -d "$$previous" ]; then args+=(--previous "$$previous"); \
+	else echo "Pas d'édition précédente ($$previous) : carte construite sans comparaison."; fi; \
+	echo "$(BIN)/ips-map build $${args[*]}"; \
+	$(BIN)/ips-map build "$${args[@]}"
 
 chromium: ## Install Debian's Chromium for the browser tests, if missing
 	@if [ ! -x "$(CHROMIUM)" ]; then \
