@@ -33,7 +33,15 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class FetchError(IpsMapError):
-    """A download failed (after its retries) or its content was refused."""
+    """A download failed (after its retries) or its content was refused.
+
+    ``status`` is the HTTP status of a refused request (404, 400…), None otherwise, so that
+    a caller can say what a 404 means for its resource (a vintage not yet published…).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -138,7 +146,8 @@ def request(
                 raise FetchError(
                     f"{url}: le serveur répond {response.status_code} "
                     f"{response.reason or ''}".rstrip()
-                    + (" (ressource introuvable)" if response.status_code == 404 else "")
+                    + (" (ressource introuvable)" if response.status_code == 404 else ""),
+                    status=response.status_code,
                 )
             last_problem = f"HTTP {response.status_code}"
             delay = _retry_after(response, wait)
@@ -164,6 +173,7 @@ def download(
     session: requests.Session | None = None,
     sha256: str | None = None,
     validate: Callable[[Path], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Download:
     """Download ``url`` to ``target`` atomically.
 
@@ -173,6 +183,9 @@ def download(
         Expected hex digest; a different content is refused.
     validate
         Called with the temporary file before it replaces ``target``; raise to refuse it.
+    progress
+        Called after each chunk with the bytes received so far and the announced length
+        (None when the server does not say), to show progress on long downloads.
 
     Raises
     ------
@@ -190,6 +203,7 @@ def download(
             prefix=f".{target.name}.", suffix=".part", dir=target.parent
         )
         tmp = Path(tmp_name)
+        announced = _announced_length(response)
         digest = hashlib.sha256()
         size = 0
         try:
@@ -199,6 +213,8 @@ def download(
                         fh.write(chunk)
                         digest.update(chunk)
                         size += len(chunk)
+                        if progress is not None:
+                            progress(size, announced)
             except (
                 requests.ConnectionError,
                 requests.Timeout,
@@ -243,6 +259,16 @@ def download(
 
 class _Truncated(Exception):
     pass
+
+
+def _announced_length(response: requests.Response) -> int | None:
+    value = response.headers.get("Content-Length")
+    if not value or response.headers.get("Content-Encoding"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 def cached_download(
