@@ -4,13 +4,22 @@ Each file is listed with its sha256, licence, attribution and vintage, so that e
 figure on the map can be traced to a file. Loading a file whose hash differs from the
 manifest is an error: ``data/`` holds inputs that are never edited by hand (see
 ``data/PROVENANCE.md``).
+
+Files fetched by ``ips-map fetch`` go to ``data/fetched/``, never over the embedded ones.
+Each comes with a provenance record beside it (``<name>.provenance.json``: the fields of a
+:class:`Source` plus the download's URL, date and sha256), which is its manifest entry: a
+fetched file at the same relative path as an embedded one (``fetched/census/communes.csv``
+for ``census/communes.csv``) takes its place, and its sha256 is checked against its record
+on every load. Census vintages are new files, ``fetched/census/departements_pmun_<N>.csv``.
+Deleting ``data/fetched/`` returns to the embedded data.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +27,37 @@ from .errors import DataFileError
 
 #: Folder of the embedded data; ``IPS_MAP_DATA_DIR`` points elsewhere (tests, forks).
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: Sub-folder of the data folder that holds fetched files and their provenance records.
+FETCHED_DIR = "fetched"
+PROVENANCE_SUFFIX = ".provenance.json"
+
+# --- where ``ips-map fetch`` downloads from ------------------------------------------------
+#: INSEE's download folder; ``IPS_MAP_INSEE_URL`` replaces it (tests, mirrors).
+INSEE_BASE_URL = "https://www.insee.fr/fr/statistiques/fichier"
+#: INSEE page of the "populations légales / de référence" of each vintage (millésime N,
+#: published end of December N+2). The archive is ``{base}/{page}/ensemble.zip``, the
+#: "Ensemble des fichiers" link of insee.fr/fr/statistiques/{page}. The pages come from
+#: data/PROVENANCE.md; the archive's exact name could not be checked from a machine without
+#: internet access: pass ``--url`` if INSEE names it otherwise.
+INSEE_CENSUS_PAGES: dict[int, str] = {
+    2019: "6011070",
+    2020: "6683035",
+    2021: "7739582",
+    2022: "8290591",
+    2023: "8680726",
+}
+INSEE_CENSUS_FILE = "ensemble.zip"
+#: API Découpage administratif; ``IPS_MAP_GEO_API_URL`` replaces it.
+GEO_API_URL = "https://geo.api.gouv.fr"
+
+
+def insee_census_url(year: int, base: str | None = None) -> str | None:
+    """Return the URL of INSEE's population archive for a vintage, or None if unknown."""
+    page = INSEE_CENSUS_PAGES.get(year)
+    if page is None:
+        return None
+    base = base or os.environ.get("IPS_MAP_INSEE_URL") or INSEE_BASE_URL
+    return f"{base.rstrip('/')}/{page}/{INSEE_CENSUS_FILE}"
 
 
 @dataclass(frozen=True)
@@ -146,6 +186,9 @@ def source_path(key: str, *, verify: bool = True) -> Path:
         When the file is missing or its hash differs from the manifest.
     """
     source = SOURCES[key]
+    fetched = fetched_dir() / source.path
+    if fetched.is_file() or provenance_path(fetched).is_file():
+        return fetched_path(fetched, verify=verify)
     path = data_dir() / source.path
     if not path.is_file():
         raise DataFileError(
@@ -156,3 +199,104 @@ def source_path(key: str, *, verify: bool = True) -> Path:
         stat = path.stat()
         _checked(path, source.sha256, stat.st_mtime_ns, stat.st_size)
     return path
+
+
+# --- fetched files and their provenance records -------------------------------------------
+
+
+def fetched_dir() -> Path:
+    """Return the folder of fetched files (``data/fetched``)."""
+    return data_dir() / FETCHED_DIR
+
+
+def provenance_path(path: Path) -> Path:
+    """Return the provenance record that goes with a fetched file."""
+    path = Path(path)
+    return path.with_name(path.name + PROVENANCE_SUFFIX)
+
+
+def read_provenance(path: Path) -> dict:
+    """Return the provenance record of a fetched file (a dict with the fields of Source).
+
+    Raises
+    ------
+    DataFileError
+        When the record is missing, unreadable or incomplete.
+    """
+    record_path = provenance_path(path)
+    remedy = (
+        f"Relancez la commande `ips-map fetch` qui l'a produit, ou supprimez {path} pour "
+        "revenir aux données embarquées."
+    )
+    if not record_path.is_file():
+        raise DataFileError(
+            f"{path}: fichier récupéré sans relevé de provenance ({record_path.name} absent). "
+            + remedy
+        )
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataFileError(
+            f"{record_path}: relevé de provenance illisible ({exc}). " + remedy
+        ) from None
+    if not isinstance(record, dict):
+        raise DataFileError(f"{record_path}: relevé de provenance illisible. " + remedy)
+    missing = [f.name for f in fields(Source) if not isinstance(record.get(f.name), str)]
+    if missing:
+        raise DataFileError(
+            f"{record_path}: relevé de provenance incomplet (manque {', '.join(missing)}). "
+            + remedy
+        )
+    return record
+
+
+def fetched_source(path: Path) -> Source:
+    """Return the provenance record of a fetched file as a :class:`Source`."""
+    record = read_provenance(path)
+    return Source(**{f.name: record[f.name] for f in fields(Source)})
+
+
+@cache
+def _checked_fetched(path: Path, expected: str, mtime_ns: int, size: int) -> None:
+    actual = file_sha256(path)
+    if actual != expected:
+        raise DataFileError(
+            f"{path}: le contenu ne correspond pas à son relevé de provenance "
+            f"{provenance_path(path).name} (sha256 {actual[:12]}… au lieu de {expected[:12]}…). "
+            "Les fichiers récupérés ne se modifient pas à la main : relancez la commande "
+            f"`ips-map fetch` qui l'a produit, ou supprimez {path} et son relevé pour revenir "
+            "aux données embarquées."
+        )
+
+
+def fetched_path(path: Path, *, verify: bool = True) -> Path:
+    """Return a fetched file's path after checking it against its provenance record.
+
+    Raises
+    ------
+    DataFileError
+        When the file or its record is missing, or when its sha256 differs from the record.
+    """
+    path = Path(path)
+    source = fetched_source(path)
+    if not path.is_file():
+        raise DataFileError(
+            f"{path}: fichier récupéré introuvable alors que son relevé de provenance existe. "
+            f"Relancez `ips-map fetch`, ou supprimez {provenance_path(path).name}."
+        )
+    if verify:
+        stat = path.stat()
+        _checked_fetched(path, source.sha256, stat.st_mtime_ns, stat.st_size)
+    return path
+
+
+def active_source(key: str) -> Source:
+    """Return the manifest entry of the file actually loaded for ``key``.
+
+    That is the fetched file's provenance record when ``data/fetched/`` holds a copy of the
+    file, otherwise the embedded file's entry in :data:`SOURCES`.
+    """
+    fetched = fetched_dir() / SOURCES[key].path
+    if fetched.is_file() or provenance_path(fetched).is_file():
+        return fetched_source(fetched)
+    return SOURCES[key]

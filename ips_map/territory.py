@@ -1,18 +1,21 @@
 """Départements, régions, communes and census populations from the embedded data.
 
 Codes are strings everywhere ("01", "2A", "971"); nothing here casts a code to int.
+Files fetched by ``ips-map fetch`` (``data/fetched/``, see :mod:`ips_map.sources`) are
+used in place of the embedded ones, and fetched census vintages join the embedded ones.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from .errors import DataFileError, SettingsError
-from .sources import SOURCES, source_path
+from .sources import SOURCES, Source, fetched_dir, fetched_path, fetched_source, source_path
 
 #: The five overseas départements (DROM), with the local metric CRS of each.
 DROM_CRS: dict[str, int] = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
@@ -22,8 +25,19 @@ N_DEPARTEMENTS = 101
 #: Mayotte has no annual census: every vintage repeats the 2017 census.
 MAYOTTE = "976"
 MAYOTTE_NOTE = "Mayotte : recensement de 2017 (pas de population annuelle)"
+#: Mayotte's population municipale at the 2017 census (INSEE, sum of its 17 communes).
+MAYOTTE_PMUN_2017 = 256_518
 
 _POP_COLUMN = re.compile(r"^pmun_(\d{4})$")
+#: A census vintage fetched by ``ips-map fetch census``, in ``data/fetched/census/``.
+FETCHED_CENSUS = re.compile(r"^departements_pmun_(\d{4})\.csv$")
+_COMMUNE_POP_COLUMN = re.compile(r"^population_municipale(_\d{4})?$")
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    # Part of the read caches' keys: a file replaced by a new fetch is read again.
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
 
 
 def is_drom(code: str) -> bool:
@@ -31,8 +45,8 @@ def is_drom(code: str) -> bool:
     return code in DROM_CRS
 
 
-@lru_cache(maxsize=4)
-def _read_populations(path_str: str) -> pd.DataFrame:
+@lru_cache(maxsize=8)
+def _read_populations(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFrame:
     table = pd.read_csv(path_str, dtype=str, keep_default_na=False)
     missing = {"code_departement", "nom_departement", "code_region", "nom_region"} - set(
         table.columns
@@ -46,14 +60,32 @@ def _population_table() -> pd.DataFrame:
     return _read_populations(str(source_path("populations")))
 
 
+def _fetched_census_files() -> dict[int, Path]:
+    folder = fetched_dir() / "census"
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for path in folder.iterdir():
+        match = FETCHED_CENSUS.match(path.name)
+        if match:
+            found[int(match.group(1))] = path
+    return found
+
+
 def census_years() -> list[int]:
-    """Return the census vintages available in the embedded data, oldest first."""
-    years = []
+    """Return the census vintages available, embedded or fetched, oldest first."""
+    years = set(_fetched_census_files())
     for column in _population_table().columns:
         match = _POP_COLUMN.match(column)
         if match:
-            years.append(int(match.group(1)))
+            years.add(int(match.group(1)))
     return sorted(years)
+
+
+def population_source(year: int) -> Source:
+    """Return the manifest entry (or provenance record) of the file giving a vintage."""
+    fetched = _fetched_census_files().get(year)
+    return fetched_source(fetched) if fetched else SOURCES["populations"]
 
 
 def load_populations(year: int | None = None) -> pd.DataFrame:
@@ -74,9 +106,13 @@ def load_populations(year: int | None = None) -> pd.DataFrame:
         year = years[-1]
     if year not in years:
         raise SettingsError(
-            f"millésime de recensement {year} indisponible : les données embarquées couvrent "
-            f"{', '.join(map(str, years))}. Choisissez --census-year parmi ces années."
+            f"millésime de recensement {year} indisponible : les données couvrent "
+            f"{', '.join(map(str, years))}. Choisissez --census-year parmi ces années, ou "
+            f"récupérez-le : ips-map fetch census --year {year}."
         )
+    fetched = _fetched_census_files().get(year)
+    if fetched is not None:
+        return _load_fetched_populations(fetched, year)
     table = _population_table()
     out = pd.DataFrame(
         {
@@ -96,8 +132,31 @@ def load_populations(year: int | None = None) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _load_fetched_populations(path: Path, year: int) -> pd.DataFrame:
+    # A fetched vintage carries its own notes (Mayotte's figure is flagged there).
+    path = fetched_path(path)
+    table = _read_populations(str(path), _stamp(path))
+    column = f"pmun_{year}"
+    if column not in table.columns or "note" not in table.columns:
+        raise DataFileError(f"{path}: colonnes attendues {column} et note")
+    out = pd.DataFrame(
+        {
+            "code": table["code_departement"],
+            "nom": table["nom_departement"],
+            "code_region": table["code_region"],
+            "nom_region": table["nom_region"],
+            "population": pd.to_numeric(table[column], errors="raise").astype("int64"),
+            "annee_population": year,
+            "note_population": table["note"],
+        }
+    )
+    if len(out) != N_DEPARTEMENTS or set(out["code"]) != set(departement_codes()):
+        raise DataFileError(f"{path}: {len(out)} lignes pour les {N_DEPARTEMENTS} départements")
+    return out.reset_index(drop=True)
+
+
 @lru_cache(maxsize=2)
-def _read_departements(path_str: str) -> gpd.GeoDataFrame:
+def _read_departements(path_str: str, stamp: tuple[int, int] = (0, 0)) -> gpd.GeoDataFrame:
     frame = gpd.read_file(path_str)
     if frame.crs is None:
         frame = frame.set_crs(4326)
@@ -110,7 +169,7 @@ def load_departements() -> gpd.GeoDataFrame:
     Columns: ``code, nom, code_region, nom_region, geometry``.
     """
     path = source_path("departements")
-    frame = _read_departements(str(path)).copy()
+    frame = _read_departements(str(path), _stamp(path)).copy()
     codes = set(frame["code"])
     regions = _population_table().set_index("code_departement")[["code_region", "nom_region"]]
     if len(frame) != N_DEPARTEMENTS or codes != set(regions.index):
@@ -131,11 +190,15 @@ def _code_sort_key(codes: pd.Series) -> pd.Series:
 
 
 @lru_cache(maxsize=2)
-def _read_communes(path_str: str) -> pd.DataFrame:
+def _read_communes(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFrame:
     table = pd.read_csv(path_str, dtype=str, keep_default_na=False)
     table["longitude"] = pd.to_numeric(table["longitude"])
     table["latitude"] = pd.to_numeric(table["latitude"])
-    table["population"] = pd.to_numeric(table["population_municipale_2023"]).astype("int64")
+    # population_municipale_<vintage> (2023 in the embedded file; a fetched table names its own)
+    population = [c for c in table.columns if _COMMUNE_POP_COLUMN.match(c)]
+    if len(population) != 1:
+        raise DataFileError(f"{path_str}: une colonne population_municipale_<année> attendue")
+    table["population"] = pd.to_numeric(table[population[0]]).astype("int64")
     return table[
         [
             "code_commune",
@@ -154,11 +217,12 @@ def load_communes() -> pd.DataFrame:
 
     ``codes_postaux`` is a space-separated string; centres are in EPSG:4326.
     """
-    return _read_communes(str(source_path("communes")))
+    path = source_path("communes")
+    return _read_communes(str(path), _stamp(path))
 
 
 @lru_cache(maxsize=2)
-def _read_old_codes(path_str: str) -> pd.DataFrame:
+def _read_old_codes(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFrame:
     return pd.read_csv(path_str, dtype=str, keep_default_na=False)
 
 
@@ -167,7 +231,8 @@ def load_old_codes() -> pd.DataFrame:
 
     Columns: ``ancien_code, ancien_nom, code_commune, relation``.
     """
-    return _read_old_codes(str(source_path("anciens_codes")))
+    path = source_path("anciens_codes")
+    return _read_old_codes(str(path), _stamp(path))
 
 
 # --- normalising what people write -------------------------------------------------------
