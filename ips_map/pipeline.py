@@ -20,8 +20,14 @@ from .places import Placement, place_services
 from .render import MapContext, render_map
 from .render._assets import leaflet_version
 from .settings import BuildSettings
-from .sources import SOURCES, source_path
-from .territory import load_communes, load_departements, load_old_codes, load_populations
+from .sources import SOURCES, active_source, source_path
+from .territory import (
+    load_communes,
+    load_departements,
+    load_old_codes,
+    load_populations,
+    population_source,
+)
 
 log = logging.getLogger("ips_map")
 
@@ -149,7 +155,9 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
             },
             "date_construction": settings.build_date,
             "version": __version__,
-            "sources": [_source_record(key) for key in _used_sources(listing)],
+            "sources": [
+                _source_record(key, summary["annee_population"]) for key in _used_sources(listing)
+            ],
         }
     )
 
@@ -237,9 +245,11 @@ def _used_sources(listing: Listing) -> list[str]:
     return keys
 
 
-def _source_record(key: str) -> dict:
-    source = SOURCES[key]
-    source_path(key)  # checked against the manifest
+def _source_record(key: str, year: int) -> dict:
+    # The file actually read: a fetched one (data/fetched/, with its provenance record) when
+    # there is one, else the embedded one; the population file of the vintage used.
+    source = population_source(year) if key == "populations" else active_source(key)
+    source_path(key)  # checked against the manifest (or the fetched file's record)
     return {
         "fichier": f"data/{source.path}",
         "titre": source.title,
