@@ -29,6 +29,32 @@ def _handle_errors(func):
     return wrapper
 
 
+class ListingSourceType(click.ParamType):
+    """A listing: an existing file, or an http(s) URL (downloaded when it is read)."""
+
+    name = "FICHIER|URL"
+
+    def convert(self, value, param, ctx):
+        """Return the URL as text, or the file as a Path; fail on a missing file."""
+        from ._listing_source import is_url
+
+        if is_url(value):
+            return str(value).strip()
+        text = str(value)
+        if "://" in text:
+            self.fail(f"« {text} » : seules les adresses http(s):// sont lues.", param, ctx)
+        path = Path(text)
+        if not path.exists():
+            self.fail(
+                f"fichier introuvable : {path} (ni un fichier, ni une adresse http(s)://).",
+                param,
+                ctx,
+            )
+        if path.is_dir():
+            self.fail(f"{path} est un dossier : donnez le fichier de la liste.", param, ctx)
+        return path
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
@@ -59,9 +85,10 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option(
     "--services",
     "services",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=ListingSourceType(),
     default=None,
-    help="Liste des services (CSV). Par défaut : l'exemple embarqué data/services/exemple.csv.",
+    help="Liste des services : fichier CSV, XLSX, ODS ou GeoJSON, ou adresse http(s) d'un "
+    "export (gardé en cache). Par défaut : l'exemple embarqué data/services/exemple.csv.",
 )
 @click.option(
     "--out",
@@ -133,6 +160,8 @@ def build(
         )
     for reject in result.listing.rejects + result.placement.rejects:
         log.warning("Ligne %s rejetée : %s", reject["ligne"], reject["raison"])
+    for double in result.listing.duplicates:
+        log.warning("Doublon : %s", double["raison"])
     s = result.summary
     population = f"{s['population_non_couverte']:,}".replace(",", "\u202f")
     share = f"{100 * s['part_population_non_couverte']:.1f}".replace(".", ",")

@@ -80,6 +80,7 @@ class Download:
     date: str  # ISO 8601, UTC
     from_cache: bool = False
     status: int = 200
+    error: str = ""  # why a cached copy was returned instead of a fresh one
 
     def as_dict(self) -> dict:
         """Return the record as a JSON-ready dict."""
@@ -302,6 +303,7 @@ def cached_download(
         if record is None:
             raise
         log.warning("%s ; copie en cache du %s utilisée.", exc, record.date)
+        record.error = str(exc)
         return record
     write_json(meta_path, fresh.as_dict())
     return fresh

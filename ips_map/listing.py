@@ -1,57 +1,87 @@
-"""Read a listing of services: a CSV file as French spreadsheets export it.
+"""Read a listing of services, whatever the spreadsheet or file it comes in.
 
 What is accepted (documented in the README):
 
-- encodings UTF-8 (with or without BOM) and Windows-1252;
-- delimiters ``,`` ``;`` and tab, detected from the header line;
+- CSV as spreadsheets export it: UTF-8 (with or without BOM) or Windows-1252, delimiters
+  ``,`` ``;`` or tab detected from the header line;
+- Excel (XLSX, XLSM, XLS) and OpenDocument (ODS) workbooks: the first sheet with a ``nom``
+  column, its header found among the first rows (a title above it is skipped);
+- GeoJSON points: properties are the columns, the geometry gives the coordinates;
+- an http(s) URL of any of these (a published Google Sheets or framacalc CSV export),
+  downloaded into a disk cache (:mod:`ips_map._listing_source`);
 - header names in any case, with or without accents, spaces or punctuation, and the
-  synonyms of :data:`COLUMNS`;
-- decimal commas in coordinates and capacities.
+  synonyms of :data:`COLUMNS`; values as people write them (see :func:`_normalize_row`).
 
 Every problem is collected as a :class:`~ips_map.report.Problem` with its line, column and
-value; a row is rejected only when it cannot be used at all.
+value; a row is rejected only when it cannot be used at all. Line numbers are those a user
+sees: the line of a CSV file, the row of a spreadsheet, the index of a GeoJSON feature.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
+from ._listing_source import ListingSource, open_source
+from ._tables import FORMAT_NAMES, RawTable, detect_format, read_table
 from .errors import ListingError
+from .fetch import HttpSettings
 from .report import ERREUR, Problem
-from .territory import normalize_departement, text_key
+from .territory import collectivite_outre_mer, normalize_departement, text_key
 
 #: Canonical columns and the header names accepted for each (compared with ``text_key``).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "nom": ("nom", "name", "nom du service", "nom du dispositif", "dispositif", "service"),
+    "nom": (
+        "nom",
+        "name",
+        "nom du service",
+        "nom du dispositif",
+        "dispositif",
+        "service",
+        "intitule",
+        "libelle",
+        "nom de la structure ips",
+    ),
     "structure": (
         "structure",
         "structure porteuse",
         "porteur",
+        "porteur du projet",
         "organisme",
+        "organisme porteur",
         "organisme gestionnaire",
         "gestionnaire",
         "etablissement",
+        "etablissement porteur",
+        "operateur",
     ),
-    "type": ("type", "type de service", "type de dispositif", "modele"),
-    "statut": ("statut", "status", "etat"),
-    "adresse": ("adresse", "address", "adresse postale", "rue", "voie"),
-    "code_postal": ("code postal", "cp", "postcode", "code postal du siege"),
-    "commune": ("commune", "ville", "city", "localite"),
+    "type": ("type", "type de service", "type de dispositif", "modele", "categorie"),
+    "statut": ("statut", "status", "etat", "etat d avancement", "statut du service"),
+    "adresse": ("adresse", "address", "adresse postale", "rue", "voie", "adresse du service"),
+    "code_postal": ("code postal", "cp", "postcode", "code postal du siege", "zip"),
+    "commune": (
+        "commune",
+        "ville",
+        "city",
+        "localite",
+        "commune d implantation",
+        "ville du siege",
+        "nom de la commune",
+    ),
     "code_commune": (
         "code commune",
         "code insee",
         "code commune insee",
         "insee",
         "code insee commune",
+        "code insee de la commune",
         "citycode",
         "cog",
+        "depcom",
+        "codgeo",
     ),
     "departement": (
         "departement",
@@ -60,25 +90,45 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "dpt",
         "code departement",
         "departement du siege",
+        "num departement",
+        "n departement",
+        "numero de departement",
+        "departement d implantation",
     ),
-    "latitude": ("latitude", "lat", "y"),
-    "longitude": ("longitude", "lon", "lng", "long", "x"),
+    "latitude": ("latitude", "lat", "y", "latitude wgs84"),
+    "longitude": ("longitude", "lon", "lng", "long", "x", "longitude wgs84"),
     "departements_desservis": (
         "departements desservis",
+        "departement desservi",
         "depts desservis",
+        "dpts desservis",
         "desserte",
         "territoire desservi",
+        "territoires desservis",
         "zone desservie",
         "zone d intervention",
+        "departements d intervention",
+        "territoire d intervention",
     ),
-    "capacite": ("capacite", "places", "nombre de places", "capacity", "file active"),
-    "site_web": ("site web", "site", "site internet", "url", "web", "website"),
-    "telephone": ("telephone", "tel", "phone", "numero de telephone"),
-    "source": ("source", "source url", "url source", "lien source", "reference"),
+    "capacite": (
+        "capacite",
+        "capacite d accueil",
+        "places",
+        "nombre de places",
+        "nb places",
+        "capacity",
+        "file active",
+    ),
+    "site_web": ("site web", "site", "site internet", "url", "web", "website", "lien"),
+    "telephone": ("telephone", "tel", "phone", "numero de telephone", "contact telephone"),
+    "source": ("source", "source url", "url source", "lien source", "reference", "sources"),
 }
 
 TYPES = ("ips", "emploi_accompagne", "autre")
 STATUTS = ("actif", "en_projet", "ferme")
+
+#: Name of the example row of ``ips-map template``: a row with this name is never placed.
+TEMPLATE_EXAMPLE_NAME = "EXEMPLE - service fictif (remplacez cette ligne)"
 
 _TYPE_WORDS = {
     "ips": "ips",
@@ -86,6 +136,7 @@ _TYPE_WORDS = {
     "emploi accompagne": "emploi_accompagne",
     "dea": "emploi_accompagne",
     "dispositif d emploi accompagne": "emploi_accompagne",
+    "dispositif emploi accompagne": "emploi_accompagne",
     "job coaching": "emploi_accompagne",
     "autre": "autre",
 }
@@ -95,16 +146,40 @@ _STATUT_WORDS = {
     "en activite": "actif",
     "ouvert": "actif",
     "en fonctionnement": "actif",
+    "en service": "actif",
     "en projet": "en_projet",
     "projet": "en_projet",
     "prevu": "en_projet",
     "en creation": "en_projet",
     "en cours de creation": "en_projet",
+    "a venir": "en_projet",
     "ferme": "ferme",
     "fermee": "ferme",
     "arrete": "ferme",
     "clos": "ferme",
+    "inactif": "ferme",
 }
+#: First words that decide a statut written as a phrase ("Actif depuis 2021").
+_STATUT_PREFIXES = (
+    ("actif", "actif"),
+    ("active", "actif"),
+    ("ouvert", "actif"),
+    ("en fonctionnement", "actif"),
+    ("en projet", "en_projet"),
+    ("projet", "en_projet"),
+    ("prevu", "en_projet"),
+    ("ouverture prevue", "en_projet"),
+    ("en preparation", "en_projet"),
+    ("en construction", "en_projet"),
+    ("en cours de creation", "en_projet"),
+    ("en creation", "en_projet"),
+    ("a venir", "en_projet"),
+    ("ferme", "ferme"),
+    ("fermee", "ferme"),
+    ("clos", "ferme"),
+    ("arrete", "ferme"),
+    ("inactif", "ferme"),
+)
 
 _HEADER_INDEX = {
     text_key(name): canonical for canonical, names in COLUMNS.items() for name in names
@@ -112,6 +187,8 @@ _HEADER_INDEX = {
 _SPLIT_LIST = re.compile(r"[;,/]")
 #: Most words in a département's name ("Alpes de Haute Provence" written with spaces).
 _MAX_NAME_WORDS = 5
+#: Lambert-93 (EPSG:2154) bounds of metropolitan France: X/Y columns often hold these.
+_LAMBERT93 = ((100_000, 1_300_000), (6_000_000, 7_200_000))
 
 
 @dataclass
@@ -119,8 +196,13 @@ class Listing:
     """A listing read and normalised.
 
     ``rows`` has one row per usable line: the canonical columns (strings, "" when absent),
-    ``ligne`` (line number in the file), ``lat``/``lon`` (float or NaN), ``capacite_n``
-    (float or NaN), ``desservis`` (tuple of département codes) and ``departement_code``.
+    ``ligne`` (line, spreadsheet row or GeoJSON feature index: see ``unit``), ``lat``/``lon``
+    (float or NaN), ``capacite_n`` (float or NaN), ``desservis`` (tuple of département
+    codes), ``departement_code`` and ``departements_possibles`` (the codes the stated
+    département may be: one, or "2A" and "2B" for the old Corsican "20").
+
+    ``rejects`` are the rows not used and why, ``duplicates`` the exact copies of an earlier
+    row (counted once); both are dicts ``ligne, nom, colonne, valeur, raison``.
     """
 
     path: Path
@@ -134,39 +216,18 @@ class Listing:
     rows_read: int = 0
     unknown_columns: list[str] = field(default_factory=list)
     is_example: bool = False
-
-
-def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise ListingError(
-                f"{path}: le fichier s'annonce en UTF-8 (BOM) mais contient un octet invalide "
-                f"(octet {exc.start + 3}). Enregistrez-le de nouveau en « CSV UTF-8 »."
-            ) from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise ListingError(
-            f"{path}: encodage illisible (ni UTF-8 ni Windows-1252, octet {exc.start}). "
-            "Enregistrez le fichier en « CSV UTF-8 » depuis votre tableur."
-        ) from exc
-
-
-def _sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    counts = {d: header.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    format: str = "csv"
+    sheet: str = ""
+    unit: str = "ligne"
+    url: str = ""
+    fetched: str = ""
+    from_cache: bool = False
+    duplicates: list[dict] = field(default_factory=list)
 
 
 def _parse_number(raw: str) -> float | None:
-    value = raw.strip().replace("\u00a0", "").replace(" ", "")
+    value = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    value = value.rstrip("°")
     if not value:
         return None
     if "," in value and "." not in value:
@@ -182,6 +243,32 @@ def _normalize_choice(raw: str, words: dict[str, str]) -> str | None:
     return words.get(text_key(raw).replace("_", " "))
 
 
+def _read_type(raw: str) -> tuple[str | None, bool]:
+    """Return (type, exact): a known spelling, or a phrase that names one."""
+    exact = _normalize_choice(raw, _TYPE_WORDS)
+    if exact is not None:
+        return exact, True
+    key = text_key(raw).replace("_", " ")
+    words = key.split()
+    if "ips" in words or "individual placement" in key:
+        return "ips", False
+    if "emploi accompagne" in key or "job coach" in key or "dea" in words:
+        return "emploi_accompagne", False
+    return None, False
+
+
+def _read_statut(raw: str) -> tuple[str | None, bool]:
+    """Return (statut, exact): a known spelling, or a phrase that starts with one."""
+    exact = _normalize_choice(raw, _STATUT_WORDS)
+    if exact is not None:
+        return exact, True
+    key = text_key(raw).replace("_", " ")
+    for prefix, statut in _STATUT_PREFIXES:
+        if key == prefix or key.startswith(prefix + " "):
+            return statut, False
+    return None, False
+
+
 def parse_departements_list(raw: str) -> tuple[list[str], list[str]]:
     """Split a list of départements ("13; 83 et 84") into codes and unreadable parts.
 
@@ -195,7 +282,7 @@ def parse_departements_list(raw: str) -> tuple[list[str], list[str]]:
         words = chunk.split()
         i = 0
         while i < len(words):
-            if words[i].lower() == "et":
+            if words[i].lower() == "et" or not text_key(words[i]):
                 i += 1
                 continue
             code, size = None, 1
@@ -216,169 +303,285 @@ def parse_departements_list(raw: str) -> tuple[list[str], list[str]]:
     return codes, bad
 
 
-def read_listing(path: Path | str, *, is_example: bool = False) -> Listing:
-    """Read a CSV listing of services and normalise each row.
+def read_listing(
+    source: Path | str,
+    *,
+    is_example: bool = False,
+    cache_dir: Path | None = None,
+    http: HttpSettings | None = None,
+    allow_empty: bool = False,
+) -> Listing:
+    """Read a listing of services and normalise each row.
 
     Parameters
     ----------
-    path
-        CSV file (UTF-8 or Windows-1252, ``,`` ``;`` or tab delimited).
+    source
+        A file (CSV, XLSX/XLSM/XLS, ODS or GeoJSON; the format is told by the extension,
+        else by the content) or an http(s) URL of one.
     is_example
         Mark the listing as the embedded example (the map then says so).
+    cache_dir
+        Download cache for a URL (default :func:`ips_map._listing_source.default_cache_dir`).
+    http
+        Timeout and retries for a URL.
+    allow_empty
+        Return a listing without rows instead of raising when no row is usable (to report
+        every rejected row, as ``ips-map validate`` does).
 
     Raises
     ------
     ListingError
-        When the file cannot be read, has no ``nom`` column or no usable row.
+        When the file cannot be read, has no ``nom`` column or (unless ``allow_empty``) no
+        usable row.
     """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ListingError(f"{path}: lecture impossible ({exc.strerror}).") from exc
-    text, encoding = _decode(data, path)
-    if not text.strip():
-        raise ListingError(f"{path}: le fichier est vide. Il faut au moins une colonne « nom ».")
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
-    problems: list[Problem] = []
+    origin = open_source(source, cache_dir=cache_dir, http=http)
+    path = origin.path
+    label = origin.url or str(path)
+    fmt = detect_format(path, origin.data, trust_extension=not origin.url, label=label)
+    table = read_table(label, origin.data, fmt, _HEADER_INDEX)
+    table.notes[:0] = origin.notes
+    return _read_rows(table, origin, label, is_example=is_example, allow_empty=allow_empty)
 
+
+def _map_header(table: RawTable, label: str) -> tuple[dict[int, str], list[str], list[Problem]]:
+    problems: list[Problem] = []
     mapping: dict[int, str] = {}
     unknown: list[str] = []
-    for index, name in enumerate(header):
-        canonical = _HEADER_INDEX.get(text_key(name).replace("_", " "))
+    header = table.header
+    order = sorted(range(len(header)), key=lambda i: (i not in table.forced, i))
+    for index in order:
+        name = header[index]
+        canonical = table.forced.get(index)
+        if canonical is None:
+            canonical = _HEADER_INDEX.get(text_key(name).replace("_", " "))
         if canonical is None:
             canonical = _HEADER_INDEX.get(text_key(name.replace("_", " ")))
+        if canonical is None:
+            canonical = _HEADER_INDEX.get(_without_unit(name))
         if canonical is None:
             if name.strip():
                 unknown.append(name.strip())
             continue
         if canonical in mapping.values():
             problems.append(
-                Problem(1, name, "", f"deuxième colonne pour « {canonical} » : ignorée")
+                Problem(
+                    table.header_line,
+                    name,
+                    "",
+                    f"deuxième colonne pour « {canonical} » : ignorée",
+                    unite=table.unit,
+                )
             )
             continue
         mapping[index] = canonical
+    unknown.sort(key=header.index)
     if "nom" not in mapping.values():
+        where = f" (feuille « {table.sheet} », ligne {table.header_line})" if table.sheet else ""
         raise ListingError(
-            f"{path}: aucune colonne « nom » dans l'en-tête (colonnes lues : "
+            f"{label}: aucune colonne « nom » dans l'en-tête{where} (colonnes lues : "
             f"{', '.join(h for h in header if h.strip()) or 'aucune'}). Ajoutez une colonne "
             "« nom » avec le nom de chaque service ; voir le README pour les colonnes acceptées."
         )
     for name in unknown:
         problems.append(
-            Problem(1, name, "", "colonne non reconnue : conservée dans services.csv, non utilisée")
+            Problem(
+                table.header_line,
+                name,
+                "",
+                "colonne non reconnue : conservée dans services.csv, non utilisée",
+                unite=table.unit,
+            )
         )
+    return mapping, unknown, problems
+
+
+def _without_unit(name: str) -> str:
+    # "Capacité (places)", "Latitude (WGS84)", "Code postal *": the words in brackets or
+    # after a star are a comment on the column, not its name.
+    bare = re.sub(r"\(.*?\)|\[.*?\]|\*", " ", name)
+    return text_key(bare.replace("_", " "))
+
+
+def _read_rows(
+    table: RawTable, origin: ListingSource, label: str, *, is_example: bool, allow_empty: bool
+) -> Listing:
+    unit = table.unit
+    mapping, unknown, header_problems = _map_header(table, label)
+    problems: list[Problem] = list(table.notes) + header_problems
+    header = table.header
     header_of = {canonical: header[index].strip() for index, canonical in mapping.items()}
 
     records: list[dict] = []
     rejects: list[dict] = []
+    duplicates: list[dict] = []
+    seen: dict[tuple, int] = {}
     rows_read = 0
-    line = reader.line_num
-    for raw in reader:
-        start = line + 1
-        line = reader.line_num
-        if not any(cell.strip() for cell in raw):
+    for start, raw in table.rows:
+        if not any(str(cell).strip() for cell in raw):
             continue
         rows_read += 1
         record = {column: "" for column in COLUMNS}
         for index, cell in enumerate(raw):
             if index in mapping:
-                record[mapping[index]] = cell.strip()
+                record[mapping[index]] = str(cell).strip()
         record["extra"] = {
-            header[i].strip(): raw[i].strip()
+            header[i].strip(): str(raw[i]).strip()
             for i in range(min(len(header), len(raw)))
             if i not in mapping and header[i].strip()
         }
-        if len(raw) > len(header) and any(cell.strip() for cell in raw[len(header) :]):
+        if len(raw) > len(header) and any(str(cell).strip() for cell in raw[len(header) :]):
+            extra = [str(cell).strip() for cell in raw[len(header) :] if str(cell).strip()]
             problems.append(
                 Problem(
                     start,
                     "",
-                    delimiter.join(raw[len(header) :]),
+                    (table.delimiter or " | ").join(extra),
                     f"{len(raw)} valeurs pour {len(header)} colonnes : valeurs en trop ignorées "
-                    "(un séparateur dans une valeur doit être entre guillemets)",
+                    "(un séparateur dans une valeur doit être entre guillemets)"
+                    if table.format == "csv"
+                    else "valeurs dans des colonnes sans en-tête : ignorées",
+                    unite=unit,
                 )
             )
         record["ligne"] = start
-        row_problems, fatal = _normalize_row(record, header_of)
+        key = tuple(str(cell).strip() for cell in raw[: len(header)]) + tuple(
+            str(cell).strip() for cell in raw[len(header) :] if str(cell).strip()
+        )
+        if key in seen:
+            message = (
+                f"doublon exact de la {unit} {seen[key]} : compté une seule fois "
+                "(supprimez l'une des deux)"
+            )
+            problems.append(Problem(start, "", record["nom"], message, unite=unit))
+            duplicates.append(
+                {
+                    "ligne": start,
+                    "nom": record["nom"],
+                    "colonne": "",
+                    "valeur": "",
+                    "raison": f"{unit} {start} : {message}",
+                }
+            )
+            continue
+        seen[key] = start
+        row_problems, fatal = _normalize_row(record, header_of, unit=unit)
         problems.extend(row_problems)
         if fatal:
-            rejects.append(
-                {"ligne": start, "nom": record["nom"], "raison": "; ".join(str(p) for p in fatal)}
-            )
+            rejects.append(reject_record(record, fatal))
             continue
         records.append(record)
 
-    if not records:
-        detail = f" ({len(rejects)} ligne(s) rejetée(s), voir rejects.csv)" if rejects else ""
-        raise ListingError(f"{path}: aucune ligne utilisable{detail}.")
+    if not records and not allow_empty:
+        detail = f" ({len(rejects)} {unit}(s) rejetée(s), voir rejects.csv)" if rejects else ""
+        raise ListingError(f"{label}: aucune ligne utilisable{detail}.")
 
-    stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date().isoformat()
     return Listing(
-        path=path,
-        name=path.name,
-        date=stamp,
-        encoding=encoding,
-        delimiter=delimiter,
+        path=origin.path,
+        name=origin.name,
+        date=origin.date,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
         rows=pd.DataFrame.from_records(records),
         rejects=rejects,
         problems=problems,
         rows_read=rows_read,
         unknown_columns=unknown,
         is_example=is_example,
+        format=table.format,
+        sheet=table.sheet,
+        unit=unit,
+        url=origin.url,
+        fetched=origin.fetched,
+        from_cache=origin.from_cache,
+        duplicates=duplicates,
     )
 
 
-def _normalize_row(record: dict, header_of: dict[str, str]) -> tuple[list[Problem], list[Problem]]:
+def reject_record(row: dict, fatal: list[Problem]) -> dict:
+    """Return the ``rejects.csv`` record of a row rejected for the ``fatal`` problems."""
+    first = fatal[0]
+    return {
+        "ligne": row["ligne"],
+        "nom": row["nom"],
+        "colonne": first.colonne,
+        "valeur": first.valeur,
+        "raison": "; ".join(str(p) for p in fatal),
+    }
+
+
+def describe_format(listing: Listing) -> str:
+    """Return how the listing was read, in a few French words (for reports)."""
+    name = FORMAT_NAMES.get(listing.format, listing.format)
+    if listing.format == "csv":
+        delimiter = {"\t": "tabulation"}.get(listing.delimiter, f"« {listing.delimiter} »")
+        return f"{name}, {listing.encoding}, séparateur {delimiter}"
+    if listing.sheet:
+        return f"{name}, feuille « {listing.sheet} »"
+    if listing.format == "geojson":
+        return f"{name} (numéros = indice de l'entité dans « features », à partir de 0)"
+    return name
+
+
+def _normalize_row(
+    record: dict, header_of: dict[str, str], unit: str = "ligne"
+) -> tuple[list[Problem], list[Problem]]:
     """Normalise one row in place; return (warnings, fatal problems)."""
     line = record["ligne"]
     warnings: list[Problem] = []
     fatal: list[Problem] = []
 
-    def warn(column: str, message: str) -> None:
-        warnings.append(Problem(line, header_of.get(column, column), record[column], message))
+    def warn(column: str, message: str, value: str | None = None) -> None:
+        warnings.append(
+            Problem(
+                line,
+                header_of.get(column, column),
+                record[column] if value is None else value,
+                message,
+                unite=unit,
+            )
+        )
 
     def fail(column: str, message: str) -> None:
-        fatal.append(Problem(line, header_of.get(column, column), record[column], message, ERREUR))
+        fatal.append(
+            Problem(line, header_of.get(column, column), record[column], message, ERREUR, unit)
+        )
 
     if not record["nom"]:
         fail("nom", "nom manquant : chaque service doit avoir un nom")
+    elif text_key(record["nom"]) == text_key(TEMPLATE_EXAMPLE_NAME):
+        fail(
+            "nom",
+            "ligne d'exemple du modèle (ips-map template) : remplacez-la par un vrai service "
+            "ou supprimez-la",
+        )
 
     if record["type"]:
-        value = _normalize_choice(record["type"], _TYPE_WORDS)
+        value, exact = _read_type(record["type"])
         if value is None:
             warn("type", f"type inconnu, compté comme « autre » (valeurs : {', '.join(TYPES)})")
             value = "autre"
+        elif not exact:
+            warn("type", f"lu comme « {value} »")
         record["type"] = value
     else:
         record["type"] = "ips"
 
     if record["statut"]:
-        value = _normalize_choice(record["statut"], _STATUT_WORDS)
+        value, exact = _read_statut(record["statut"])
         if value is None:
-            fail("statut", f"statut inconnu : indiquez {', '.join(STATUTS)}")
+            fail(
+                "statut",
+                f"statut inconnu : indiquez {', '.join(STATUTS)} (ou « Actif », « En projet », "
+                "« Fermé »)",
+            )
         else:
+            if not exact:
+                warn("statut", f"lu comme « {value} »")
             record["statut"] = value
     else:
         record["statut"] = "actif"
 
-    record["lat"] = record["lon"] = float("nan")
-    if record["latitude"] or record["longitude"]:
-        lat = _parse_number(record["latitude"])
-        lon = _parse_number(record["longitude"])
-        if lat is None or lon is None:
-            column = "latitude" if lat is None else "longitude"
-            warn(
-                column,
-                "coordonnées incomplètes ou illisibles : ignorées (nombres décimaux "
-                "attendus, par exemple 45,76 et 4,83)",
-            )
-        elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            warn("latitude", f"coordonnées hors limites ({lat}, {lon}) : ignorées")
-        else:
-            record["lat"], record["lon"] = lat, lon
+    _normalize_coordinates(record, warn)
 
     record["capacite_n"] = float("nan")
     if record["capacite"]:
@@ -389,6 +592,7 @@ def _normalize_row(record: dict, header_of: dict[str, str]) -> tuple[list[Proble
             record["capacite_n"] = capacity
 
     postcode = re.sub(r"(?i)\s*cedex.*$", "", record["code_postal"]).replace(" ", "")
+    postcode = postcode.replace("\u00a0", "")
     if record["code_postal"]:
         if re.fullmatch(r"\d{4}", postcode):
             warn("code_postal", f"code postal à 4 chiffres lu comme « 0{postcode} »")
@@ -411,13 +615,44 @@ def _normalize_row(record: dict, header_of: dict[str, str]) -> tuple[list[Proble
             code = ""
     record["code_commune_n"] = code
 
+    commune = record["commune"]
+    cleaned = re.sub(r"(?i)\s+cedex(\s+\d+)?\s*$", "", commune).strip()
+    if cleaned != commune:
+        warn("commune", f"« CEDEX » retiré : commune lue « {cleaned} »")
+        record["commune"] = cleaned
+
+    for column, value in (
+        ("departement", record["departement"]),
+        ("code_commune", code),
+        ("code_postal", postcode),
+    ):
+        territory = collectivite_outre_mer(value, column)
+        if territory:
+            fail(
+                column,
+                f"{territory} est une collectivité d'outre-mer, pas un département : la carte "
+                "couvre les 101 départements (métropole, Guadeloupe, Martinique, Guyane, "
+                "La Réunion, Mayotte) ; retirez cette ligne de la liste",
+            )
+            break
+
     record["departement_code"] = ""
-    if record["departement"]:
+    record["departements_possibles"] = ()
+    if record["departement"] and not fatal:
+        written = record["departement"].strip().upper().replace(" ", "")
         dep, note = normalize_departement(record["departement"])
-        if dep is None:
+        if written == "20":
+            record["departements_possibles"] = ("2A", "2B")
+            warn(
+                "departement",
+                "« 20 » est l'ancien code de la Corse : 2A ou 2B selon la commune ou les "
+                "coordonnées",
+            )
+        elif dep is None:
             warn("departement", f"{note} : ignoré")
         else:
             record["departement_code"] = dep
+            record["departements_possibles"] = (dep,)
             if note:
                 warn("departement", note)
 
@@ -426,14 +661,7 @@ def _normalize_row(record: dict, header_of: dict[str, str]) -> tuple[list[Proble
         codes, bad = parse_departements_list(record["departements_desservis"])
         for part in bad:
             _, note = normalize_departement(part)
-            warnings.append(
-                Problem(
-                    line,
-                    header_of.get("departements_desservis", "departements_desservis"),
-                    part,
-                    f"{note} : ignoré",
-                )
-            )
+            warn("departements_desservis", f"{note} : ignoré", value=part)
         record["desservis"] = tuple(codes)
 
     if record["site_web"] and not re.match(r"(?i)^https?://", record["site_web"]):
@@ -444,3 +672,35 @@ def _normalize_row(record: dict, header_of: dict[str, str]) -> tuple[list[Proble
             warn("site_web", "lien ignoré : seules les adresses http(s) sont publiées")
             record["site_web"] = ""
     return warnings, fatal
+
+
+def _normalize_coordinates(record: dict, warn) -> None:
+    """Read latitude and longitude (decimal commas, Lambert-93 X/Y converted)."""
+    record["lat"] = record["lon"] = float("nan")
+    if not (record["latitude"] or record["longitude"]):
+        return
+    lat = _parse_number(record["latitude"])
+    lon = _parse_number(record["longitude"])
+    if lat is None or lon is None:
+        column = "latitude" if lat is None else "longitude"
+        warn(
+            column,
+            "coordonnées incomplètes ou illisibles : ignorées (nombres décimaux "
+            "attendus, par exemple 45,76 et 4,83)",
+        )
+        return
+    (xmin, xmax), (ymin, ymax) = _LAMBERT93
+    if xmin <= lon <= xmax and ymin <= lat <= ymax:
+        from pyproj import Transformer
+
+        x, y = lon, lat
+        lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform(x, y)
+        warn(
+            "latitude",
+            f"coordonnées en Lambert-93 (X {x:g}, Y {y:g}) converties en degrés WGS84 "
+            f"({lat:.5f}, {lon:.5f})",
+        )
+    elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        warn("latitude", f"coordonnées hors limites ({lat}, {lon}) : ignorées")
+        return
+    record["lat"], record["lon"] = lat, lon

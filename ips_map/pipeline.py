@@ -16,7 +16,7 @@ from .coverage import measure_coverage, summarize_coverage
 from .editions import Comparison, compare_editions, make_edition, read_edition, write_changes
 from .listing import COLUMNS, Listing, read_listing
 from .outputs import write_csv, write_json, write_text
-from .places import Placement, place_services
+from .places import COMMUNE_CENTRE_METHODS, Placement, place_services
 from .render import MapContext, render_map
 from .render._assets import leaflet_version
 from .settings import BuildSettings
@@ -57,7 +57,7 @@ SERVICE_COLUMNS = [
     "departements_servis",
     "avertissements",
 ]
-REJECT_COLUMNS = ["ligne", "nom", "raison"]
+REJECT_COLUMNS = ["ligne", "nom", "colonne", "valeur", "raison"]
 #: Sources named on every map (the example's own source file only when it is used).
 MAP_SOURCES = ("departements", "populations", "communes")
 
@@ -98,11 +98,17 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         previous = read_edition(settings.previous)
 
     step("Lecture de la liste des services")
-    listing = read_listing(settings.services_path, is_example=settings.is_example)
+    listing = read_listing(
+        settings.services_source, is_example=settings.is_example, cache_dir=settings.cache_dir
+    )
     if settings.listing_date:
         listing.date = settings.listing_date
     elif listing.is_example:
         listing.date = f"sources de {SOURCES['exemple_sources'].vintage}"
+    elif listing.url:
+        listing.date = f"téléchargée le {listing.date}" + (
+            " (copie en cache : réseau indisponible)" if listing.from_cache else ""
+        )
 
     step("Chargement des départements, communes et populations")
     populations = load_populations(settings.census_year)
@@ -130,8 +136,10 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     counts = {
         "lus": listing.rows_read,
         "places": int(len(services)),
+        "communes": int(services["methode"].isin(COMMUNE_CENTRE_METHODS).sum()),
         "approches": int((services["methode"] == "code_postal").sum()),
         "rejetes": len(rejects),
+        "doublons": len(listing.duplicates),
         "fermes": int((services["statut"] == "ferme").sum()),
     }
     summary.update(
@@ -139,6 +147,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
             "lignes_lues": counts["lus"],
             "lignes_placees": counts["places"],
             "lignes_rejetees": counts["rejetes"],
+            "lignes_en_double": counts["doublons"],
             "placements": {
                 method: int(n) for method, n in services["methode"].value_counts().items()
             },
@@ -152,6 +161,11 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
                 "separateur": listing.delimiter,
                 "exemple": listing.is_example,
                 "colonnes_inconnues": listing.unknown_columns,
+                "format": listing.format,
+                "feuille": listing.sheet,
+                "url": listing.url,
+                "telechargee_le": listing.fetched,
+                "copie_en_cache": listing.from_cache,
             },
             "date_construction": settings.build_date,
             "version": __version__,
@@ -196,7 +210,11 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
             SERVICE_COLUMNS + listing.unknown_columns,
             _service_rows(services),
         ),
-        "rejects": write_csv(out / "rejects.csv", REJECT_COLUMNS, rejects),
+        "rejects": write_csv(
+            out / "rejects.csv",
+            REJECT_COLUMNS,
+            sorted(rejects + listing.duplicates, key=lambda r: r["ligne"]),
+        ),
         "summary": write_json(out / "summary.json", summary),
         "map": write_text(out / "index.html", html),
     }

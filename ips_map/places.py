@@ -1,14 +1,22 @@
 """Place each service of a listing on the map, from the best evidence it carries.
 
-Evidence, best first: valid coordinates; INSEE commune code (current, or old code of a
-merged commune); commune name with postcode or département; postcode alone. The method
-used is recorded for every row. A row whose evidence contradicts itself (a commune code in
-another département than the one stated, ...) or that carries no usable evidence is
-rejected with the reason; every other row is placed.
+Evidence, best first: valid coordinates (swapped latitude and longitude are detected when
+the swap lands in France and the original does not); INSEE commune code (current, old code
+of a merged commune, or a municipal arrondissement); commune name with postcode or
+département; postcode alone. The method used is recorded for every row.
+
+When the evidence disagrees, the best *consistent* evidence wins and the row's warnings say
+which: first the département that most pieces of evidence (the stated département
+included) point to; then, within it, the place most others agree with (same commune, or
+within :data:`FAR_KM`), the best-ranked on a tie. A row is rejected only when no placement
+is consistent (as many pieces for one département as for another: coordinates in the Ain
+and "2A" stated, with nothing else) or when it carries no usable evidence.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -24,14 +32,20 @@ from .territory import text_key
 #: Placement methods, best evidence first, with the label written in reports.
 METHODS = {
     "coordonnees": "coordonnées",
+    "adresse_geocodee": "adresse géocodée (API Adresse)",
     "code_commune": "code INSEE de la commune",
     "ancien_code_commune": "ancien code INSEE (commune fusionnée)",
     "commune": "nom de la commune",
     "code_postal": "code postal (approximation)",
 }
+#: Methods that place a service at a commune's centre: an approximation, like the postcode.
+COMMUNE_CENTRE_METHODS = ("code_commune", "ancien_code_commune", "commune")
 #: Points this close to a département (in metres, EPSG:3857 so roughly) count as inside it:
 #: coastal offices geocoded a few hundred metres offshore by the simplified coastline.
 COAST_TOLERANCE_M = 3000
+#: Two pieces of evidence further apart than this (km) disagree: coordinates 25 km from
+#: the commune they name are reported, and the place most evidence agrees with wins.
+FAR_KM = 20.0
 
 
 @dataclass
@@ -90,14 +104,22 @@ class _Gazetteer:
         return self.communes[code]
 
 
+#: Abbreviations in commune names: "St", "Ste", "Chalon s/ Saône", "Villers ss Bois".
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "sur", "ss": "sous"}
+
+
 def commune_key(name: str) -> str:
     """Return a key that matches the ways people write a commune's name.
 
-    Case, accents, hyphens and apostrophes are ignored, "St"/"Ste" read as "Saint"/"Sainte",
-    and a leading article ("Le", "La", "Les", "L'") is dropped.
+    Case, accents, hyphens and apostrophes are ignored, "St"/"Ste" read as "Saint"/"Sainte"
+    ("s/" and "ss" as "sur" and "sous"), and a leading article ("Le", "La", "Les", "L'") is
+    dropped.
     """
     words = text_key(name).split()
-    words = ["saint" if w == "st" else "sainte" if w == "ste" else w for w in words]
+    # "s"/"ss" are abbreviations only inside a name ("Chalon s/ Saône"), never first.
+    words = [
+        w if i == 0 and w in ("s", "ss") else _ABBREVIATIONS.get(w, w) for i, w in enumerate(words)
+    ]
     if len(words) > 1 and words[0] in ("le", "la", "les", "l"):
         words = words[1:]
     return " ".join(words)
@@ -157,24 +179,24 @@ def place_services(
     """
     gazetteer = _Gazetteer(communes, old_codes)
     rows = listing.rows
-    has_coords = rows["lat"].notna() & rows["lon"].notna()
-    coord_deps = departements_of_points(
-        rows.loc[has_coords, "lon"].to_numpy(), rows.loc[has_coords, "lat"].to_numpy(), departements
-    )
-    dep_of_coords = dict(zip(rows.index[has_coords], coord_deps))
+    unit = getattr(listing, "unit", "ligne")
+    coords = _coordinate_departements(rows, departements)
     dep_names = dict(zip(departements["code"], departements["nom"]))
 
     placed: list[dict] = []
     rejects: list[dict] = []
     problems: list[Problem] = []
     for index, row in zip(rows.index, rows.to_dict("records")):
-        outcome = _place_row(row, dep_of_coords.get(index, "absent"), gazetteer, dep_names)
+        outcome = _place_row(row, coords.get(index), gazetteer, dep_names, unit)
         problems.extend(outcome["problems"])
         if outcome["reject"]:
+            first = outcome["reject"][0]
             rejects.append(
                 {
                     "ligne": row["ligne"],
                     "nom": row["nom"],
+                    "colonne": first.colonne,
+                    "valeur": first.valeur,
                     "raison": "; ".join(str(p) for p in outcome["reject"]),
                 }
             )
@@ -184,6 +206,7 @@ def place_services(
         record.update(outcome["place"])
         record["avertissements"] = " | ".join(str(p) for p in outcome["problems"])
         placed.append(record)
+    problems.extend(_possible_duplicates(placed, unit))
 
     added = [
         "methode",
@@ -203,181 +226,299 @@ def place_services(
     return Placement(services=services, rejects=rejects, problems=problems)
 
 
-def _place_row(row: dict, coord_dep, gazetteer: _Gazetteer, dep_names: dict) -> dict:
+def _coordinate_departements(rows: pd.DataFrame, departements: gpd.GeoDataFrame) -> dict:
+    """Map each row with coordinates to ``(lon, lat, département or None, swapped)``.
+
+    Coordinates outside every département are tried swapped: when latitude and longitude
+    were exchanged, the swap lands in France and the original does not.
+    """
+    has_coords = rows["lat"].notna() & rows["lon"].notna()
+    lons = rows.loc[has_coords, "lon"].to_numpy(dtype=float)
+    lats = rows.loc[has_coords, "lat"].to_numpy(dtype=float)
+    deps = departements_of_points(lons, lats, departements)
+    result = {
+        index: (lon, lat, dep, False)
+        for index, lon, lat, dep in zip(rows.index[has_coords], lons, lats, deps)
+    }
+    outside = [i for i, (lon, lat, dep, _) in result.items() if dep is None and abs(lon) <= 90]
+    if outside:
+        swapped = departements_of_points(
+            np.array([result[i][1] for i in outside]),
+            np.array([result[i][0] for i in outside]),
+            departements,
+        )
+        for index, dep in zip(outside, swapped):
+            if dep is not None:
+                lon, lat, _, _ = result[index]
+                result[index] = (lat, lon, dep, True)
+    return result
+
+
+def distance_km(x1: float, y1: float, x2: float, y2: float) -> float:
+    """Great-circle distance in km between two points given in degrees (lon, lat)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (x1, y1, x2, y2))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass
+class _Evidence:
+    """One piece of evidence of where a service is, resolved on its own."""
+
+    method: str
+    column: str
+    value: str
+    x: float
+    y: float
+    dep: str
+    commune: str = ""
+    pool: tuple[str, ...] = ()  # a postcode's communes
+
+    @property
+    def rank(self) -> int:
+        return list(METHODS).index(self.method) if self.method in METHODS else len(METHODS)
+
+    def agrees_with(self, other: _Evidence) -> bool:
+        """Same département and the same place: one commune, or within FAR_KM."""
+        if self.dep != other.dep:
+            return False
+        if self.commune and self.commune == other.commune:
+            return True
+        if (self.commune and self.commune in other.pool) or (
+            other.commune and other.commune in self.pool
+        ):
+            return True
+        return distance_km(self.x, self.y, other.x, other.y) <= FAR_KM
+
+
+def _place_row(
+    row: dict, coords, gazetteer: _Gazetteer, dep_names: dict, unit: str = "ligne"
+) -> dict:
     line = int(row["ligne"])
     notes: list[Problem] = []
-    errors: list[Problem] = []
 
     def note(column: str, value: str, message: str) -> None:
-        notes.append(Problem(line, column, value, message))
+        notes.append(Problem(line, column, value, message, unite=unit))
 
-    # Each piece of evidence, resolved independently: (method, x, y, dep, commune code).
-    evidence: list[tuple[str, float, float, str, str]] = []
-    if coord_dep != "absent":
+    def name_of(dep: str) -> str:
+        return f"{dep} ({dep_names[dep]})" if dep in dep_names else dep
+
+    stated = tuple(row.get("departements_possibles") or ()) or (
+        (row["departement_code"],) if row["departement_code"] else ()
+    )
+    evidence: list[_Evidence] = []
+
+    if coords is not None:
+        lon, lat, coord_dep, swapped = coords
+        # Coordinates filled by ips_map.geocode (status "accepte") came from the address.
+        geocoded = row.get("geocodage_statut") == "accepte"
         value = f"{row['latitude']} ; {row['longitude']}"
+        if geocoded:
+            value = f"{row['geocodage_label']} ({row['lat']} ; {row['lon']})"
         if coord_dep is None:
-            note("latitude", value, "coordonnées hors des 101 départements : ignorées")
-        else:
-            evidence.append(("coordonnees", row["lon"], row["lat"], coord_dep, ""))
-
-    by_code = None
-    code = row["code_commune_n"]
-    if code:
-        method = "code_commune"
-        if code not in gazetteer.communes and code in gazetteer.old_to_new:
-            new = gazetteer.old_to_new[code]
             note(
-                "code_commune",
-                code,
-                f"ancien code INSEE : commune actuelle {new} ({gazetteer.commune(new)['nom']})",
-            )
-            code, method = new, "ancien_code_commune"
-        if code in gazetteer.communes:
-            by_code = gazetteer.commune(code)
-            evidence.append(
-                (
-                    method,
-                    by_code["longitude"],
-                    by_code["latitude"],
-                    by_code["code_departement"],
-                    code,
-                )
+                "latitude",
+                value,
+                "coordonnées hors des 101 départements (même inversées) : ignorées",
             )
         else:
-            note("code_commune", code, "code INSEE inconnu (ni actuel ni ancien) : ignoré")
+            if swapped:
+                note(
+                    "latitude",
+                    value,
+                    f"latitude et longitude inversées : lues comme latitude {lat}, "
+                    f"longitude {lon} (dans le département {name_of(coord_dep)})",
+                )
+            method = "adresse_geocodee" if geocoded else "coordonnees"
+            evidence.append(_Evidence(method, "latitude", value, lon, lat, coord_dep))
+
+    by_code = _code_evidence(row, gazetteer, note)
+    if by_code is not None:
+        evidence.append(by_code)
 
     postcode = row["code_postal_n"]
     postcode_codes = gazetteer.by_postcode.get(postcode, []) if postcode else []
     if postcode and not postcode_codes:
         note("code_postal", postcode, "code postal inconnu : ignoré")
 
-    by_name = None
-    if row["commune"]:
-        candidates = gazetteer.by_name.get(commune_key(row["commune"]), [])
-        narrowed = candidates
-        if len(narrowed) > 1 and postcode_codes:
-            narrowed = [c for c in narrowed if c in postcode_codes] or narrowed
-        if len(narrowed) > 1 and row["departement_code"]:
-            narrowed = [
-                c
-                for c in narrowed
-                if gazetteer.commune(c)["code_departement"] == row["departement_code"]
-            ] or narrowed
-        if not candidates:
-            note(
-                "commune",
-                row["commune"],
-                "commune introuvable dans le COG 2026 : vérifiez "
-                "l'orthographe ou indiquez le code INSEE",
-            )
-        elif len(narrowed) > 1:
-            listed = ", ".join(f"{gazetteer.commune(c)['nom']} ({c})" for c in narrowed[:6])
-            note(
-                "commune",
-                row["commune"],
-                f"{len(narrowed)} communes portent ce nom "
-                f"({listed}) : indiquez le code postal, le département ou le code INSEE",
-            )
-        else:
-            by_name = gazetteer.commune(narrowed[0])
-            evidence.append(
-                (
-                    "commune",
-                    by_name["longitude"],
-                    by_name["latitude"],
-                    by_name["code_departement"],
-                    narrowed[0],
-                )
-            )
+    hints = set(stated) | {e.dep for e in evidence}
+    by_name = _name_evidence(row, gazetteer, postcode_codes, stated, hints, note)
+    if by_name is not None:
+        evidence.append(by_name)
 
-    # A few postcodes span two départements ("01590": Ain and Jura): the stated
-    # département picks among them, or the most populous commune would contradict it.
-    postcode_pool = postcode_codes
-    if len(postcode_codes) > 1 and row["departement_code"]:
-        postcode_pool = [
-            c
-            for c in postcode_codes
-            if gazetteer.commune(c)["code_departement"] == row["departement_code"]
-        ] or postcode_codes
-    if postcode_pool:
-        best = max(postcode_pool, key=lambda c: gazetteer.commune(c)["population"])
+    if postcode_codes:
+        deps = sorted({gazetteer.commune(c)["code_departement"] for c in postcode_codes})
+        best = max(postcode_codes, key=lambda c: gazetteer.commune(c)["population"])
         commune = gazetteer.commune(best)
         evidence.append(
-            (
+            _Evidence(
                 "code_postal",
+                "code_postal",
+                postcode,
                 commune["longitude"],
                 commune["latitude"],
-                commune["code_departement"],
+                commune["code_departement"] if len(deps) == 1 else "",
                 best,
+                tuple(postcode_codes),
             )
         )
 
-    if not evidence:
-        errors.append(
-            Problem(
-                line,
-                "",
-                row["nom"],
-                "service impossible à localiser : indiquez des coordonnées, le code INSEE de la "
-                "commune, la commune avec son code postal ou son département, ou le code postal",
-                ERREUR,
-            )
+    if not any(e.dep or e.pool for e in evidence):
+        return _rejected(
+            line,
+            unit,
+            "",
+            row["nom"],
+            "service impossible à localiser : indiquez des coordonnées, le code INSEE de la "
+            "commune, la commune avec son code postal ou son département, ou le code postal",
+            notes,
         )
-        return {"problems": notes, "reject": errors, "place": None}
 
-    method, x, y, dep, commune_code = evidence[0]
-    # Contradictions between pieces of evidence that each resolved on their own.
-    stated = row["departement_code"]
-    if stated and stated != dep:
-        errors.append(
-            Problem(
-                line,
-                "departement",
-                row["departement"],
-                f"contradiction : le service est placé par {METHODS[method]} dans le département "
-                f"{dep} ({dep_names.get(dep, '')}), pas {stated} ({dep_names.get(stated, '')}) : "
-                "corrigez l'une des deux valeurs",
-                ERREUR,
-            )
+    # 1. The département: each piece of evidence votes for its own, the stated one too.
+    votes: dict[str, list[str]] = {}
+    for item in evidence:
+        if item.dep:
+            votes.setdefault(item.dep, []).append(METHODS.get(item.method, item.method))
+    for dep in stated:
+        votes.setdefault(dep, []).append("département indiqué")
+    if not votes:
+        # Only a postcode shared by several départements: its most populous commune's.
+        item = next(e for e in evidence if e.pool)
+        votes[gazetteer.commune(item.commune)["code_departement"]] = [METHODS["code_postal"]]
+    best_count = max(len(v) for v in votes.values())
+    top = [dep for dep, v in votes.items() if len(v) == best_count]
+    if len(top) > 1:
+        said = " ; ".join(f"{', '.join(votes[dep])} : {name_of(dep)}" for dep in top)
+        message = (
+            f"contradiction entre les départements ({said}) : aucune localisation cohérente, "
+            "corrigez la valeur fausse"
         )
-    for other_method, _, _, other_dep, _ in evidence[1:]:
-        if other_method != "code_postal" and other_dep != dep:
-            errors.append(
-                Problem(
-                    line,
-                    "",
-                    "",
-                    f"contradiction : {METHODS[method]} donne le département {dep}, "
-                    f"{METHODS[other_method]} le département {other_dep} : "
-                    "corrigez la valeur fausse",
-                    ERREUR,
-                )
+        if any(dep in stated for dep in top):
+            return _rejected(line, unit, "departement", row["departement"], message, notes)
+        return _rejected(line, unit, "", "", message, notes)
+    dep = top[0]
+
+    # A postcode shared by several départements takes its communes in the chosen one.
+    for i, item in enumerate(evidence):
+        if item.method == "code_postal" and not item.dep:
+            pool = [c for c in item.pool if gazetteer.commune(c)["code_departement"] == dep]
+            if not pool:
+                continue
+            best = max(pool, key=lambda c: gazetteer.commune(c)["population"])
+            commune = gazetteer.commune(best)
+            evidence[i] = _Evidence(
+                "code_postal",
+                "code_postal",
+                item.value,
+                commune["longitude"],
+                commune["latitude"],
+                dep,
+                best,
+                tuple(pool),
             )
-    if by_code is not None and by_name is not None and by_code is not by_name:
+    inside = [e for e in evidence if e.dep == dep]
+    if not inside:
+        return _rejected(
+            line,
+            unit,
+            "departement",
+            row["departement"],
+            f"contradiction : aucune commune du code postal {postcode} n'est dans le "
+            f"département indiqué {name_of(dep)} : corrigez l'une des deux valeurs",
+            notes,
+        )
+    for item in evidence:
+        if item.dep != dep and item.dep:
+            note(
+                item.column,
+                item.value,
+                f"{METHODS.get(item.method, item.method)} dans le département "
+                f"{name_of(item.dep)}, contredit par {', '.join(votes[dep])} "
+                f"({name_of(dep)}) : ignoré",
+            )
+    if stated and dep not in stated:
+        note(
+            "departement",
+            row["departement"],
+            f"département indiqué contredit par {', '.join(votes[dep])} ({name_of(dep)}) : "
+            f"service placé dans le {name_of(dep)}, corrigez le département",
+        )
+    elif len(stated) > 1:
+        note("departement", row["departement"], f"« 20 » lu comme {name_of(dep)}")
+
+    # 2. The place, within that département: the evidence most others agree with, the
+    # best-ranked on a tie.
+    def support(item: _Evidence) -> int:
+        return sum(item.agrees_with(other) for other in inside if other is not item)
+
+    winner = max(inside, key=lambda item: (support(item), -item.rank))
+    for item in inside:
+        if item is winner or item.agrees_with(winner):
+            continue
+        far = distance_km(item.x, item.y, winner.x, winner.y)
+        what = METHODS.get(item.method, item.method)
+        where = (
+            f" ({gazetteer.commune(item.commune)['nom']})"
+            if item.commune and item.method != "code_postal"
+            else ""
+        )
+        agreeing = [
+            METHODS.get(o.method, o.method)
+            for o in inside
+            if o is not winner and o.agrees_with(winner)
+        ]
+        because = f", cohérent avec {', '.join(agreeing)}" if agreeing else ""
+        note(
+            item.column,
+            item.value,
+            f"{what}{where} à {far:.0f} km du lieu retenu : placé par "
+            f"{METHODS.get(winner.method, winner.method)}{because} ; vérifiez",
+        )
+    if (
+        by_code is not None
+        and by_name is not None
+        and by_code.commune != by_name.commune
+        and by_code.agrees_with(by_name)
+    ):
         note(
             "commune",
             row["commune"],
-            f"le code INSEE {by_code['code_commune']} désigne {by_code['nom']} : code INSEE retenu",
+            f"le code INSEE {by_code.commune} désigne "
+            f"{gazetteer.commune(by_code.commune)['nom']} : code INSEE retenu",
         )
-    if errors:
-        return {"problems": notes, "reject": errors, "place": None}
 
-    if method == "code_postal" and len(postcode_pool) > 1:
+    commune_code = winner.commune
+    if not commune_code:
+        agreeing = sorted(
+            (
+                o
+                for o in inside
+                if o.commune and o.method != "code_postal" and o.agrees_with(winner)
+            ),
+            key=lambda o: o.rank,
+        )
+        commune_code = agreeing[0].commune if agreeing else ""
+    if winner.method == "code_postal" and len(winner.pool) > 1:
         note(
             "code_postal",
             postcode,
-            f"{len(postcode_pool)} communes partagent ce code postal : "
-            f"placé au centre de la plus peuplée ({gazetteer.commune(commune_code)['nom']})",
+            f"{len(winner.pool)} communes partagent ce code postal : "
+            f"placé au centre de la plus peuplée ({gazetteer.commune(winner.commune)['nom']})",
         )
-    elif method == "code_postal":
+    elif winner.method == "code_postal":
         note("code_postal", postcode, "placé au centre de la commune du code postal")
     if commune_code and postcode and postcode_codes and commune_code not in postcode_codes:
-        note(
-            "code_postal",
-            postcode,
-            f"code postal absent de la commune "
-            f"{gazetteer.commune(commune_code)['nom']} (CEDEX ?) : sans effet sur le placement",
-        )
+        postcode_item = next((e for e in inside if e.method == "code_postal"), None)
+        if postcode_item is None or postcode_item.agrees_with(winner):
+            note(
+                "code_postal",
+                postcode,
+                f"code postal absent de la commune "
+                f"{gazetteer.commune(commune_code)['nom']} (CEDEX ?) : sans effet sur le placement",
+            )
 
     commune_name = gazetteer.commune(commune_code)["nom"] if commune_code else ""
     served = tuple(row["desservis"]) or (dep,)
@@ -385,12 +526,152 @@ def _place_row(row: dict, coord_dep, gazetteer: _Gazetteer, dep_names: dict) -> 
         "problems": notes,
         "reject": [],
         "place": {
-            "methode": method,
+            "methode": winner.method,
             "code_departement": dep,
             "code_commune_trouve": commune_code,
             "nom_commune_trouve": commune_name,
             "desservis": served,
-            "x": float(x),
-            "y": float(y),
+            "x": float(winner.x),
+            "y": float(winner.y),
         },
     }
+
+
+def _rejected(line, unit, column, value, message, notes) -> dict:
+    error = Problem(line, column, value, message, ERREUR, unit)
+    return {"problems": notes, "reject": [error], "place": None}
+
+
+def _code_evidence(row: dict, gazetteer: _Gazetteer, note) -> _Evidence | None:
+    code = row["code_commune_n"]
+    if not code:
+        return None
+    method = "code_commune"
+    if code not in gazetteer.communes and code in ARRONDISSEMENTS_CITY:
+        city = gazetteer.commune(ARRONDISSEMENTS_CITY[code])
+        note(
+            "code_commune",
+            code,
+            f"code d'arrondissement municipal : commune {city['code_commune']} ({city['nom']})",
+        )
+        code = city["code_commune"]
+    elif code not in gazetteer.communes and code in gazetteer.old_to_new:
+        new = gazetteer.old_to_new[code]
+        note(
+            "code_commune",
+            code,
+            f"ancien code INSEE : commune actuelle {new} ({gazetteer.commune(new)['nom']})",
+        )
+        code, method = new, "ancien_code_commune"
+    if code not in gazetteer.communes:
+        note("code_commune", code, "code INSEE inconnu (ni actuel ni ancien) : ignoré")
+        return None
+    commune = gazetteer.commune(code)
+    return _Evidence(
+        method,
+        "code_commune",
+        row["code_commune_n"],
+        commune["longitude"],
+        commune["latitude"],
+        commune["code_departement"],
+        code,
+    )
+
+
+def _name_evidence(row, gazetteer, postcode_codes, stated, hints, note) -> _Evidence | None:
+    written = row["commune"]
+    if not written:
+        return None
+    key = commune_key(written)
+    candidates = gazetteer.by_name.get(key, [])
+    if not candidates:
+        city = _arrondissement_city(key)
+        if city:
+            candidates = gazetteer.by_name.get(city, [])
+            if candidates:
+                note("commune", written, f"arrondissement lu comme la commune « {city.title()} »")
+    narrowed = candidates
+    if len(narrowed) > 1 and postcode_codes:
+        narrowed = [c for c in narrowed if c in postcode_codes] or narrowed
+    for deps in (set(stated), hints):
+        if len(narrowed) > 1 and deps:
+            narrowed = [
+                c for c in narrowed if gazetteer.commune(c)["code_departement"] in deps
+            ] or narrowed
+    if not candidates:
+        note(
+            "commune",
+            written,
+            "commune introuvable dans le COG 2026 : vérifiez l'orthographe ou indiquez le "
+            "code INSEE",
+        )
+        return None
+    if len(narrowed) > 1:
+        listed = ", ".join(
+            f"{gazetteer.commune(c)['nom']} ({c}, {gazetteer.commune(c)['code_departement']})"
+            for c in narrowed[:6]
+        )
+        more = f" et {len(narrowed) - 6} autres" if len(narrowed) > 6 else ""
+        note(
+            "commune",
+            written,
+            f"{len(narrowed)} communes portent ce nom ({listed}{more}) : indiquez le code "
+            "postal, le département ou le code INSEE",
+        )
+        return None
+    commune = gazetteer.commune(narrowed[0])
+    return _Evidence(
+        "commune",
+        "commune",
+        written,
+        commune["longitude"],
+        commune["latitude"],
+        commune["code_departement"],
+        narrowed[0],
+    )
+
+
+#: Codes of the municipal arrondissements of Paris, Lyon and Marseille, and their commune.
+ARRONDISSEMENTS_CITY = {
+    **{f"751{n:02d}": "75056" for n in range(1, 21)},
+    **{f"132{n:02d}": "13055" for n in range(1, 17)},
+    **{f"6938{n}": "69123" for n in range(1, 10)},
+}
+_ARRONDISSEMENT = re.compile(
+    r"^(paris|lyon|marseille)\s+(?:\d{1,2}|[ivxl]+)\s*(?:e|er|eme|ieme|ème)?"
+    r"(?:\s+arr(?:ondissement|t)?)?$"
+)
+
+
+def _arrondissement_city(key: str) -> str:
+    """Return "paris" for "paris 15e", "paris xv eme arrondissement", else ""."""
+    match = _ARRONDISSEMENT.match(key)
+    return match.group(1) if match else ""
+
+
+def _possible_duplicates(placed: list[dict], unit: str) -> list[Problem]:
+    """Warn about services with the same name in the same commune (possible duplicates)."""
+    first: dict[tuple[str, str], int] = {}
+    problems: list[Problem] = []
+    for record in placed:
+        where = record["code_commune_trouve"] or (
+            f"{record['code_departement']}:{record['x']:.2f},{record['y']:.2f}"
+        )
+        key = (commune_key(str(record["nom"])), where)
+        if key in first:
+            problem = Problem(
+                int(record["ligne"]),
+                "nom",
+                str(record["nom"]),
+                f"même nom qu'à la {unit} {first[key]}, dans la même commune : doublon "
+                "possible, vérifiez (les deux sont comptés)",
+                unite=unit,
+            )
+            problems.append(problem)
+            extra = str(problem)
+            record["avertissements"] = (
+                f"{record['avertissements']} | {extra}" if record["avertissements"] else extra
+            )
+        else:
+            first[key] = int(record["ligne"])
+    return problems

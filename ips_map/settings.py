@@ -33,7 +33,11 @@ class BuildSettings:
     Attributes
     ----------
     services
-        Listing of services (CSV); the embedded example when None.
+        Listing of services: a file (CSV, XLSX, ODS, GeoJSON) or an http(s) URL; the
+        embedded example when None.
+    cache_dir
+        Download cache of a listing given as a URL (``listes/`` inside it); when None,
+        ``$IPS_MAP_CACHE_DIR``, ``$XDG_CACHE_HOME/ips-map`` or ``~/.cache/ips-map``.
     out
         Folder of the outputs (``build/``).
     census_year
@@ -50,20 +54,30 @@ class BuildSettings:
         section and layer); no comparison when None.
     """
 
-    services: Path | None = None
+    services: Path | str | None = None
     out: Path = DEFAULT_OUT
     census_year: int | None = None
     title: str = DEFAULT_TITLE
     build_date: str = field(default_factory=default_build_date)
     listing_date: str | None = None
+    cache_dir: Path | None = None
     previous: Path | None = None
 
     @property
     def services_path(self) -> Path:
-        """The listing to read."""
+        """The listing to read, when it is a file."""
         return Path(self.services) if self.services else default_services()
+
+    @property
+    def services_source(self) -> Path | str:
+        """The listing to read: a file, or an http(s) URL kept as text."""
+        from ._listing_source import is_url
+
+        return str(self.services).strip() if is_url(self.services) else self.services_path
 
     @property
     def is_example(self) -> bool:
         """True when the listing is the embedded example."""
+        if not isinstance(self.services_source, Path):
+            return False
         return self.services_path.resolve() == default_services().resolve()

@@ -300,9 +300,10 @@ def normalize_departement(value: str) -> tuple[str | None, str]:
             "« 20 » est l'ancien code de la Corse : indiquez « 2A » (Corse-du-Sud) ou "
             "« 2B » (Haute-Corse), ou la commune"
         )
-    if upper in COLLECTIVITES_OUTRE_MER:
+    territory = collectivite_outre_mer(raw)
+    if territory:
         return None, (
-            f"{upper} ({COLLECTIVITES_OUTRE_MER[upper]}) est une collectivité d'outre-mer, "
+            f"{territory} est une collectivité d'outre-mer, "
             "pas un département : la carte couvre les 101 départements"
         )
     key = text_key(raw)
@@ -312,7 +313,73 @@ def normalize_departement(value: str) -> tuple[str | None, str]:
     for prefix in ("la ", "le ", "les ", "l "):
         if key.startswith(prefix) and key[len(prefix) :] in by_name:
             return by_name[key[len(prefix) :]], ""
+    combined = _code_and_name(raw)
+    if combined is not None:
+        (code, _), (named, _) = (normalize_departement(part) for part in combined)
+        if code is not None and code == named:
+            return code, f"« {raw} » lu comme « {code} »"
+        if code is not None and named is not None:
+            return None, (
+                f"« {raw} » : le code {code} et le nom désignent deux départements différents "
+                f"({named} pour le nom) : gardez le bon"
+            )
     return None, (
         "département inconnu : indiquez un code (« 01 », « 2A », « 974 ») ou un nom "
         "(« Creuse », « Côte-d'Or »)"
     )
+
+
+_CODE = r"(?:\d{1,3}|2[ABab]|69[DMdm])"
+_CODE_FIRST = re.compile(rf"^({_CODE})\s*(?:[-–—:/.]\s*|\s+)(\D.*)$")
+_CODE_LAST = re.compile(rf"^(\D.*?)\s*(?:\(\s*({_CODE})\s*\)|[-–—:/]\s*({_CODE}))$")
+
+
+def _code_and_name(raw: str) -> tuple[str, str] | None:
+    """Split "13 - Bouches-du-Rhône", "Bouches-du-Rhône (13)" into (code, name)."""
+    match = _CODE_FIRST.match(raw.strip())
+    if match:
+        return match.group(1), match.group(2)
+    match = _CODE_LAST.match(raw.strip())
+    if match:
+        return match.group(2) or match.group(3), match.group(1)
+    return None
+
+
+#: Names of the collectivités d'outre-mer as people write them (``text_key``).
+_COLLECTIVITE_KEYS = {
+    **{text_key(name): code for code, name in COLLECTIVITES_OUTRE_MER.items()},
+    "saint pierre et miquelon": "975",
+    "st pierre et miquelon": "975",
+    "saint barthelemy": "977",
+    "st barthelemy": "977",
+    "saint martin": "978",
+    "st martin": "978",
+    "taaf": "984",
+    "wallis et futuna": "986",
+    "wallis": "986",
+    "polynesie": "987",
+    "polynesie francaise": "987",
+    "tahiti": "987",
+    "nouvelle caledonie": "988",
+    "clipperton": "989",
+}
+
+
+def collectivite_outre_mer(value: str, column: str = "departement") -> str:
+    """Return "975 (Saint-Pierre-et-Miquelon)" when ``value`` names a collectivité
+    d'outre-mer, else "".
+
+    ``column`` says what ``value`` is: a département (code or name), a commune's INSEE code
+    (``code_commune``: "98735") or a postcode (``code_postal``: "98714").
+    """
+    raw = value.strip()
+    if not raw:
+        return ""
+    if column in ("code_commune", "code_postal"):
+        code = raw[:3]
+        if re.fullmatch(r"\d{5}", raw) and code in COLLECTIVITES_OUTRE_MER:
+            return f"{code} ({COLLECTIVITES_OUTRE_MER[code]})"
+        return ""
+    upper = raw.upper().replace(" ", "")
+    code = upper if upper in COLLECTIVITES_OUTRE_MER else _COLLECTIVITE_KEYS.get(text_key(raw))
+    return f"{code} ({COLLECTIVITES_OUTRE_MER[code]})" if code else ""

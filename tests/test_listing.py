@@ -472,8 +472,9 @@ def test_insee_codes(tmp_path, written, code, warned):
         ("69M", "69", True),
         ("Côte-d'Or", "21", False),
         ("20", "", True),
-        ("987", "", True),
         ("Atlantide", "", True),
+        ("13 - Bouches-du-Rhône", "13", True),
+        ("Bouches-du-Rhône (13)", "13", True),
     ],
 )
 def test_departement_column(tmp_path, written, code, warned):
@@ -484,6 +485,17 @@ def test_departement_column(tmp_path, written, code, warned):
     assert bool(found) == warned
     if warned:
         assert found[0].valeur == written
+
+
+@pytest.mark.parametrize("written", ["987", "Nouvelle-Calédonie", "975"])
+def test_collectivite_d_outre_mer_rejects_the_row(tmp_path, written):
+    # Issue 4: a collectivité d'outre-mer is not a département; the row is rejected (it
+    # was kept and its département ignored before).
+    listing = read_listing(write_listing(tmp_path / "l.csv", f"nom;dept\nA;01\nB;{written}\n"))
+    assert list(listing.rows["nom"]) == ["A"]
+    assert [r["ligne"] for r in listing.rejects] == [3]
+    assert "pas un département" in listing.rejects[0]["raison"]
+    assert listing.rejects[0]["valeur"] == written
 
 
 @pytest.mark.parametrize(
