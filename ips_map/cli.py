@@ -209,3 +209,8 @@ def diff(old: Path, new: Path, out: Path | None) -> None:
 def main() -> None:
     """Entry point of the ``ips-map`` console script."""
     cli(prog_name="ips-map")
+
+
+from ._cli_fetch import fetch  # noqa: E402  (the fetch group needs cli's helpers)
+
+cli.add_command(fetch)

@@ -1,0 +1,155 @@
+"""``ips-map fetch …``: refresh the data (a thin Click layer over ``ips_map.fetch_data``)."""
+
+from __future__ import annotations
+
+import click
+
+from .cli import CONTEXT_SETTINGS, _handle_errors
+from .fetch import HttpSettings
+from .fetch_data import FetchResult
+
+
+def _echo(result: FetchResult) -> None:
+    click.echo(result.summary)
+    for path in result.files + result.records:
+        click.echo(str(path))
+
+
+def _http(ctx: click.Context) -> HttpSettings:
+    return ctx.obj["http"]
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Secondes d'attente de chaque réponse (la connexion en a 10).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=3,
+    show_default=True,
+    help="Nouveaux essais après une erreur réseau, 429 ou 5xx (attente doublée à chaque fois).",
+)
+@click.pass_context
+def fetch(ctx: click.Context, timeout: float, retries: int) -> None:
+    """Mettre à jour les données : populations Insee, communes, contours.
+
+    Chaque fichier téléchargé est vérifié, puis rangé dans data/fetched/ avec son relevé de
+    provenance (adresse, date, sha256) ; il remplace alors le fichier embarqué correspondant.
+    Un téléchargement qui échoue ou un fichier refusé ne touche à rien : les données
+    actuelles restent utilisées. Supprimer data/fetched/ revient aux données embarquées.
+
+    \b
+    Exemples :
+        ips-map fetch census --year 2023
+        ips-map fetch communes
+        ips-map fetch boundaries --url https://exemple.fr/departements.geojson
+    """
+    ctx.ensure_object(dict)["http"] = HttpSettings(timeout=(10.0, timeout), retries=retries)
+
+
+@fetch.command("census")
+@click.option(
+    "--year",
+    type=int,
+    required=True,
+    help="Millésime N (publié par l'Insee fin décembre N+2).",
+)
+@click.option(
+    "--url",
+    default=None,
+    help="Adresse de l'archive Insee (par défaut celle du manifeste ips_map/sources.py).",
+)
+@click.option(
+    "--base-url",
+    envvar="IPS_MAP_INSEE_URL",
+    show_envvar=True,
+    default=None,
+    help="Dossier de téléchargement de l'Insee (miroir, serveur de test).",
+)
+@click.pass_context
+@_handle_errors
+def census(ctx: click.Context, year: int, url: str | None, base_url: str | None) -> None:
+    """Récupérer la population municipale des départements d'un millésime Insee.
+
+    Lit le fichier des départements de l'archive Insee (« ensemble.zip », fichiers séparés
+    par des points-virgules), ajoute Mayotte (recensement de 2017, signalé), vérifie les
+    101 départements et la vraisemblance du total par rapport au millésime voisin, puis
+    écrit data/fetched/census/departements_pmun_N.csv et son relevé de provenance. Le
+    millésime devient utilisable par ips-map build --census-year N.
+
+    \b
+    Exemples :
+        ips-map fetch census --year 2023
+        ips-map fetch census --year 2024 \\
+            --url https://www.insee.fr/fr/statistiques/fichier/<page>/ensemble.zip
+    """
+    from .fetch_data import fetch_census
+
+    _echo(fetch_census(year, url=url, base_url=base_url, settings=_http(ctx)))
+
+
+@fetch.command("communes")
+@click.option(
+    "--base-url",
+    envvar="IPS_MAP_GEO_API_URL",
+    show_envvar=True,
+    default=None,
+    help="Adresse de l'API Découpage administratif (défaut https://geo.api.gouv.fr).",
+)
+@click.pass_context
+@_handle_errors
+def communes(ctx: click.Context, base_url: str | None) -> None:
+    """Récupérer la table des communes depuis geo.api.gouv.fr.
+
+    Codes, noms, département, région, codes postaux, population municipale, centre et
+    anciens codes de chaque commune ; vérifie les 101 départements, le nombre de communes
+    (au moins 34 000) et les codes (5 caractères), puis écrit data/fetched/census/
+    communes.csv et communes_anciens_codes.csv avec leurs relevés de provenance.
+
+    \b
+    Exemple :
+        ips-map fetch communes
+    """
+    from .fetch_data import fetch_communes
+
+    _echo(fetch_communes(base_url=base_url, settings=_http(ctx)))
+
+
+@fetch.command("boundaries")
+@click.option("--url", required=True, help="Adresse d'un GeoJSON des départements.")
+@click.option("--licence", default=None, help="Licence du fichier, citée sur la carte.")
+@click.option("--attribution", default=None, help="Mention de la source, citée sur la carte.")
+@click.option("--vintage", default=None, help="Millésime des contours (ex. « COG 2025 »).")
+@click.pass_context
+@_handle_errors
+def boundaries(
+    ctx: click.Context,
+    url: str,
+    licence: str | None,
+    attribution: str | None,
+    vintage: str | None,
+) -> None:
+    """Récupérer un fichier de contours des départements (GeoJSON).
+
+    Vérifie les 101 codes (propriété code, code_insee, INSEE_DEP…), des géométries
+    surfaciques (les invalides sont réparées), le CRS (reprojeté en EPSG:4326 s'il en
+    déclare un autre) et que chaque département est à sa place, avant de remplacer les
+    contours : data/fetched/geo/departements-avec-outre-mer.geojson et son relevé.
+
+    \b
+    Exemple :
+        ips-map fetch boundaries --url https://exemple.fr/departements.geojson \\
+            --licence "Licence Ouverte / Etalab" --attribution "IGN ADMIN EXPRESS" \\
+            --vintage "COG 2025"
+    """
+    from .fetch_data import fetch_boundaries
+
+    result = fetch_boundaries(
+        url, settings=_http(ctx), licence=licence, attribution=attribution, vintage=vintage
+    )
+    _echo(result)
