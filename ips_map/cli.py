@@ -214,3 +214,8 @@ def main() -> None:
 from ._cli_fetch import fetch  # noqa: E402  (the fetch group needs cli's helpers)
 
 cli.add_command(fetch)
+
+from ._cli_listing import template, validate  # noqa: E402  (ips-map template, validate)
+
+cli.add_command(template)
+cli.add_command(validate)

@@ -1,0 +1,90 @@
+"""``ips-map template`` and ``ips-map validate``: a listing to fill in, and a listing checked
+(thin Click layers over :mod:`ips_map.listing_template` and :mod:`ips_map.validate`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import CONTEXT_SETTINGS, ListingSourceType, _handle_errors
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Fichier à écrire (par défaut : modele-liste-services.xlsx ou .csv).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default=None,
+    help="xlsx (une feuille « services » et une feuille « colonnes ») ou csv (avec "
+    "NOM-colonnes.csv à côté). Par défaut : l'extension de --out, sinon xlsx.",
+)
+@_handle_errors
+def template(out: Path | None, fmt: str | None) -> None:
+    """Écrire une liste vide à remplir : chaque colonne, une ligne d'exemple et la
+    description de chaque colonne.
+
+    La ligne d'exemple n'est jamais placée sur une carte : remplacez-la par vos services.
+
+    \b
+    Exemple :
+        ips-map template                               # modele-liste-services.xlsx
+        ips-map template --format csv --out ma-liste.csv
+    """
+    from .listing_template import write_template
+
+    for path in write_template(out, fmt):
+        click.echo(str(path))
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--services",
+    "services",
+    type=ListingSourceType(),
+    required=True,
+    help="Liste à vérifier : fichier CSV, XLSX, ODS ou GeoJSON, ou adresse http(s).",
+)
+@click.option(
+    "--report",
+    "report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Écrire aussi chaque problème dans ce fichier CSV (ligne, colonne, valeur, message).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="IPS_MAP_CACHE_DIR",
+    show_envvar=True,
+    default=None,
+    help="Cache des listes téléchargées (par défaut : ~/.cache/ips-map).",
+)
+@_handle_errors
+def validate(services, report: Path | None, cache_dir: Path | None) -> None:
+    """Vérifier une liste sans construire la carte : lecture et placement de chaque ligne.
+
+    Affiche chaque problème (ligne, colonne, valeur, ce qui a été fait ou ce qu'il faut
+    corriger). Code de sortie 0 quand chaque ligne est utilisable, 1 sinon.
+
+    \b
+    Exemple :
+        ips-map validate --services ma-liste.xlsx
+        ips-map validate --services ma-liste.csv --report problemes.csv
+    """
+    from .validate import format_report, validate_listing, write_report
+
+    result = validate_listing(services, cache_dir=cache_dir)
+    for line in format_report(result):
+        click.echo(line)
+    if report is not None:
+        click.echo(str(write_report(report, result)))
+    if not result.ok:
+        raise SystemExit(1)

@@ -1,0 +1,167 @@
+"""Check a listing without building a map: read it, place every row, report each problem.
+
+:func:`validate_listing` runs the first two stages of the build (reading and placement)
+and returns every problem with its line, column, value and what was done or what to fix;
+``ips-map validate`` prints it and exits 0 only when every row is usable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ListingError
+from .fetch import HttpSettings
+from .listing import Listing, describe_format, read_listing
+from .outputs import write_csv
+from .places import COMMUNE_CENTRE_METHODS, METHODS, Placement, place_services
+from .report import ERREUR, Problem
+from .territory import load_communes, load_departements, load_old_codes
+
+REPORT_COLUMNS = ["unite", "ligne", "colonne", "valeur", "gravite", "message"]
+
+
+@dataclass
+class Validation:
+    """What reading and placing a listing found.
+
+    ``error`` is set when the listing could not be read at all (no ``nom`` column, an
+    unreadable file); ``rejects`` are the rows that cannot be used, ``duplicates`` the exact
+    copies counted once.
+    """
+
+    source: str
+    listing: Listing | None = None
+    placement: Placement | None = None
+    problems: list[Problem] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when every row is usable (duplicates and warnings allowed)."""
+        return not self.error and not self.rejects
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows read, placed (by coordinates, at a commune's centre, at a postcode's),
+        rejected and duplicated."""
+        services = self.placement.services if self.placement is not None else None
+        methods = services["methode"] if services is not None and len(services) else []
+        placed = len(methods)
+        commune = sum(m in COMMUNE_CENTRE_METHODS for m in methods)
+        postcode = sum(m == "code_postal" for m in methods)
+        return {
+            "lues": self.listing.rows_read if self.listing else 0,
+            "placees": placed,
+            "exactes": placed - commune - postcode,
+            "centre_commune": commune,
+            "code_postal": postcode,
+            "rejetees": len(self.rejects),
+            "doublons": len(self.listing.duplicates) if self.listing else 0,
+        }
+
+
+def validate_listing(
+    source: Path | str,
+    *,
+    cache_dir: Path | None = None,
+    http: HttpSettings | None = None,
+) -> Validation:
+    """Read and place a listing; collect every problem (never raises for a bad listing).
+
+    Parameters
+    ----------
+    source
+        File or http(s) URL, as for :func:`ips_map.listing.read_listing`.
+    """
+    result = Validation(source=str(source))
+    try:
+        listing = read_listing(source, cache_dir=cache_dir, http=http, allow_empty=True)
+    except ListingError as exc:
+        result.error = str(exc)
+        return result
+    result.listing = listing
+    result.problems = list(listing.problems)
+    result.rejects = list(listing.rejects)
+    if len(listing.rows):
+        placement = place_services(listing, load_departements(), load_communes(), load_old_codes())
+        result.placement = placement
+        result.problems += placement.problems
+        result.rejects += placement.rejects
+    result.problems.sort(key=lambda p: (p.ligne is not None, p.ligne or 0))
+    result.rejects.sort(key=lambda r: r["ligne"])
+    return result
+
+
+def format_report(result: Validation) -> Iterable[str]:
+    """Yield the lines of a validation report, in French, for a terminal."""
+    if result.error:
+        yield f"Liste illisible : {result.error}"
+        return
+    listing = result.listing
+    c = result.counts
+    yield f"Liste : {listing.name} ({describe_format(listing)})"
+    details = [
+        f"{c['exactes']} par coordonnées",
+        f"{c['centre_commune']} au centre de la commune (approché)",
+        f"{c['code_postal']} au code postal (approché)",
+    ]
+    yield (
+        f"{c['lues']} {listing.unit}(s) lue(s) : {c['placees']} placée(s) "
+        f"({', '.join(details)}), {c['rejetees']} rejetée(s), {c['doublons']} doublon(s) "
+        "exact(s) compté(s) une fois."
+    )
+    if result.placement is not None and len(result.placement.services):
+        used = result.placement.services["methode"].value_counts()
+        yield "Placement : " + ", ".join(
+            f"{METHODS.get(method, method)} {n}" for method, n in used.items()
+        )
+    warnings = [p for p in result.problems if p.gravite != ERREUR]
+    if result.rejects:
+        yield ""
+        yield f"À corriger ({len(result.rejects)} {listing.unit}(s) non utilisée(s)) :"
+        for reject in result.rejects:
+            yield f"  {reject['raison']}"
+    if warnings:
+        yield ""
+        yield f"Avertissements ({len(warnings)}, ce qui a été corrigé ou ignoré) :"
+        for problem in warnings:
+            yield f"  {problem}"
+    yield ""
+    if result.ok:
+        yield "Toutes les lignes sont utilisables."
+    else:
+        yield f"{len(result.rejects)} {listing.unit}(s) à corriger avant de construire la carte."
+
+
+def write_report(path: Path, result: Validation) -> Path:
+    """Write every problem as CSV: ``unite, ligne, colonne, valeur, gravite, message``."""
+    # A rejected row's reasons are in its problems (placement) or only in its reject record
+    # (reading): write each once.
+    rows = [p.as_dict() for p in result.problems if p.gravite != ERREUR]
+    rows += [
+        {
+            "unite": result.listing.unit,
+            "ligne": r["ligne"],
+            "colonne": r["colonne"],
+            "valeur": r["valeur"],
+            "gravite": ERREUR,
+            "message": r["raison"],
+        }
+        for r in result.rejects
+    ]
+    rows.sort(key=lambda r: (r["ligne"] is not None, r["ligne"] or 0))
+    if result.error:
+        rows = [
+            {
+                "unite": "fichier",
+                "ligne": "",
+                "colonne": "",
+                "valeur": result.source,
+                "gravite": ERREUR,
+                "message": result.error,
+            }
+        ]
+    return write_csv(path, REPORT_COLUMNS, rows)
