@@ -16,8 +16,10 @@ Kept answers fill the row's ``lat``/``lon``; placement then reads them as the me
 ``geocodage_label`` and ``geocodage_requete`` (written to ``services.csv``).
 
 Each answer (found or not, kept or not) is cached on disk with its date, in a JSON file keyed
-by the normalised query (``<out>/cache/geocodage.json`` in a build), so a rebuild makes no
-request for an address already seen; delete the file to ask again. Failed requests are never
+by the normalised query (in a build, ``geocodage.json`` in the user cache folder shared with
+downloaded listings: ``$IPS_MAP_CACHE_DIR``, ``$XDG_CACHE_HOME/ips-map`` or
+``~/.cache/ips-map``; outside ``build/`` so that ``make clean`` keeps it), so a rebuild makes
+no request for an address already seen; delete the file to ask again. Failed requests are never
 cached. Requests are spaced to stay under the API's 50 requests per second, and
 :func:`ips_map.fetch.request` retries 429 (honouring ``Retry-After``), 5xx and timeouts. When
 the API stays unreachable the remaining addresses are not sent: one warning, and the rows are
@@ -498,7 +500,6 @@ def geocode_rows(
         "enabled": True,
         "url": geocoder.base_url,
         "min_score": min_score,
-        "cache": str(geocoder.cache_path) if geocoder.cache_path else "",
         "candidates": int(mask.sum()),
         "requested": geocoder.requested,
         **counts,

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from .coverage import measure_coverage, summarize_coverage
 from .editions import Comparison, compare_editions, make_edition, read_edition, write_changes
+from .geocode import GEOCODE_COLUMNS, Geocoder, geocode_listing, summarize_without_geocoding
 from .listing import COLUMNS, Listing, read_listing
 from .outputs import write_csv, write_json, write_text
 from .places import COMMUNE_CENTRE_METHODS, Placement, place_services
@@ -56,6 +57,7 @@ SERVICE_COLUMNS = [
     "longitude_placee",
     "departements_servis",
     "avertissements",
+    *GEOCODE_COLUMNS,
 ]
 REJECT_COLUMNS = ["ligne", "nom", "colonne", "valeur", "raison"]
 #: Sources named on every map (the example's own source file only when it is used).
@@ -116,6 +118,16 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     communes = load_communes()
     old_codes = load_old_codes()
 
+    if settings.geocode:
+        step("Géocodage des adresses")
+        geocoder = Geocoder(settings.geocode_url, cache_path=settings.geocode_cache_path)
+        listing, geocoding = geocode_listing(
+            listing, geocoder, communes, old_codes, min_score=settings.geocode_min_score
+        )
+        geocodage = geocoding.summary
+    else:
+        geocodage = summarize_without_geocoding(listing.rows)
+
     step("Placement des services")
     placement = place_services(listing, departements, communes, old_codes)
     if placement.services.empty:
@@ -172,6 +184,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
             "sources": [
                 _source_record(key, summary["annee_population"]) for key in _used_sources(listing)
             ],
+            "geocodage": geocodage,
         }
     )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from .geocode import CACHE_NAME, DEFAULT_MIN_SCORE, default_geocode_url
 from .sources import data_dir
 
 DEFAULT_OUT = Path("build")
@@ -52,6 +53,15 @@ class BuildSettings:
     previous
         Folder of an earlier build to compare with (``changes.csv``, the map's "Évolution"
         section and layer); no comparison when None.
+    geocode
+        Geocode the addresses that have no coordinates with the address API (off by default:
+        it needs the network); answers are cached in ``geocodage.json`` in the cache folder
+        (``cache_dir``), so that ``make clean`` does not forget them.
+    geocode_url
+        Base URL of the address API: ``$IPS_MAP_GEOCODE_URL``, else
+        ``https://data.geopf.fr/geocodage``.
+    geocode_min_score
+        Lowest score (0 to 1) of a geocoding answer kept; 0.5 by default.
     """
 
     services: Path | str | None = None
@@ -62,6 +72,9 @@ class BuildSettings:
     listing_date: str | None = None
     cache_dir: Path | None = None
     previous: Path | None = None
+    geocode: bool = False
+    geocode_url: str = field(default_factory=default_geocode_url)
+    geocode_min_score: float = DEFAULT_MIN_SCORE
 
     @property
     def services_path(self) -> Path:
@@ -74,6 +87,13 @@ class BuildSettings:
         from ._listing_source import is_url
 
         return str(self.services).strip() if is_url(self.services) else self.services_path
+
+    @property
+    def geocode_cache_path(self) -> Path:
+        """The geocoding cache: ``geocodage.json`` in ``cache_dir`` (or its default)."""
+        from ._listing_source import default_cache_dir
+
+        return Path(self.cache_dir or default_cache_dir()) / CACHE_NAME
 
     @property
     def is_example(self) -> bool:

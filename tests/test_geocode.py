@@ -228,6 +228,14 @@ def base(httpserver) -> str:
     return httpserver.url_for("/geocodage")
 
 
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path, monkeypatch):
+    """Builds keep their geocoding cache in the user's cache folder: a temporary one here."""
+    folder = tmp_path / "user-cache"
+    monkeypatch.setenv("IPS_MAP_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
@@ -592,6 +600,9 @@ def test_base_url_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("IPS_MAP_GEOCODE_URL", "http://127.0.0.1:9/geo")
     assert BuildSettings().geocode_url == "http://127.0.0.1:9/geo"
     assert BuildSettings().geocode is False
+    monkeypatch.setenv("IPS_MAP_CACHE_DIR", "/tmp/ips-cache")
+    assert str(BuildSettings().geocode_cache_path) == "/tmp/ips-cache/geocodage.json"
+    assert str(BuildSettings(cache_dir="/srv/c").geocode_cache_path) == "/srv/c/geocodage.json"
 
 
 def test_the_method_has_labels():
@@ -606,7 +617,7 @@ def read_csv(path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def test_build_with_geocode_writes_score_and_label(tmp_path, api, base, httpserver):
+def test_build_with_geocode_writes_score_and_label(tmp_path, api, base, httpserver, user_cache):
     listing = write_listing(tmp_path / "liste.csv", HEADER + CLERMONT_ROW + "\n" + TOURS_ROW + "\n")
     out = tmp_path / "out"
     args = [
@@ -636,7 +647,8 @@ def test_build_with_geocode_writes_score_and_label(tmp_path, api, base, httpserv
     assert (block["requested"], block["cached"], block["accepted"]) == (2, 0, 1)
     assert (block["rejected_low_score"], block["failed"]) == (1, 0)
     assert summary["placements"]["adresse_geocodee"] == 1
-    assert (out / "cache" / "geocodage.json").is_file()
+    assert (user_cache / "geocodage.json").is_file()
+    assert not (out / "cache").exists()
 
     # The same build again: everything from the cache.
     again = CliRunner().invoke(cli, args)

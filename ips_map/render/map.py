@@ -46,6 +46,7 @@ TYPE_LABELS = {"ips": "IPS", "emploi_accompagne": "Emploi accompagné", "autre":
 SERVICE_STATUS_LABELS = {"actif": "Actif", "en_projet": "En projet", "ferme": "Fermé"}
 METHOD_LABELS = {
     "coordonnees": "coordonnées fournies",
+    "adresse_geocodee": "adresse géocodée (API Adresse)",
     "code_commune": "centre de la commune (code INSEE)",
     "ancien_code_commune": "centre de la commune (ancien code INSEE)",
     "commune": "centre de la commune (nom)",
