@@ -54,3 +54,16 @@ def test_page_is_zoomable_and_french(page_of, example_build):
     viewport = page.locator("meta[name=viewport]").get_attribute("content")
     assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport
     page.close()
+
+
+def test_phone_folds_layers_and_legend(page_of, example_build):
+    page = page_of(example_build.outputs["map"], 390, 844)
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    assert page.evaluate("document.querySelector('details.ips-legends').open") is False
+    page.locator("details.ips-legends summary").click()
+    assert page.locator("#legend-status").is_visible()
+    page.close()
+    desktop = page_of(example_build.outputs["map"])
+    assert desktop.locator(".leaflet-control-layers-expanded").count() == 1
+    assert desktop.evaluate("document.querySelector('details.ips-legends').open") is True
+    desktop.close()

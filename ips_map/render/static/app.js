@@ -347,14 +347,19 @@
       });
     }
     statusLayer.addTo(map);
+    // On a narrow map (a phone), the layer list and the legends start folded, so that they
+    // don't hide France; a tap opens them.
+    var narrow = map.getSize().x < 640;
     L.control.layers(
       { "Statut de couverture": statusLayer, "Services pour 100 000 hab.": rateLayer },
       overlays,
-      { collapsed: false, position: "topright" }
+      { collapsed: narrow, position: "topright" }
     ).addTo(map);
     var legendControl = L.control({ position: "topright" });
     legendControl.onAdd = function () {
-      var box = el("div", "ips-legends leaflet-control");
+      var box = el("details", "ips-legends leaflet-control");
+      box.open = !narrow;
+      box.appendChild(el("summary", null, "Légende"));
       ["legend-status", "legend-rate", "legend-services", "legend-changes"].forEach(function (id) {
         var node = document.getElementById(id);
         if (node) box.appendChild(node);
@@ -380,7 +385,7 @@
     var width = map.getSize().x;
     var controls = map.getContainer().querySelector(".leaflet-top.leaflet-right");
     var padRight = controls ? controls.offsetWidth + 8 : 8;
-    if (width - padRight < 0.6 * width) padRight = 8;
+    if (narrow || width - padRight < 0.6 * width) padRight = 8;
     var zoom = map.getContainer().querySelector(".leaflet-control-zoom");
     var padLeft = zoom ? zoom.offsetWidth + 16 : 8;
     map.fitBounds(data.bounds, { paddingTopLeft: [padLeft, 8], paddingBottomRight: [padRight, 8], animate: false });
