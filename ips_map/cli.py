@@ -116,6 +116,27 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     help="Dossier d'une construction précédente à comparer (écrit changes.csv ; section "
     "« Évolution » et couche « Évolutions » sur la carte).",
 )
+@click.option(
+    "--geocode/--no-geocode",
+    default=False,
+    show_default=True,
+    help="Géocoder les adresses sans coordonnées avec l'API Adresse (réseau ; réponses "
+    "gardées dans ~/.cache/ips-map/geocodage.json ou $IPS_MAP_CACHE_DIR). Sinon : centre de "
+    "la commune.",
+)
+@click.option(
+    "--geocode-url",
+    envvar="IPS_MAP_GEOCODE_URL",
+    show_envvar=True,
+    default=None,
+    help="Adresse de l'API de géocodage (par défaut : https://data.geopf.fr/geocodage).",
+)
+@click.option(
+    "--geocode-min-score",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Score minimal (0 à 1) d'une adresse géocodée retenue (par défaut : 0.5).",
+)
 @click.pass_context
 @_handle_errors
 def build(
@@ -126,6 +147,9 @@ def build(
     title: str | None,
     listing_date: str | None,
     previous: Path | None,
+    geocode: bool,
+    geocode_url: str | None,
+    geocode_min_score: float | None,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
@@ -136,6 +160,7 @@ def build(
     \b
     Exemple :
         ips-map build --services services.csv --census-year 2022 --out public/
+        ips-map build --services services.csv --geocode
         ips-map build --census-year 2023 --out build/2023 --previous build/2022
     """
     from .pipeline import build as run_build
@@ -148,6 +173,9 @@ def build(
         title=title or DEFAULT_TITLE,
         listing_date=listing_date,
         previous=previous,
+        geocode=geocode,
+        **({"geocode_url": geocode_url} if geocode_url else {}),
+        **({"geocode_min_score": geocode_min_score} if geocode_min_score is not None else {}),
     )
     result = run_build(settings, progress=lambda message: log.info("… %s", message))
     warnings = [p for p in result.problems if p.gravite != "erreur"]
