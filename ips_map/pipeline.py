@@ -205,7 +205,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         is_example=listing.is_example,
         census_year=summary["annee_population"],
         build_date=settings.build_date,
-        boundary_vintage="IGN ADMIN EXPRESS COG 2018 (codes identiques au COG 2026)",
+        boundary_vintage=_boundary_vintage(),
         sources=_map_sources(summary["annee_population"]),
         rows=counts,
         leaflet_version=leaflet_version(),
@@ -247,25 +247,28 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     )
 
 
+def _boundary_vintage() -> str:
+    """The boundaries' origin and vintage as printed under the map's title."""
+    source = active_source("departements")
+    if source == SOURCES["departements"]:
+        return "IGN ADMIN EXPRESS COG 2018 (codes identiques au COG 2026)"
+    return f"{source.producer}, {source.vintage}"
+
+
 def _map_sources(year: int) -> list[dict]:
-    """The sources named in the map's footer, with the census vintage actually used."""
-    kind = "populations de référence" if year >= 2023 else "populations légales"
+    """The sources named in the map's footer: the files actually read (embedded or
+    fetched), with the census vintage used."""
+    boundaries, communes = active_source("departements"), active_source("communes")
+    population = population_source(year)
+    if population == SOURCES["populations"]:
+        kind = "populations de référence" if year >= 2023 else "populations légales"
+        population_text = f"Insee, {kind} {year} (Mayotte : recensement 2017)"
+    else:
+        population_text = f"{population.attribution} ({population.vintage})"
     return [
-        {
-            "role": "Contours",
-            "text": "IGN ADMIN EXPRESS COG 2018, codes identiques au COG 2026",
-            "licence": SOURCES["departements"].licence,
-        },
-        {
-            "role": "Population",
-            "text": f"Insee, {kind} {year} (Mayotte : recensement 2017)",
-            "licence": SOURCES["populations"].licence,
-        },
-        {
-            "role": "Communes",
-            "text": "Etalab, découpage administratif COG 2026 ; centres IGN ADMIN EXPRESS",
-            "licence": SOURCES["communes"].licence,
-        },
+        {"role": "Contours", "text": boundaries.attribution, "licence": boundaries.licence},
+        {"role": "Population", "text": population_text, "licence": population.licence},
+        {"role": "Communes", "text": communes.attribution, "licence": communes.licence},
     ]
 
 

@@ -712,3 +712,30 @@ def test_build_uses_a_fetched_vintage(data, httpserver, tmp_path):
     path = data / "fetched" / "census" / "departements_pmun_2024.csv"
     assert cited["data/fetched/census/departements_pmun_2024.csv"]["sha256"] == file_sha256(path)
     assert "data/census/departements_population_municipale_2019_2023.csv" not in cited
+
+
+def test_map_names_fetched_sources(data, httpserver, fast, tmp_path):
+    raw = (EMBEDDED / SOURCES["departements"].path).read_bytes()
+    httpserver.expect_request("/departements.geojson").respond_with_data(raw)
+    fetch_boundaries(
+        httpserver.url_for("/departements.geojson"),
+        settings=fast,
+        licence="Licence de test",
+        attribution="Contours de test, édition 2031",
+        vintage="COG 2031",
+    )
+    httpserver.expect_request("/pr2024/ensemble.zip").respond_with_data(insee_zip(scaled(1.004)))
+    fetch_census(
+        2024,
+        url=httpserver.url_for("/pr2024/ensemble.zip"),
+        settings=HttpSettings(retries=0),
+        today=date(2027, 1, 5),
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["-q", "build", "--census-year", "2024", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Contours de test, édition 2031 (Licence de test)" in html
+    assert "COG 2031" in html  # under the title
+    assert "COG 2018" not in html
+    assert population_source(2024).attribution in html
