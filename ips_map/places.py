@@ -27,7 +27,7 @@ import shapely
 
 from .listing import Listing
 from .report import ERREUR, Problem
-from .territory import text_key
+from .territory import COMMUNE_COLUMNS, text_key
 
 #: Placement methods, best evidence first, with the label written in reports.
 METHODS = {
@@ -65,17 +65,9 @@ class _Gazetteer:
     """
 
     def __init__(self, communes: pd.DataFrame, old_codes: pd.DataFrame):
-        columns = [
-            "code_commune",
-            "nom",
-            "code_departement",
-            "codes_postaux",
-            "population",
-            "longitude",
-            "latitude",
-        ]
         self.communes: dict[str, dict] = {
-            record["code_commune"]: record for record in communes[columns].to_dict("records")
+            record["code_commune"]: record
+            for record in communes[list(COMMUNE_COLUMNS)].to_dict("records")
         }
         self.old_to_new = dict(zip(old_codes["ancien_code"], old_codes["code_commune"]))
         self._old_names = list(zip(old_codes["ancien_nom"], old_codes["code_commune"]))

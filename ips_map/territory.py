@@ -29,6 +29,16 @@ MAYOTTE_NOTE = "Mayotte : recensement de 2017 (pas de population annuelle)"
 MAYOTTE_PMUN_2017 = 256_518
 
 _POP_COLUMN = re.compile(r"^pmun_(\d{4})$")
+#: Columns of the commune table returned by :func:`load_communes`.
+COMMUNE_COLUMNS = (
+    "code_commune",
+    "nom",
+    "code_departement",
+    "codes_postaux",
+    "population",
+    "longitude",
+    "latitude",
+)
 #: A census vintage fetched by ``ips-map fetch census``, in ``data/fetched/census/``.
 FETCHED_CENSUS = re.compile(r"^departements_pmun_(\d{4})\.csv$")
 _COMMUNE_POP_COLUMN = re.compile(r"^population_municipale(_\d{4})?$")
@@ -199,17 +209,7 @@ def _read_communes(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFra
     if len(population) != 1:
         raise DataFileError(f"{path_str}: une colonne population_municipale_<année> attendue")
     table["population"] = pd.to_numeric(table[population[0]]).astype("int64")
-    return table[
-        [
-            "code_commune",
-            "nom",
-            "code_departement",
-            "codes_postaux",
-            "population",
-            "longitude",
-            "latitude",
-        ]
-    ]
+    return table[list(COMMUNE_COLUMNS)]
 
 
 def load_communes() -> pd.DataFrame:
