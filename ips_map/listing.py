@@ -203,6 +203,7 @@ class Listing:
 
     ``rejects`` are the rows not used and why, ``duplicates`` the exact copies of an earlier
     row (counted once); both are dicts ``ligne, nom, colonne, valeur, raison``.
+    ``columns_as_written`` maps canonical columns to the file's header, for reports.
     """
 
     path: Path
@@ -223,6 +224,7 @@ class Listing:
     fetched: str = ""
     from_cache: bool = False
     duplicates: list[dict] = field(default_factory=list)
+    columns_as_written: dict[str, str] = field(default_factory=dict)
 
 
 def _parse_number(raw: str) -> float | None:
@@ -429,16 +431,20 @@ def _read_rows(
             for i in range(min(len(header), len(raw)))
             if i not in mapping and header[i].strip()
         }
-        if len(raw) > len(header) and any(str(cell).strip() for cell in raw[len(header) :]):
-            extra = [str(cell).strip() for cell in raw[len(header) :] if str(cell).strip()]
+        beyond = [
+            str(cell).strip()
+            for i, cell in enumerate(raw)
+            if (i >= len(header) or not header[i].strip()) and str(cell).strip()
+        ]
+        if beyond:
             problems.append(
                 Problem(
                     start,
                     "",
-                    (table.delimiter or " | ").join(extra),
+                    (table.delimiter or " | ").join(beyond),
                     f"{len(raw)} valeurs pour {len(header)} colonnes : valeurs en trop ignorées "
                     "(un séparateur dans une valeur doit être entre guillemets)"
-                    if table.format == "csv"
+                    if table.format == "csv" and len(raw) > len(header)
                     else "valeurs dans des colonnes sans en-tête : ignorées",
                     unite=unit,
                 )
@@ -494,6 +500,7 @@ def _read_rows(
         fetched=origin.fetched,
         from_cache=origin.from_cache,
         duplicates=duplicates,
+        columns_as_written=header_of,
     )
 
 
@@ -697,7 +704,7 @@ def _normalize_coordinates(record: dict, warn) -> None:
         lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform(x, y)
         warn(
             "latitude",
-            f"coordonnées en Lambert-93 (X {x:g}, Y {y:g}) converties en degrés WGS84 "
+            f"coordonnées en Lambert-93 (X {x:.0f}, Y {y:.0f}) converties en degrés WGS84 "
             f"({lat:.5f}, {lon:.5f})",
         )
     elif not (-90 <= lat <= 90 and -180 <= lon <= 180):

@@ -104,9 +104,11 @@ def commune_key(name: str) -> str:
     """Return a key that matches the ways people write a commune's name.
 
     Case, accents, hyphens and apostrophes are ignored, "St"/"Ste" read as "Saint"/"Sainte"
-    ("s/" and "ss" as "sur" and "sous"), and a leading article ("Le", "La", "Les", "L'") is
-    dropped.
+    ("s/" and "ss" as "sur" and "sous"), and a leading article ("Le", "La", "Les", "L'", or
+    the COG's "Havre (Le)") is dropped.
     """
+    # The COG writes "Havre (Le)": an article in brackets at the end is dropped as well.
+    name = re.sub(r"(?i)\s*\((?:le|la|les|l'|l’)\)\s*$", "", name)
     words = text_key(name).split()
     # "s"/"ss" are abbreviations only inside a name ("Chalon s/ Saône"), never first.
     words = [
@@ -172,6 +174,7 @@ def place_services(
     gazetteer = _Gazetteer(communes, old_codes)
     rows = listing.rows
     unit = getattr(listing, "unit", "ligne")
+    written = getattr(listing, "columns_as_written", {})
     coords = _coordinate_departements(rows, departements)
     dep_names = dict(zip(departements["code"], departements["nom"]))
 
@@ -179,7 +182,7 @@ def place_services(
     rejects: list[dict] = []
     problems: list[Problem] = []
     for index, row in zip(rows.index, rows.to_dict("records")):
-        outcome = _place_row(row, coords.get(index), gazetteer, dep_names, unit)
+        outcome = _place_row(row, coords.get(index), gazetteer, dep_names, unit, written)
         problems.extend(outcome["problems"])
         if outcome["reject"]:
             first = outcome["reject"][0]
@@ -287,13 +290,20 @@ class _Evidence:
 
 
 def _place_row(
-    row: dict, coords, gazetteer: _Gazetteer, dep_names: dict, unit: str = "ligne"
+    row: dict,
+    coords,
+    gazetteer: _Gazetteer,
+    dep_names: dict,
+    unit: str = "ligne",
+    written: dict | None = None,
 ) -> dict:
     line = int(row["ligne"])
     notes: list[Problem] = []
+    written = written or {}
 
     def note(column: str, value: str, message: str) -> None:
-        notes.append(Problem(line, column, value, message, unite=unit))
+        # Reports name the column as the file's header does ("Dépt", "Code INSEE").
+        notes.append(Problem(line, written.get(column, column), value, message, unite=unit))
 
     def name_of(dep: str) -> str:
         return f"{dep} ({dep_names[dep]})" if dep in dep_names else dep
@@ -359,13 +369,15 @@ def _place_row(
         )
 
     if not any(e.dep or e.pool for e in evidence):
+        # Say why each piece of evidence was not usable: that is what to fix.
+        why = "".join(f" ; {n.colonne} « {n.valeur} » : {n.message}" for n in notes)
         return _rejected(
             line,
             unit,
             "",
             row["nom"],
             "service impossible à localiser : indiquez des coordonnées, le code INSEE de la "
-            "commune, la commune avec son code postal ou son département, ou le code postal",
+            "commune, la commune avec son code postal ou son département, ou le code postal" + why,
             notes,
         )
 
@@ -389,7 +401,8 @@ def _place_row(
             "corrigez la valeur fausse"
         )
         if any(dep in stated for dep in top):
-            return _rejected(line, unit, "departement", row["departement"], message, notes)
+            column = written.get("departement", "departement")
+            return _rejected(line, unit, column, row["departement"], message, notes)
         return _rejected(line, unit, "", "", message, notes)
     dep = top[0]
 
@@ -416,7 +429,7 @@ def _place_row(
         return _rejected(
             line,
             unit,
-            "departement",
+            written.get("departement", "departement"),
             row["departement"],
             f"contradiction : aucune commune du code postal {postcode} n'est dans le "
             f"département indiqué {name_of(dep)} : corrigez l'une des deux valeurs",

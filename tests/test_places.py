@@ -225,7 +225,8 @@ def test_coordinates_outside_every_departement_fall_back_to_the_next_evidence(
     service = placement.services.iloc[0]
     assert service["methode"] == "commune"
     assert_at_commune(service, "2A004")
-    warned = [p for p in problems_at(placement, 2) if p.colonne == "latitude"]
+    # Issue 4: reports name the column as the file's header writes it ("lat", not "latitude").
+    warned = [p for p in problems_at(placement, 2) if p.colonne == "lat"]
     assert len(warned) == 1
     assert "hors des 101 départements" in warned[0].message
     assert "hors des 101 départements" in service["avertissements"]
