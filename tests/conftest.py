@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ips_map.fetch import HttpSettings
 from ips_map.pipeline import build
 from ips_map.settings import BuildSettings
 
@@ -33,3 +34,30 @@ def chromium_path() -> str:
     if found:
         return found
     pytest.fail("Chromium introuvable : `make test` l'installe (paquet Debian chromium).")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Downloads and geocoding results go to a temporary cache, never the user's."""
+    monkeypatch.setenv("IPS_MAP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+class Sleeps:
+    """Records the waits asked for instead of sleeping."""
+
+    def __init__(self):
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def fast(sleeps) -> HttpSettings:
+    """HTTP settings for local servers: short timeouts, two retries, waits recorded."""
+    return HttpSettings(timeout=(2.0, 5.0), retries=2, backoff=0.5, max_wait=5.0, sleep=sleeps)

@@ -15,26 +15,6 @@ from ips_map.fetch import FetchError, HttpSettings, cached_download, download, r
 BODY = b"code;population\n01;679344\n" * 50
 
 
-class Sleeps:
-    """Records the waits asked for instead of sleeping."""
-
-    def __init__(self):
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
-@pytest.fixture
-def sleeps():
-    return Sleeps()
-
-
-@pytest.fixture
-def fast(sleeps):
-    return HttpSettings(timeout=(2.0, 2.0), retries=2, backoff=0.5, max_wait=5.0, sleep=sleeps)
-
-
 def test_download_writes_file_and_record(httpserver, tmp_path, fast):
     httpserver.expect_request("/data.csv").respond_with_data(BODY, content_type="text/csv")
     record = download(httpserver.url_for("/data.csv"), tmp_path / "data.csv", settings=fast)

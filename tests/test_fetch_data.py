@@ -55,26 +55,6 @@ EMBEDDED = DEFAULT_DATA_DIR
 TODAY = date(2026, 11, 26)  # before INSEE publishes the 2024 vintage (end of December 2026)
 
 
-class Sleeps:
-    """Records the waits asked for instead of sleeping."""
-
-    def __init__(self):
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
-@pytest.fixture
-def sleeps():
-    return Sleeps()
-
-
-@pytest.fixture
-def fast(sleeps):
-    return HttpSettings(timeout=(2.0, 5.0), retries=2, backoff=0.5, max_wait=5.0, sleep=sleeps)
-
-
 @pytest.fixture
 def data(tmp_path, monkeypatch):
     """A copy of the embedded data, pointed at by IPS_MAP_DATA_DIR: the repo's data/ is

@@ -12,7 +12,6 @@ from openpyxl import Workbook
 
 from ips_map.cli import cli
 from ips_map.errors import ListingError
-from ips_map.fetch import HttpSettings
 from ips_map.listing import describe_format, read_listing
 from ips_map.pipeline import build
 from ips_map.settings import BuildSettings
@@ -205,22 +204,9 @@ def test_single_feature_and_bad_documents(tmp_path):
 # --- URLs, against a local server -------------------------------------------------------------
 
 
-class Sleeps:
-    def __init__(self):
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
 @pytest.fixture
-def sleeps():
-    return Sleeps()
-
-
-@pytest.fixture
-def http(sleeps):
-    return HttpSettings(timeout=(2.0, 2.0), retries=2, backoff=0.5, max_wait=5.0, sleep=sleeps)
+def http(fast):
+    return fast
 
 
 def test_url_listing_is_downloaded_cached_and_named(httpserver, tmp_path, http):
