@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
+from ips_map.listing import COLUMNS
 from ips_map.pipeline import build
 from ips_map.render import simplify_boundaries
 from ips_map.render._elements import json_for_script
@@ -85,24 +86,7 @@ HOSTILE_ROWS = [
         "source": "https://example.org/reunion",
     },
 ]
-LISTING_COLUMNS = [
-    "nom",
-    "structure",
-    "type",
-    "statut",
-    "adresse",
-    "code_postal",
-    "commune",
-    "code_commune",
-    "departement",
-    "latitude",
-    "longitude",
-    "departements_desservis",
-    "capacite",
-    "site_web",
-    "telephone",
-    "source",
-]
+LISTING_COLUMNS = list(COLUMNS)
 
 
 def write_hostile_listing(folder: Path) -> Path:
