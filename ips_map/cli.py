@@ -103,6 +103,15 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     default=None,
     help="Millésime de population Insee (par défaut le plus récent embarqué).",
 )
+@click.option(
+    "--types",
+    "types",
+    default="ips,emploi_accompagne,autre",
+    show_default=True,
+    callback=lambda ctx, param, value: _service_types(value),
+    help="Types de services comptés pour la couverture (séparés par des virgules) ; "
+    "les autres ne sont ni comptés ni dessinés.",
+)
 @click.option("--title", default=None, help="Titre de la carte.")
 @click.option(
     "--listing-date",
@@ -150,6 +159,7 @@ def build(
     geocode: bool,
     geocode_url: str | None,
     geocode_min_score: float | None,
+    types: tuple[str, ...],
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
@@ -162,6 +172,7 @@ def build(
         ips-map build --services services.csv --census-year 2022 --out public/
         ips-map build --services services.csv --geocode
         ips-map build --census-year 2023 --out build/2023 --previous build/2022
+        ips-map build --services services.csv --types ips   # les seuls services IPS
     """
     from .pipeline import build as run_build
     from .settings import DEFAULT_TITLE, BuildSettings
@@ -176,6 +187,7 @@ def build(
         geocode=geocode,
         **({"geocode_url": geocode_url} if geocode_url else {}),
         **({"geocode_min_score": geocode_min_score} if geocode_min_score is not None else {}),
+        types=types,
     )
     result = run_build(settings, progress=lambda message: log.info("… %s", message))
     warnings = [p for p in result.problems if p.gravite != "erreur"]
@@ -232,6 +244,20 @@ def diff(old: Path, new: Path, out: Path | None) -> None:
     comparison, path = diff_builds(old, new, out)
     click.echo("\n".join(comparison.describe()))
     click.echo(str(path))
+
+
+def _service_types(value: str) -> tuple[str, ...]:
+    """Parse --types: known type names, comma-separated, at least one."""
+    from .listing import TYPES
+
+    chosen = tuple(dict.fromkeys(t.strip() for t in value.split(",") if t.strip()))
+    unknown = [t for t in chosen if t not in TYPES]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"types inconnus : {', '.join(unknown) or '(aucun)'} ; valeurs possibles : "
+            f"{', '.join(TYPES)}"
+        )
+    return chosen
 
 
 def main() -> None:

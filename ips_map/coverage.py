@@ -7,7 +7,11 @@ only planned ones do, ``non_couvert`` otherwise. Closed services count for nothi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
+
+from .listing import TYPES
 
 STATUTS_COUVERTURE = ("couvert", "en_projet", "non_couvert")
 LABELS = {
@@ -17,7 +21,9 @@ LABELS = {
 }
 
 
-def measure_coverage(populations: pd.DataFrame, services: pd.DataFrame) -> pd.DataFrame:
+def measure_coverage(
+    populations: pd.DataFrame, services: pd.DataFrame, types: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Return one row per département with its services, status and rate.
 
     Parameters
@@ -27,29 +33,41 @@ def measure_coverage(populations: pd.DataFrame, services: pd.DataFrame) -> pd.Da
         annee_population, note_population``), as from
         :func:`ips_map.territory.load_populations`.
     services
-        Placed services with ``statut`` and ``desservis`` (tuple of codes).
+        Placed services with ``statut``, ``type`` and ``desservis`` (tuple of codes).
+    types
+        Service types that count for coverage (default: every type). A listing may mix
+        IPS services with other *emploi accompagné* services; the per-type columns show
+        them all whatever is counted.
 
     Returns
     -------
     DataFrame with the population columns plus ``services_actifs``,
-    ``services_en_projet``, ``statut``, ``services_pour_100k`` (NaN where the population
-    is unknown) and ``capacite_active`` (known capacities of the active services serving
-    the département, a service's capacity shared equally among the départements it serves;
-    NaN when none is known).
+    ``services_en_projet`` (of the counted types), ``statut``, ``services_pour_100k`` (NaN
+    where the population is unknown), ``actifs_<type>`` for each of :data:`TYPES` (active
+    services of that type, counted or not) and ``capacite_active`` (known capacities of the
+    counted active services serving the département, a service's capacity shared equally
+    among the départements it serves; NaN when none is known).
     """
+    counted = set(types) if types else set(TYPES)
     counts = {
-        code: {"actif": 0, "en_projet": 0, "capacite": 0.0, "n_cap": 0}
+        code: {"actif": 0, "en_projet": 0, "capacite": 0.0, "n_cap": 0, **dict.fromkeys(TYPES, 0)}
         for code in populations["code"]
     }
-    for statut, served, capacity in zip(
+    missing = pd.Series([float("nan")] * len(services), index=services.index)
+    for statut, kind, served, capacity in zip(
         services["statut"],
+        services["type"] if "type" in services else pd.Series("ips", index=services.index),
         services["desservis"],
-        services.get("capacite_n", pd.Series([float("nan")] * len(services), index=services.index)),
+        services.get("capacite_n", missing),
     ):
         if statut not in ("actif", "en_projet"):
             continue
         for code in served:
             if code not in counts:
+                continue
+            if statut == "actif" and kind in TYPES:
+                counts[code][kind] += 1
+            if kind not in counted:
                 continue
             counts[code][statut] += 1
             if statut == "actif" and capacity == capacity:
@@ -65,6 +83,8 @@ def measure_coverage(populations: pd.DataFrame, services: pd.DataFrame) -> pd.Da
     population = table["population"].astype("float64")
     population = population.where(population > 0)
     table["services_pour_100k"] = (table["services_actifs"] / population * 100_000).round(3)
+    for kind in TYPES:
+        table[f"actifs_{kind}"] = [counts[c][kind] for c in table["code"]]
     table["capacite_active"] = [
         round(counts[c]["capacite"], 1) if counts[c]["n_cap"] else float("nan")
         for c in table["code"]

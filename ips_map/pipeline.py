@@ -43,6 +43,9 @@ COVERAGE_COLUMNS = [
     "services_en_projet",
     "statut",
     "services_pour_100k",
+    "actifs_ips",
+    "actifs_emploi_accompagne",
+    "actifs_autre",
     "capacite_active",
     "note_population",
 ]
@@ -139,7 +142,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         )
 
     step("Mesure de la couverture")
-    table = measure_coverage(populations, placement.services)
+    table = measure_coverage(populations, placement.services, settings.types)
     summary = summarize_coverage(table)
     coverage = departements[["code", "geometry"]].merge(table, on="code", how="left")
 
@@ -153,9 +156,12 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         "rejetes": len(rejects),
         "doublons": len(listing.duplicates),
         "fermes": int((services["statut"] == "ferme").sum()),
+        "autres_types": int((~services["type"].isin(settings.types)).sum()),
     }
     summary.update(
         {
+            "types_comptes": list(settings.types),
+            "services_non_comptes": counts["autres_types"],
             "lignes_lues": counts["lus"],
             "lignes_placees": counts["places"],
             "lignes_rejetees": counts["rejetes"],
@@ -209,6 +215,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         sources=_map_sources(summary["annee_population"]),
         rows=counts,
         leaflet_version=leaflet_version(),
+        types=list(settings.types),
     )
     evolution = comparison.map_data() if comparison is not None else None
     page, _ = render_map(coverage, services, summary, context, evolution=evolution)

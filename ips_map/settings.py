@@ -62,6 +62,9 @@ class BuildSettings:
         ``https://data.geopf.fr/geocodage``.
     geocode_min_score
         Lowest score (0 to 1) of a geocoding answer kept; 0.5 by default.
+    types
+        Service types that count for coverage (``ips``, ``emploi_accompagne``, ``autre``);
+        every type by default. Services of other types are neither counted nor drawn.
     """
 
     services: Path | str | None = None
@@ -75,6 +78,7 @@ class BuildSettings:
     geocode: bool = False
     geocode_url: str = field(default_factory=default_geocode_url)
     geocode_min_score: float = DEFAULT_MIN_SCORE
+    types: tuple[str, ...] = ("ips", "emploi_accompagne", "autre")
 
     @property
     def services_path(self) -> Path:

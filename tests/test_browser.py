@@ -254,6 +254,22 @@ def test_hovering_a_departement_shows_its_figures(open_map, example_build, cover
     view.assert_quiet()
 
 
+def test_tooltip_breaks_a_mixed_listing_down_by_type(open_map, example_build, coverage_rows):
+    view = open_map(example_build.outputs["map"])
+    row = next(
+        r
+        for r in coverage_rows.values()
+        if int(r["actifs_ips"]) and int(r["actifs_emploi_accompagne"])
+    )
+    view.hover_departement(row["code"])
+    tooltip = view.page.locator(TOOLTIP)
+    expect(tooltip).to_be_visible()
+    text = _spaces(tooltip.inner_text())
+    assert f"IPS {row['actifs_ips']}" in text
+    assert f"Emploi accompagné {row['actifs_emploi_accompagne']}" in text
+    view.assert_quiet()
+
+
 def test_clicking_a_marker_opens_its_popup(open_map, example_build):
     view = open_map(example_build.outputs["map"])
     services = view.services()

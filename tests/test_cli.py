@@ -104,3 +104,9 @@ def test_rejected_rows_are_reported_on_stderr(tmp_path):
     assert "Ligne 4 rejetée" in result.output
     assert "contradiction" in result.output
     assert "1 service(s) placé(s) sur 3 ligne(s), 2 rejetée(s)" in result.output
+
+
+def test_unknown_service_type_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["build", "--types", "ips,job", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "job" in result.output and "emploi_accompagne" in result.output

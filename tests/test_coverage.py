@@ -263,3 +263,26 @@ def test_status_follows_the_definition(services):
     assert summary["departements_couverts"] + summary["departements_en_projet"] + summary[
         "departements_non_couverts"
     ] == len(CODES)
+
+
+# --- service types ----------------------------------------------------------------------------
+
+
+def test_only_the_counted_types_make_coverage(populations):
+    services = make_services(
+        ("actif", ("01",), float("nan")),
+        ("actif", ("2A",), float("nan")),
+        ("en_projet", ("974",), float("nan")),
+    )
+    services["type"] = ["ips", "emploi_accompagne", "emploi_accompagne"]
+    everything = by_code(measure_coverage(populations, services))
+    assert list(everything["statut"]) == ["couvert", "couvert", "en_projet"]
+    ips_only = by_code(measure_coverage(populations, services, types=["ips"]))
+    assert ips_only.loc["01", "statut"] == "couvert"
+    assert ips_only.loc["2A", "statut"] == "non_couvert"
+    assert ips_only.loc["974", "statut"] == "non_couvert"
+    assert ips_only.loc["2A", "services_pour_100k"] == 0
+    # The per-type columns count every active service, counted or not.
+    assert ips_only.loc["2A", "actifs_emploi_accompagne"] == 1
+    assert ips_only.loc["01", "actifs_ips"] == 1
+    assert ips_only.loc["974", "actifs_emploi_accompagne"] == 0  # planned, not active

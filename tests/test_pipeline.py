@@ -145,3 +145,20 @@ def test_failed_build_keeps_previous_outputs(tmp_path):
     with pytest.raises(Exception, match="aucune ligne utilisable"):
         build(BuildSettings(services=bad, out=tmp_path, build_date="2026-01-01"))
     assert first.outputs["map"].read_bytes() == before
+
+
+def test_types_option_counts_and_draws_only_those_types(tmp_path):
+    sources = read_csv(EXAMPLE_SOURCES)
+    ips = {s["code_departement"] for s in sources if s["ips_explicit"] == "yes"}
+    other = {s["code_departement"] for s in sources} - ips
+    assert other, "the example mixes IPS and other services"
+    result = build(BuildSettings(out=tmp_path, types=("ips",), build_date="2026-01-01"))
+    rows = {r["code"]: r for r in read_csv(result.outputs["coverage"])}
+    assert {c for c, r in rows.items() if r["statut"] == "couvert"} == ips
+    for code in other:
+        assert int(rows[code]["actifs_emploi_accompagne"]) > 0
+    summary = json.loads(result.outputs["summary"].read_text(encoding="utf-8"))
+    assert summary["types_comptes"] == ["ips"]
+    assert summary["services_non_comptes"] == sum(s["ips_explicit"] != "yes" for s in sources)
+    html = result.outputs["map"].read_text(encoding="utf-8")
+    assert "Services comptés : IPS\n" in html or "Services comptés : IPS " in html

@@ -67,6 +67,7 @@ class MapContext:
     boundary_vintage: str
     sources: list = field(default_factory=list)  # dicts: role, text, licence
     rows: dict = field(default_factory=dict)  # lus, places, approches, rejetes, fermes
+    types: list = field(default_factory=lambda: ["ips", "emploi_accompagne", "autre"])
     leaflet_version: str = ""
 
 
@@ -171,6 +172,7 @@ def render_map(
     changed = evolution["departements"] if evolution else {}
     previous_rates = evolution["rates"] if evolution else {}
     features = []
+    mixed = services["type"].nunique() > 1 or len(context.types) < len(TYPE_LABELS)
     for row, geom in zip(coverage.itertuples(index=False), drawn):
         rate_class = _rate_class(row.services_pour_100k, breaks)
         feature = {
@@ -194,9 +196,12 @@ def render_map(
             feature["vs"] = changed[row.code]["sens"]
         if row.code in previous_rates:
             feature["vt"] = _clean(previous_rates[row.code])
+        if mixed:
+            # Active services by type (IPS, emploi accompagné, autre), for the tooltip.
+            feature["ty"] = [int(getattr(row, f"actifs_{kind}", 0)) for kind in TYPE_LABELS]
         features.append(feature)
 
-    service_table = _service_table(services, insets)
+    service_table = _service_table(services[services["type"].isin(context.types)], insets)
     bounds = _bounds(drawn)
     data = {
         "deps": features,
@@ -251,6 +256,7 @@ def render_map(
         "uncovered": _uncovered_rows(coverage, summary),
         "has_no_data": bool(coverage["services_pour_100k"].isna().any()),
         "n_services": service_table["n"],
+        "type_names": _type_names(context.types),
         "evolution": evolution,
     }
     page.html.add_child(RawHtml(render_block("header.html", **values), "Header"), name="header")
@@ -359,6 +365,12 @@ def _service_table(services: gpd.GeoDataFrame, insets: dict) -> dict:
         "precision": SERVICE_PRECISION,
         "cols": columns,
     }
+
+
+def _type_names(types: list[str]) -> str:
+    """« IPS, emploi accompagné et autre » for the subtitle."""
+    names = [TYPE_LABELS[t] if t == "ips" else TYPE_LABELS[t].lower() for t in types]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
 
 
 def decode_service_table(table: dict) -> list[dict]:

@@ -66,6 +66,11 @@
     box.appendChild(el("strong", null, d.n + " (" + d.c + ")"));
     row(box, "Population " + d.y, nf.format(d.p) + " hab." + (d.pn ? " — " + d.pn : ""));
     row(box, "Services actifs", d.a);
+    if (d.ty) {
+      // Listings that mix types: active services of each type (counted or not).
+      var keys = Object.keys(labels.type);
+      row(box, "Actifs par type", keys.map(function (k, i) { return labels.type[k] + " " + d.ty[i]; }).join(", "));
+    }
     if (d.e) row(box, "Services en projet", d.e);
     row(box, "Statut", labels.status[d.s]);
     row(box, "Services pour 100 000 hab.", d.t === null ? "population inconnue" : nf2.format(d.t));
