@@ -348,7 +348,7 @@ def read_listing(
 def _map_header(table: RawTable, label: str) -> tuple[dict[int, str], list[str], list[Problem]]:
     problems: list[Problem] = []
     mapping: dict[int, str] = {}
-    unknown: list[str] = []
+    unknown: dict[int, str] = {}  # by column index: the file's order, whatever the spaces
     header = table.header
     order = sorted(range(len(header)), key=lambda i: (i not in table.forced, i))
     for index in order:
@@ -362,7 +362,7 @@ def _map_header(table: RawTable, label: str) -> tuple[dict[int, str], list[str],
             canonical = _HEADER_INDEX.get(_without_unit(name))
         if canonical is None:
             if name.strip():
-                unknown.append(name.strip())
+                unknown[index] = name.strip()
             continue
         if canonical in mapping.values():
             problems.append(
@@ -376,7 +376,7 @@ def _map_header(table: RawTable, label: str) -> tuple[dict[int, str], list[str],
             )
             continue
         mapping[index] = canonical
-    unknown.sort(key=header.index)
+    unknown_names = [unknown[index] for index in sorted(unknown)]
     if "nom" not in mapping.values():
         where = f" (feuille « {table.sheet} », ligne {table.header_line})" if table.sheet else ""
         raise ListingError(
@@ -384,7 +384,7 @@ def _map_header(table: RawTable, label: str) -> tuple[dict[int, str], list[str],
             f"{', '.join(h for h in header if h.strip()) or 'aucune'}). Ajoutez une colonne "
             "« nom » avec le nom de chaque service ; voir le README pour les colonnes acceptées."
         )
-    for name in unknown:
+    for name in unknown_names:
         problems.append(
             Problem(
                 table.header_line,
@@ -394,7 +394,7 @@ def _map_header(table: RawTable, label: str) -> tuple[dict[int, str], list[str],
                 unite=table.unit,
             )
         )
-    return mapping, unknown, problems
+    return mapping, unknown_names, problems
 
 
 def _without_unit(name: str) -> str:

@@ -296,6 +296,15 @@ def test_unknown_columns_are_kept_in_extra_and_reported(tmp_path):
     assert all(p.gravite == AVERTISSEMENT for p in problems_for(listing, line=1))
 
 
+def test_unknown_columns_with_spaces_around_their_header_keep_the_file_s_order(tmp_path):
+    # Spreadsheets leave spaces around header names: the trimmed name is not in the
+    # untrimmed header, and sorting on it used to crash.
+    text = "nom, zeta ,commune, remarque\nA,z,Lyon,x\n"
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert listing.unknown_columns == ["zeta", "remarque"]
+    assert only_row(listing)["extra"] == {"zeta": "z", "remarque": "x"}
+
+
 # --- rows -----------------------------------------------------------------------------------
 
 
