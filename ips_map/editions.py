@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .coverage import LABELS, STATUTS_COUVERTURE
 from .errors import EditionError
-from .outputs import write_csv
+from .outputs import unescape_formula, write_csv
 from .territory import text_key
 
 #: Columns of ``changes.csv``.
@@ -305,7 +305,8 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict]]:
                     "vient pas d'une construction d'ips-map (ou d'une version trop ancienne) : "
                     "reconstruisez cette édition."
                 )
-            return [(reader.line_num, row) for row in reader]
+            # Text written as "'=…" (outputs.escape_formula) is read back as it was.
+            return [(reader.line_num, {k: _unescape(v) for k, v in row.items()}) for row in reader]
     except UnicodeDecodeError as exc:
         raise EditionError(
             f"{path} : fichier illisible en UTF-8 (octet {exc.start}) ; une construction "
@@ -313,6 +314,10 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict]]:
         ) from exc
     except csv.Error as exc:
         raise EditionError(f"{path} : CSV illisible ({exc}).") from exc
+
+
+def _unescape(value):
+    return unescape_formula(value) if isinstance(value, str) else value
 
 
 def _read_summary(path: Path) -> dict:

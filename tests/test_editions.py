@@ -400,3 +400,20 @@ def test_build_command_with_previous(editions, tmp_path):
     bad = CliRunner().invoke(cli, ["-q", "build", "--previous", str(tmp_path / "x")])
     assert bad.exit_code == 1
     assert "dossier d'édition introuvable" in bad.output
+
+
+def test_names_escaped_for_spreadsheets_match_across_editions(tmp_path):
+    # services.csv writes "=1+1" as "'=1+1": read back, it is the same service again.
+    listing = write_listing(
+        tmp_path / "liste.csv", "nom;code_commune;statut\n=1+1;69123;actif\n@Lyon;13055;actif\n"
+    )
+    build(BuildSettings(services=listing, out=tmp_path / "a", build_date=OLD_DATE))
+    assert "'=1+1" in (tmp_path / "a" / "services.csv").read_text(encoding="utf-8-sig")
+    edition = read_edition(tmp_path / "a")
+    assert [s.nom for s in edition.services] == ["=1+1", "@Lyon"]
+    result = build(
+        BuildSettings(
+            services=listing, out=tmp_path / "b", build_date=NEW_DATE, previous=tmp_path / "a"
+        )
+    )
+    assert result.comparison.changes == []

