@@ -154,19 +154,46 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _csv_records(path: str, text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """Return every record of a CSV text with the physical line where it starts.
+
+    Raises
+    ------
+    ListingError
+        For what the csv module cannot read (a value over its size limit, a NUL byte),
+        naming the line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []
+    line = 0
+    try:
+        for raw in reader:
+            records.append((line + 1, raw))
+            line = reader.line_num
+    except csv.Error as exc:
+        start = line + 1
+        if "field larger than field limit" in str(exc):
+            limit = csv.field_size_limit() // 1024
+            raise ListingError(
+                f"{path}, ligne {start} : valeur de plus de {limit} Ko, illisible. C'est "
+                'presque toujours un guillemet (« " ») ouvert et jamais refermé, qui réunit '
+                f"les lignes suivantes en une seule valeur : vérifiez les guillemets de la "
+                f"ligne {start}."
+            ) from exc
+        raise ListingError(
+            f"{path}, ligne {start} : CSV illisible ({exc}). Ouvrez le fichier dans un "
+            "tableur et enregistrez-le de nouveau en « CSV UTF-8 »."
+        ) from exc
+    return records
+
+
 def _read_csv(path: str, data: bytes) -> RawTable:
     text, encoding = _decode(data, path)
     if not text.strip():
         raise ListingError(f"{path}: le fichier est vide. Il faut au moins une colonne « nom ».")
     delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
-    rows: list[tuple[int, list[str]]] = []
-    line = reader.line_num
-    for raw in reader:
-        start = line + 1
-        line = reader.line_num
-        rows.append((start, raw))
+    records = _csv_records(path, text, delimiter)
+    (_, header), rows = records[0], records[1:]
     return RawTable(
         header=header,
         header_line=1,
@@ -184,7 +211,8 @@ def cell_text(value) -> str:
     """Return a spreadsheet or JSON value as the text a user would type.
 
     Whole numbers lose their ".0" (a postcode typed as a number, 1000.0, reads "1000"),
-    dates are ISO, booleans "oui"/"non", empty values "".
+    dates are ISO, booleans "oui"/"non", lists their items separated by "; ", empty
+    values "".
     """
     if value is None:
         return ""
@@ -204,7 +232,17 @@ def cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, timedelta):
         return str(value)
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (list, tuple)):
+        # A list property (["13", "83"], [13, 83]) is a list of values, as a user would type
+        # it: "13; 83". Its JSON text ("[13, 83]") would be read as "[13" and "83]".
+        parts = (
+            json.dumps(item, ensure_ascii=False)
+            if isinstance(item, (dict, list))
+            else cell_text(item)
+            for item in value
+        )
+        return "; ".join(part for part in parts if part)
+    if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
@@ -315,7 +353,22 @@ def _read_geojson(path: str, data: bytes) -> RawTable:
     if isinstance(document, dict) and document.get("type") == "Feature":
         features = [document]
     elif isinstance(document, dict) and document.get("type") == "FeatureCollection":
-        features = document.get("features") or []
+        features = document.get("features")
+        if not isinstance(features, list):
+            raise ListingError(
+                f"{path}: le membre « features » de la FeatureCollection "
+                + (
+                    "manque"
+                    if features is None
+                    else f"n'est pas une liste ({_json_kind(features)})"
+                )
+                + " : il doit être la liste des entités (une par service)."
+            )
+        if not features:
+            raise ListingError(
+                f"{path}: FeatureCollection sans aucune entité (« features » est vide) : "
+                "il faut une entité par service, ses propriétés étant les colonnes."
+            )
     else:
         raise ListingError(
             f"{path}: ni FeatureCollection ni Feature GeoJSON : une liste GeoJSON est une "
@@ -326,7 +379,7 @@ def _read_geojson(path: str, data: bytes) -> RawTable:
     columns: list[str] = []
     for feature in features:
         properties = feature.get("properties") if isinstance(feature, dict) else None
-        for key in properties or {}:
+        for key in properties if isinstance(properties, dict) else ():
             if key not in columns:
                 columns.append(key)
     header = ["longitude (géométrie)", "latitude (géométrie)", *columns]
@@ -339,7 +392,21 @@ def _read_geojson(path: str, data: bytes) -> RawTable:
                 Problem(index, "", "", "entité qui n'est pas un objet : ignorée", unite="entité")
             )
             continue
-        properties = feature.get("properties") or {}
+        properties = feature.get("properties")
+        if properties is None:
+            properties = {}
+        elif not isinstance(properties, dict):
+            notes.append(
+                Problem(
+                    index,
+                    "properties",
+                    json.dumps(properties, ensure_ascii=False)[:80],
+                    f"« properties » n'est pas un objet ({_json_kind(properties)}) : aucune "
+                    "colonne lue pour cette entité ; écrivez-les « nom »: valeur",
+                    unite="entité",
+                )
+            )
+            properties = {}
         lon, lat = _point(feature.get("geometry"), index, notes, transform)
         cells = [lon, lat] + [cell_text(properties.get(key)).strip() for key in columns]
         rows.append((index, cells))
@@ -353,6 +420,21 @@ def _read_geojson(path: str, data: bytes) -> RawTable:
         forced=forced,
         notes=notes,
     )
+
+
+def _json_kind(value) -> str:
+    """Name a JSON value's type in French, for messages."""
+    if isinstance(value, list):
+        return "une liste"
+    if isinstance(value, dict):
+        return "un objet"
+    if isinstance(value, str):
+        return "un texte"
+    if isinstance(value, bool):
+        return "un booléen"
+    if isinstance(value, (int, float)):
+        return "un nombre"
+    return "null"
 
 
 def _crs_transform(path: str, document: dict):
