@@ -354,6 +354,11 @@ def _number(row: dict, column: str, where: str, line: int, kind=float):
         ) from None
     if math.isnan(value):
         return None
+    if math.isinf(value):  # "1e400", "inf": no population or rate is infinite
+        raise EditionError(
+            f"{where}, ligne {line}, colonne « {column} » : valeur « {text} » hors limites "
+            "(nombre infini) ; reconstruisez cette édition."
+        )
     return int(value) if kind is int else value
 
 

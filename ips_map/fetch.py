@@ -224,10 +224,9 @@ def download(
                 raise _Truncated(f"transfert interrompu ({type(exc).__name__})") from exc
             finally:
                 response.close()
-            expected = response.headers.get("Content-Length")
-            encoded = response.headers.get("Content-Encoding")
-            if expected and not encoded and int(expected) != size:
-                raise _Truncated(f"{size} octets reçus sur {expected} annoncés")
+            # A length that is not a number (or a compressed body) is an unknown length.
+            if announced is not None and announced != size:
+                raise _Truncated(f"{size} octets reçus sur {announced} annoncés")
             actual = digest.hexdigest()
             if sha256 and actual != sha256:
                 raise FetchError(
@@ -263,13 +262,12 @@ class _Truncated(Exception):
 
 
 def _announced_length(response: requests.Response) -> int | None:
-    value = response.headers.get("Content-Length")
-    if not value or response.headers.get("Content-Encoding"):
+    """The body's length as the server announces it; None when unknown, compressed or not
+    a number (``Content-Length: abc`` is a server's mistake, not a truncated body)."""
+    value = (response.headers.get("Content-Length") or "").strip()
+    if not (value.isascii() and value.isdigit()) or response.headers.get("Content-Encoding"):
         return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    return int(value)
 
 
 def cached_download(

@@ -16,7 +16,7 @@ from .coverage import measure_coverage, summarize_coverage
 from .editions import Comparison, compare_editions, make_edition, read_edition, write_changes
 from .geocode import GEOCODE_COLUMNS, Geocoder, geocode_listing, summarize_without_geocoding
 from .listing import COLUMNS, Listing, read_listing
-from .outputs import write_csv, write_json, write_text
+from .outputs import prepare_folder, write_csv, write_json, write_text
 from .places import COMMUNE_CENTRE_METHODS, Placement, place_services
 from .render import MapContext, render_map
 from .render._assets import leaflet_version
@@ -101,6 +101,8 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         # written (the previous edition may be the output folder itself).
         step("Lecture de l'édition précédente")
         previous = read_edition(settings.previous)
+    # A folder that cannot be written fails now, not after the long steps.
+    prepare_folder(Path(settings.out))
 
     step("Lecture de la liste des services")
     listing = read_listing(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from .errors import SettingsError
 from .geocode import CACHE_NAME, DEFAULT_MIN_SCORE, default_geocode_url
 from .sources import data_dir
 
@@ -20,11 +21,24 @@ def default_services() -> Path:
 
 
 def default_build_date() -> str:
-    """Return today's date, or ``SOURCE_DATE_EPOCH``'s for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
+    """Return today's date, or ``SOURCE_DATE_EPOCH``'s for reproducible builds.
+
+    Raises
+    ------
+    SettingsError
+        When ``SOURCE_DATE_EPOCH`` is not a whole number of seconds.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return date.today().isoformat()
+    try:
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
-    return date.today().isoformat()
+    except (ValueError, OverflowError, OSError):
+        raise SettingsError(
+            f"SOURCE_DATE_EPOCH « {epoch} » : un nombre entier de secondes depuis le 1er janvier "
+            "1970 (UTC) est attendu, par exemple 1767225600 pour le 1er janvier 2026 ; "
+            "corrigez ou supprimez cette variable d'environnement."
+        ) from None
 
 
 @dataclass(frozen=True)

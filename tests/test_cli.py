@@ -110,3 +110,33 @@ def test_unknown_service_type_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(cli, ["build", "--types", "ips,job", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "job" in result.output and "emploi_accompagne" in result.output
+
+
+@pytest.mark.parametrize("where", ["file", "proc"])
+def test_out_folder_that_cannot_be_created_is_one_line(tmp_path, where):
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "sub" if where == "file" else "/proc/ips-map-absent"
+    result = CliRunner().invoke(cli, ["-q", "build", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert f"{out} : dossier des résultats impossible à créer ou à écrire" in result.output
+    assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+
+
+def test_output_file_that_cannot_be_written_is_named(tmp_path):
+    out = tmp_path / "out"
+    (out / "summary.json").mkdir(parents=True)  # a folder where the file goes
+    result = CliRunner().invoke(cli, ["-q", "build", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert f"{out / 'summary.json'} : écriture impossible (un dossier porte ce nom)" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("epoch", ["abc", "1e9", "99999999999999999999"])
+def test_source_date_epoch_that_is_not_a_number_is_one_line(tmp_path, monkeypatch, epoch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    result = CliRunner().invoke(cli, ["-q", "build", "--out", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert f"SOURCE_DATE_EPOCH « {epoch} » : un nombre entier de secondes" in result.output
+    assert "Traceback" not in result.output

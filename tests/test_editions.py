@@ -417,3 +417,18 @@ def test_names_escaped_for_spreadsheets_match_across_editions(tmp_path):
         )
     )
     assert result.comparison.changes == []
+
+
+@pytest.mark.parametrize("value", ["1e400", "-1e400", "inf"])
+def test_an_infinite_population_is_named_with_line_and_column(editions, copy_of, value):
+    folder = copy_of(editions.old)
+    coverage = folder / "coverage.csv"
+    rows = read_csv(coverage)
+    rows[1]["population"] = value  # line 3 of the file
+    with open(coverage, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    pattern = rf"coverage\.csv, ligne 3, colonne « population » : valeur « {value} »"
+    with pytest.raises(EditionError, match=pattern):
+        read_edition(folder)

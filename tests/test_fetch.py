@@ -175,3 +175,43 @@ def test_error_responses_are_never_cached(httpserver, tmp_path, fast):
     with pytest.raises(FetchError):
         cached_download(httpserver.url_for("/e"), tmp_path, settings=fast)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def raw_server():
+    """A raw server answering every request with the bytes it is given."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    answer = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answer[0])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/file", answer
+    server.close()
+
+
+@pytest.mark.parametrize("length", ["abc", "-5"])
+def test_content_length_that_is_not_a_number_is_an_unknown_length(
+    raw_server, tmp_path, fast, length
+):
+    url, answer = raw_server
+    answer.append(
+        f"HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n".encode() + BODY
+    )
+    sizes = []
+    record = download(
+        url, tmp_path / "f", settings=fast, progress=lambda size, total: sizes.append(total)
+    )
+    assert (tmp_path / "f").read_bytes() == BODY and record.size == len(BODY)
+    assert set(sizes) == {None}

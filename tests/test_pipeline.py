@@ -183,3 +183,17 @@ def test_listing_text_cannot_become_a_spreadsheet_formula(tmp_path):
     assert [(r["nom"], r["valeur"]) for r in rejects] == [("'=1+2", "'=1+2")]
     text = result.outputs["services"].read_text(encoding="utf-8-sig")
     assert "\n=" not in text and ",=" not in text and ',"=' not in text
+
+
+def test_out_folder_is_checked_before_the_long_steps(tmp_path, monkeypatch):
+    from ips_map import pipeline
+    from ips_map.errors import IpsMapError
+
+    def never(*args, **kwargs):
+        raise AssertionError("the listing is read before the output folder is checked")
+
+    monkeypatch.setattr(pipeline, "read_listing", never)
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "sub"
+    with pytest.raises(IpsMapError, match=r"afile/sub : dossier des résultats impossible"):
+        build(BuildSettings(out=out, build_date="2026-01-01"))
