@@ -30,7 +30,7 @@ from pathlib import Path
 from .coverage import LABELS, STATUTS_COUVERTURE
 from .errors import EditionError
 from .outputs import unescape_formula, write_csv
-from .territory import text_key
+from .territory import normalize_departement, text_key
 
 #: Columns of ``changes.csv``.
 CHANGE_COLUMNS = ["type", "code", "nom", "avant", "apres", "detail"]
@@ -322,7 +322,8 @@ def _unescape(value):
 
 def _read_summary(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a summary re-saved by an editor that adds a BOM is still read.
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise EditionError(f"{path} : fichier illisible en UTF-8 (octet {exc.start}).") from exc
     except json.JSONDecodeError as exc:
@@ -362,8 +363,29 @@ def _number(row: dict, column: str, where: str, line: int, kind=float):
     return int(value) if kind is int else value
 
 
+def _departement_code(row: dict, column: str, where: str, line: int) -> str:
+    """The département code of a row, as a build writes it: a table re-saved by a
+    spreadsheet ("1" for "01") is read as it was written; an unknown code is refused."""
+    text = _text(row.get(column))
+    if not text:
+        return ""
+    code, note = normalize_departement(text)
+    if code is None:
+        raise EditionError(
+            f"{where}, ligne {line}, colonne « {column} » : code de département « {text} » "
+            f"inconnu ({note}) ; reconstruisez cette édition."
+        )
+    return code
+
+
+def _commune_code(row: dict, column: str) -> str:
+    # A spreadsheet reads "01053" as a number and writes it back as "1053".
+    text = _text(row.get(column))
+    return text.zfill(5) if text.isdigit() and len(text) < 5 else text
+
+
 def _departement(row: dict, where: str, line: int) -> Departement:
-    code = _text(row.get("code"))
+    code = _departement_code(row, "code", where, line)
     if not code:
         raise EditionError(f"{where}, ligne {line}, colonne « code » : code de département vide.")
     statut = _text(row.get("statut"))
@@ -399,8 +421,8 @@ def _service(row: dict, where: str, line: int) -> Service:
             f"(attendu : {', '.join(SERVICE_STATUTS)})."
         )
     nom = _text(row.get("nom"))
-    commune_code = _text(row.get("code_commune_trouve"))
-    dep = _text(row.get("code_departement"))
+    commune_code = _commune_code(row, "code_commune_trouve")
+    dep = _departement_code(row, "code_departement", where, line)
     return Service(
         key=service_key(nom, commune_code, dep),
         nom=nom,

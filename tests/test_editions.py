@@ -432,3 +432,55 @@ def test_an_infinite_population_is_named_with_line_and_column(editions, copy_of,
     pattern = rf"coverage\.csv, ligne 3, colonne « population » : valeur « {value} »"
     with pytest.raises(EditionError, match=pattern):
         read_edition(folder)
+
+
+def resave_like_excel(folder: Path) -> None:
+    """Rewrite a build's tables as a spreadsheet does: codes read as numbers ("01" → "1",
+    "01053" → "1053"), summary.json saved with a BOM."""
+    for name in ("coverage.csv", "services.csv"):
+        rows = read_csv(folder / name)
+        for row in rows:
+            for column in ("code", "code_departement", "code_commune_trouve", "code_commune"):
+                if row.get(column, "").isdigit():
+                    row[column] = str(int(row[column]))
+        with open(folder / name, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    summary = folder / "summary.json"
+    summary.write_bytes(b"\xef\xbb\xbf" + summary.read_bytes())
+
+
+def test_an_edition_resaved_by_a_spreadsheet_reads_as_it_was_written(tmp_path):
+    listing = write_listing(
+        tmp_path / "liste.csv",
+        "nom;code_commune;statut\nService Ain;01053;actif\nService Var;83137;actif\n"
+        "Projet Aisne;02691;en projet\n",
+    )
+    build(BuildSettings(services=listing, out=tmp_path / "a", build_date=OLD_DATE))
+    shutil.copytree(tmp_path / "a", tmp_path / "excel")
+    resave_like_excel(tmp_path / "excel")
+    assert "\n1,Ain," in (tmp_path / "excel" / "coverage.csv").read_text(encoding="utf-8-sig")
+
+    original, resaved = read_edition(tmp_path / "a"), read_edition(tmp_path / "excel")
+    assert list(resaved.departements) == list(original.departements)
+    assert resaved.services == original.services
+    assert resaved.summary == original.summary
+    assert compare_editions(resaved, original).changes == []
+
+
+@pytest.mark.parametrize("code", ["20", "999", "Atlantide"])
+def test_an_unknown_departement_code_in_an_edition_is_refused(editions, copy_of, code):
+    folder = copy_of(editions.old)
+    rows = read_csv(folder / "services.csv")
+    rows[0]["code_departement"] = code
+    with open(folder / "services.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    pattern = (
+        r"services\.csv, ligne 2, colonne « code_departement » : "
+        rf"code de département « {code} » inconnu"
+    )
+    with pytest.raises(EditionError, match=pattern):
+        read_edition(folder)
