@@ -2,11 +2,16 @@
 
 What is accepted (documented in the README):
 
-- CSV as spreadsheets export it: UTF-8 (with or without BOM) or Windows-1252, delimiters
-  ``,`` ``;`` or tab detected from the header line;
+- CSV as spreadsheets export it: UTF-8 (with or without BOM), UTF-16 with a BOM or
+  Windows-1252, delimiters ``,`` ``;`` or tab detected from the header (delimiters inside
+  quotes not counted), the header found among the first rows (a title above it is
+  skipped); a quote never closed is reported and ignored rather than swallowing the rows
+  below it;
 - Excel (XLSX, XLSM, XLS) and OpenDocument (ODS) workbooks: the first sheet with a ``nom``
   column, its header found among the first rows (a title above it is skipped);
-- GeoJSON points: properties are the columns, the geometry gives the coordinates;
+- GeoJSON points: properties are the columns (a list value reads "a; b"), the geometry
+  gives the coordinates;
+- a workbook saved under another extension (``.csv``) is told by its first bytes;
 - an http(s) URL of any of these (a published Google Sheets or framacalc CSV export),
   downloaded into a disk cache (:mod:`ips_map._listing_source`);
 - header names in any case, with or without accents, spaces or punctuation, and the

@@ -19,15 +19,20 @@ def geojson_text(document) -> str:
 # --- CSV the csv module cannot read -----------------------------------------------------------
 
 
-def test_a_value_over_the_csv_field_limit_is_a_listing_error_with_its_line(tmp_path):
-    text = "nom,commune\nA,Lyon\nB," + "x" * 200_000 + "\n"
+@pytest.mark.parametrize(
+    ("value", "expected"), [('"' + "x" * 200_000 + '"', "guillemet"), ("x" * 200_000, "CSV")]
+)
+def test_a_value_over_the_csv_field_limit_is_a_listing_error_with_its_line(
+    tmp_path, value, expected
+):
+    text = f"nom,commune\nA,Lyon\nB,{value}\nC,Caen\n"
     path = write_listing(tmp_path / "l.csv", text)
     with pytest.raises(ListingError) as info:
         read_listing(path)
     message = str(info.value)
     assert str(path) in message
-    assert "ligne 3" in message
-    assert "guillemet" in message
+    assert "ligne 3" in message and "128 Ko" in message
+    assert expected in message
 
 
 # --- GeoJSON that is not quite GeoJSON --------------------------------------------------------
@@ -76,3 +81,140 @@ def test_geojson_list_properties_are_read_as_lists_of_values(tmp_path):
     assert row["departements_desservis"] == "13; 83; 84"
     assert row["desservis"] == ("13", "83", "84")
     assert not [p for p in listing.problems if p.colonne == "departements_desservis"]
+
+
+# --- quotes -----------------------------------------------------------------------------------
+
+
+def test_a_quote_never_closed_loses_no_row_and_is_reported_where_it_opens(tmp_path):
+    text = 'nom,commune\n"unterminated,Lyon\nB,Paris\nC,Caen\n'
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert list(listing.rows["nom"]) == ["unterminated", "B", "C"]
+    assert list(listing.rows["commune"]) == ["Lyon", "Paris", "Caen"]
+    assert list(listing.rows["ligne"]) == [2, 3, 4]
+    [problem] = [p for p in listing.problems if "guillemet" in p.message]
+    assert problem.ligne == 2
+    assert "jamais refermé" in problem.message and "2 ligne(s) suivante(s)" in problem.message
+    assert "retirez-le" in problem.message
+
+
+def test_a_quote_never_closed_in_a_later_value_loses_no_row(tmp_path):
+    text = 'nom;structure;commune\nA;Assoc;Lyon\nB;"Assoc;Paris\r\nC;Assoc;Caen\r\n'
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert list(listing.rows["nom"]) == ["A", "B", "C"]
+    assert list(listing.rows["commune"]) == ["Lyon", "Paris", "Caen"]
+    assert [p.ligne for p in listing.problems if "jamais refermé" in p.message] == [3]
+
+
+def test_quoted_values_over_lines_that_look_like_rows_are_reported(tmp_path):
+    # Two misplaced quotes: the rows between them become part of one value.
+    text = (
+        "nom,structure,commune\n"
+        'A,"Assoc x,Lyon\n'
+        "B,Assoc,Paris\n"
+        "C,Assoc y,Caen\n"
+        'D,"Le 12" bis,Brest\n'
+        "E,z,Rennes\n"
+    )
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert list(listing.rows["nom"]) == ["A", "E"]
+    [problem] = [p for p in listing.problems if "ressemble" in p.message]
+    assert problem.ligne == 2 and problem.colonne == "structure"
+    assert problem.valeur == "B,Assoc,Paris"
+    assert "2 à 5" in problem.message
+
+
+def test_a_stray_quote_in_a_quoted_file_is_reported_with_the_row_it_swallows(tmp_path):
+    # Every value quoted, as some exports do: a stray quote is closed by the next row's
+    # opening quote, and that row becomes part of the value.
+    text = '"nom";"commune"\n"A";"Lyon"\n"B;Paris\n"C";"Caen"\n"D";"Brest"\n'
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert list(listing.rows["nom"])[0] == "A" and list(listing.rows["nom"])[-1] == "D"
+    [problem] = [p for p in listing.problems if "mal placé" in p.message]
+    assert problem.ligne == 3 and problem.colonne == "nom"
+    assert "3 à 4" in problem.message
+
+
+def test_quoted_values_over_several_lines_of_text_are_not_reported(tmp_path):
+    text = 'nom,structure,commune\nA,"Horaires :\nlundi, mardi",Lyon\n'
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert listing.rows.iloc[0]["structure"] == "Horaires :\nlundi, mardi"
+    assert listing.problems == []
+
+
+# --- delimiter, title rows, files that are not what their name says ---------------------------
+
+
+def test_delimiters_inside_quoted_header_names_do_not_count(tmp_path):
+    text = 'nom;"Adresse (rue, n°, bât., étage)";commune\nA;1 rue X, bât. B;Lyon\n'
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert listing.delimiter == ";"
+    row = listing.rows.iloc[0]
+    assert (row["nom"], row["adresse"], row["commune"]) == ("A", "1 rue X, bât. B", "Lyon")
+
+
+def test_a_title_above_the_csv_header_is_skipped_and_reported(tmp_path):
+    text = "Liste des services IPS;;\nMise à jour : mars;;\n\nnom;commune;dept\nA;Lyon;69\n"
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert listing.delimiter == ";"
+    assert list(listing.rows["nom"]) == ["A"]
+    assert list(listing.rows["ligne"]) == [5]
+    [note] = [p for p in listing.problems if "en-tête" in p.message]
+    assert note.ligne == 4 and "3 ligne(s) au-dessus" in note.message
+    # Unknown columns are reported on the header's own line.
+    assert listing.unknown_columns == []
+
+
+def test_a_csv_without_a_nom_column_still_names_its_columns(tmp_path):
+    path = write_listing(tmp_path / "l.csv", "structure;commune\nX;Lyon\n")
+    with pytest.raises(ListingError) as info:
+        read_listing(path)
+    assert "structure, commune" in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".txt"])
+def test_a_workbook_named_csv_is_read_as_a_workbook(tmp_path, suffix):
+    from tests.test_corpus import corpus
+    from tests.test_listing_formats import xlsx
+
+    path = xlsx(tmp_path / f"liste{suffix}", [["nom", "commune"], ["A", "Lyon"]])
+    listing = read_listing(path)
+    assert listing.format == "xlsx"
+    assert list(listing.rows["nom"]) == ["A"]
+    ods = corpus.write_ods(tmp_path / "classeur.ods")
+    renamed = ods.rename(tmp_path / f"classeur{suffix}")
+    assert read_listing(renamed).format == "ods"
+
+
+def test_an_xls_signature_wins_over_a_csv_extension(tmp_path):
+    path = tmp_path / "vieux.csv"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    with pytest.raises(ListingError) as info:
+        read_listing(path)
+    assert "XLS" in str(info.value) and "encodage" not in str(info.value)
+
+
+def test_a_zip_that_is_not_a_workbook_is_named_so(tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("liste.csv", "nom\nA\n")
+    path = tmp_path / "liste.csv"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(ListingError, match="décompressez"):
+        read_listing(path)
+
+
+def test_a_csv_named_xlsx_is_read_as_csv(tmp_path):
+    path = write_listing(tmp_path / "liste.xlsx", "nom;commune\nA;Lyon\n")
+    listing = read_listing(path)
+    assert listing.format == "csv" and list(listing.rows["nom"]) == ["A"]
+
+
+def test_utf16_with_a_bom_is_read(tmp_path):
+    path = write_listing(tmp_path / "l.txt", "nom\tcommune\nFécamp IPS\tFécamp\n", "utf-16")
+    listing = read_listing(path)
+    assert listing.encoding == "utf-16" and listing.delimiter == "\t"
+    assert list(listing.rows["nom"]) == ["Fécamp IPS"]
