@@ -13,6 +13,8 @@ import hashlib
 import json
 import logging
 import os
+import socket
+import ssl
 import tempfile
 import time
 from collections.abc import Callable
@@ -130,14 +132,14 @@ def request(
     settings = settings or HttpSettings()
     session = session or _session(settings)
     wait = settings.backoff
-    last_problem = ""
+    last_problem = detail = ""
     for attempt in range(settings.retries + 1):
         try:
             response = session.request(
                 method, url, params=params, timeout=settings.timeout, stream=stream, **kwargs
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
-            last_problem = f"{type(exc).__name__}: {exc}"
+            last_problem, detail = network_problem(exc)
             delay = wait
         else:
             if response.status_code < 400:
@@ -150,7 +152,8 @@ def request(
                     + (" (ressource introuvable)" if response.status_code == 404 else ""),
                     status=response.status_code,
                 )
-            last_problem = f"HTTP {response.status_code}"
+            last_problem = f"le serveur répond {response.status_code}"
+            detail = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
             delay = _retry_after(response, wait)
             response.close()
         if attempt == settings.retries:
@@ -160,9 +163,59 @@ def request(
         settings.sleep(delay)
         wait = min(wait * 2, settings.max_wait)
     raise FetchError(
-        f"{url}: échec après {settings.retries + 1} tentative(s) ({last_problem}). "
-        "Vérifiez la connexion ou réessayez plus tard."
+        f"{url}: {last_problem}, échec après {settings.retries + 1} tentative(s). "
+        f"Vérifiez la connexion ou réessayez plus tard (détail : {detail})."
     )
+
+
+def network_problem(exc: BaseException) -> tuple[str, str]:
+    """Say in French what failed on the network, and a short technical detail.
+
+    requests and urllib3 explain a failure in English, several lines deep
+    (``HTTPConnectionPool(host=…): Max retries exceeded… (Caused by NewConnectionError…``):
+    this returns ``("connexion refusée par le serveur", "ConnectionRefusedError, errno
+    111")`` instead, the first part for the user, the second for whoever debugs it.
+    """
+    root = _root_cause(exc)
+    if isinstance(exc, requests.ConnectTimeout):
+        what = "délai de connexion dépassé : serveur injoignable"
+    elif isinstance(exc, requests.Timeout):
+        what = "délai de réponse dépassé : le serveur ne répond pas"
+    elif isinstance(root, socket.gaierror) or type(root).__name__ == "NameResolutionError":
+        what = "serveur injoignable : nom de domaine introuvable (adresse ou réseau ?)"
+    elif isinstance(root, ConnectionRefusedError):
+        what = "connexion impossible : refusée par le serveur"
+    elif isinstance(root, (ConnectionResetError, ConnectionAbortedError)):
+        what = "connexion interrompue par le serveur"
+    elif isinstance(root, ssl.SSLError) or isinstance(exc, requests.exceptions.SSLError):
+        what = "connexion sécurisée (TLS) impossible : certificat ou protocole refusé"
+    elif isinstance(root, (TimeoutError, socket.timeout)):
+        what = "délai dépassé : serveur injoignable"
+    else:
+        what = "connexion impossible : serveur injoignable"
+    detail = type(exc).__name__
+    if root is not exc:
+        detail += f", {type(root).__name__}"
+    code = getattr(root, "errno", None)
+    if isinstance(code, int):
+        detail += f", errno {code}"
+    return what, detail
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception behind a requests error (urllib3 keeps it in ``reason``)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and not any(current is s for s in seen):
+        seen.append(current)
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            current = reason
+        elif current.args and isinstance(current.args[0], BaseException):
+            current = current.args[0]
+        else:
+            current = current.__cause__ or current.__context__
+    return seen[-1]
 
 
 def download(

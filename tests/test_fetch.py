@@ -215,3 +215,45 @@ def test_content_length_that_is_not_a_number_is_an_unknown_length(
     )
     assert (tmp_path / "f").read_bytes() == BODY and record.size == len(BODY)
     assert set(sizes) == {None}
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_refused_connection_is_said_in_french(tmp_path, fast):
+    url = f"http://127.0.0.1:{_closed_port()}/data.csv"
+    with pytest.raises(FetchError) as info:
+        download(url, tmp_path / "d", settings=fast)
+    message = str(info.value)
+    assert message.startswith(f"{url}: connexion impossible : refusée par le serveur, échec")
+    assert message.endswith("(détail : ConnectionError, ConnectionRefusedError, errno 111).")
+    assert "Max retries" not in message and "HTTPConnectionPool" not in message
+
+
+def test_timeout_is_said_in_french(httpserver, tmp_path, sleeps):
+    def slow(_request):
+        time.sleep(0.6)
+        return Response(b"late")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    settings = HttpSettings(timeout=(1.0, 0.2), retries=0, sleep=sleeps)
+    with pytest.raises(FetchError) as info:
+        download(httpserver.url_for("/slow"), tmp_path / "s", settings=settings)
+    message = str(info.value)
+    assert "délai de réponse dépassé" in message and "(détail : ReadTimeout" in message
+    assert "read timeout=" not in message and "HTTPConnectionPool" not in message
+
+
+def test_unknown_host_is_said_in_french(tmp_path, fast):
+    # .invalid never resolves (RFC 2606): no request leaves the machine.
+    with pytest.raises(FetchError, match="serveur injoignable : nom de domaine introuvable"):
+        download("http://ips-map.invalid/x.csv", tmp_path / "x", settings=fast)
+
+
+def test_server_errors_are_said_in_french(httpserver, tmp_path, fast):
+    httpserver.expect_request("/down").respond_with_data(b"", status=503)
+    with pytest.raises(FetchError, match=r"le serveur répond 503, échec après 3 tentative"):
+        download(httpserver.url_for("/down"), tmp_path / "d", settings=fast)
