@@ -32,9 +32,11 @@ from .errors import DataFileError
 from .fetch import Download, FetchError, HttpSettings, download
 from .outputs import write_atomic, write_json
 from .sources import (
+    FIRST_CENSUS_YEAR,
     GEO_API_URL,
     SOURCES,
     active_source,
+    census_published,
     data_dir,
     fetched_dir,
     file_sha256,
@@ -256,15 +258,14 @@ def fetch_census(
     """
     today = today or date.today()
     publication = f"fin décembre {year + 2}"
-    if year < 2006:
+    if year < FIRST_CENSUS_YEAR:
         raise FetchError(
             f"millésime {year} impossible : les populations légales annuelles de l'Insee "
-            "commencent en 2006."
+            f"commencent en {FIRST_CENSUS_YEAR}."
         )
-    not_before = date(year + 2, 12, 1)
     url = url or insee_census_url(year, base_url)
     if url is None or year > today.year:
-        if today < not_before:
+        if not census_published(year, today):
             raise NotPublished(
                 f"le millésime {year} n'est pas encore publié : l'Insee publie les "
                 f"{census_kind(year)} {year} {publication} (en vigueur au 1er janvier "

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, fields
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -47,6 +48,9 @@ INSEE_CENSUS_PAGES: dict[int, str] = {
     2023: "8680726",
 }
 INSEE_CENSUS_FILE = "ensemble.zip"
+#: First vintage of INSEE's annual populations légales (``ips-map fetch census`` refuses
+#: earlier ones).
+FIRST_CENSUS_YEAR = 2006
 #: API Découpage administratif; ``IPS_MAP_GEO_API_URL`` replaces it.
 GEO_API_URL = "https://geo.api.gouv.fr"
 
@@ -58,6 +62,35 @@ def insee_census_url(year: int, base: str | None = None) -> str | None:
         return None
     base = base or os.environ.get("IPS_MAP_INSEE_URL") or INSEE_BASE_URL
     return f"{base.rstrip('/')}/{page}/{INSEE_CENSUS_FILE}"
+
+
+def census_published(year: int, today: date | None = None) -> bool:
+    """Return True when INSEE can have published the vintage ``year``: from
+    :data:`FIRST_CENSUS_YEAR` on, each at the end of December of ``year + 2``."""
+    today = today or date.today()
+    return year >= FIRST_CENSUS_YEAR and today >= date(year + 2, 12, 1)
+
+
+def census_fetch_hint(year: int, today: date | None = None) -> str:
+    """Return, in French, how to get a census vintage that the data lack: the ``ips-map
+    fetch census`` command when it can succeed, else why no command can (a vintage before
+    :data:`FIRST_CENSUS_YEAR`, or not published yet)."""
+    if year < FIRST_CENSUS_YEAR:
+        return (
+            f"Le millésime {year} n'existe pas : les populations légales annuelles de l'Insee "
+            f"commencent en {FIRST_CENSUS_YEAR}."
+        )
+    if not census_published(year, today):
+        return (
+            f"Le millésime {year} n'est pas encore publié : l'Insee le publie fin décembre "
+            f"{year + 2}."
+        )
+    if year in INSEE_CENSUS_PAGES:
+        return f"Pour l'ajouter : ips-map fetch census --year {year}."
+    return (
+        f"Pour l'ajouter : ips-map fetch census --year {year} --url <adresse de l'archive "
+        "« ensemble.zip » de sa page insee.fr>."
+    )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,15 @@ import geopandas as gpd
 import pandas as pd
 
 from .errors import DataFileError, SettingsError
-from .sources import SOURCES, Source, fetched_dir, fetched_path, fetched_source, source_path
+from .sources import (
+    SOURCES,
+    Source,
+    census_fetch_hint,
+    fetched_dir,
+    fetched_path,
+    fetched_source,
+    source_path,
+)
 
 #: The five overseas départements (DROM), with the local metric CRS of each.
 DROM_CRS: dict[str, int] = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
@@ -117,8 +125,8 @@ def load_populations(year: int | None = None) -> pd.DataFrame:
     if year not in years:
         raise SettingsError(
             f"millésime de recensement {year} indisponible : les données couvrent "
-            f"{', '.join(map(str, years))}. Choisissez --census-year parmi ces années, ou "
-            f"récupérez-le : ips-map fetch census --year {year}."
+            f"{', '.join(map(str, years))} : choisissez --census-year parmi ces années. "
+            + census_fetch_hint(year)
         )
     fetched = _fetched_census_files().get(year)
     if fetched is not None:

@@ -140,3 +140,14 @@ def test_source_date_epoch_that_is_not_a_number_is_one_line(tmp_path, monkeypatc
     assert result.exit_code == 1, result.output
     assert f"SOURCE_DATE_EPOCH « {epoch} » : un nombre entier de secondes" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("year", "why"),
+    [(1900, "Le millésime 1900 n'existe pas"), (3000, "Le millésime 3000 n'est pas encore publié")],
+)
+def test_census_year_that_cannot_exist_suggests_no_fetch(tmp_path, year, why):
+    result = CliRunner().invoke(cli, ["build", "--census-year", str(year), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert why in result.output
+    assert "ips-map fetch" not in result.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import zipfile
 from datetime import date
@@ -32,6 +33,7 @@ from ips_map.sources import (
     DEFAULT_DATA_DIR,
     SOURCES,
     active_source,
+    census_fetch_hint,
     file_sha256,
     insee_census_url,
     provenance_path,
@@ -719,3 +721,22 @@ def test_map_names_fetched_sources(data, httpserver, fast, tmp_path):
     assert "COG 2031" in html  # under the title
     assert "COG 2018" not in html
     assert population_source(2024).attribution in html
+
+
+@pytest.mark.parametrize("year", [1900, 2005, 2006, 2018, 2019, 2023, 2024, 2025])
+def test_the_census_hint_suggests_only_a_fetch_that_can_work(data, httpserver, fast, year):
+    # The build suggests `ips-map fetch census --year N` (without --url) only when fetch
+    # would try to download it; "--url" only when fetch asks for it; nothing otherwise.
+    today = date(2027, 1, 15)  # the 2024 vintage is out, not the 2025 one
+    hint = census_fetch_hint(year, today)
+    httpserver.expect_request(re.compile(r"/\d+/ensemble\.zip")).respond_with_data(b"", status=404)
+    base = httpserver.url_for("/").rstrip("/")
+    with pytest.raises(FetchError) as info:
+        fetch_census(year, base_url=base, settings=fast, today=today)
+    downloaded = info.value.status == 404
+    if "ips-map fetch census" not in hint:
+        assert not downloaded and year in (1900, 2005, 2025)
+    elif "--url" in hint:
+        assert not downloaded and "--url" in str(info.value)
+    else:
+        assert downloaded and hint == f"Pour l'ajouter : ips-map fetch census --year {year}."
