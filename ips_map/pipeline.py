@@ -17,7 +17,7 @@ from .editions import Comparison, compare_editions, make_edition, read_edition, 
 from .geocode import GEOCODE_COLUMNS, Geocoder, geocode_listing, summarize_without_geocoding
 from .listing import COLUMNS, Listing, read_listing
 from .outputs import prepare_folder, write_csv, write_json, write_text
-from .places import COMMUNE_CENTRE_METHODS, Placement, place_services
+from .places import Placement, count_placements, place_services
 from .render import MapContext, render_map
 from .render._assets import leaflet_version
 from .settings import BuildSettings
@@ -150,11 +150,12 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
 
     rejects = listing.rejects + placement.rejects
     services = placement.services
+    placed = count_placements(services)
     counts = {
         "lus": listing.rows_read,
-        "places": int(len(services)),
-        "communes": int(services["methode"].isin(COMMUNE_CENTRE_METHODS).sum()),
-        "approches": int((services["methode"] == "code_postal").sum()),
+        "places": placed["places"],
+        "communes": placed["centre_commune"],
+        "approches": placed["approchees"],
         "rejetes": len(rejects),
         "doublons": len(listing.duplicates),
         "fermes": int((services["statut"] == "ferme").sum()),

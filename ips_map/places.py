@@ -3,7 +3,9 @@
 Evidence, best first: valid coordinates (swapped latitude and longitude are detected when
 the swap lands in France and the original does not); INSEE commune code (current, old code
 of a merged commune, or a municipal arrondissement); commune name with postcode or
-département; postcode alone. The method used is recorded for every row.
+département; postcode alone; and, when nothing else is usable, the département alone (the
+service is then drawn at its chef-lieu: all coverage needs is the département). The method
+used is recorded for every row.
 
 When the evidence disagrees, the best *consistent* evidence wins and the row's warnings say
 which: first the département that most pieces of evidence (the stated département
@@ -25,9 +27,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .errors import DataFileError
 from .listing import Listing
 from .report import ERREUR, Problem
-from .territory import COMMUNE_COLUMNS, text_key
+from .territory import COMMUNE_COLUMNS, chef_lieux, text_key
 
 #: Placement methods, best evidence first, with the label written in reports.
 METHODS = {
@@ -37,9 +40,13 @@ METHODS = {
     "ancien_code_commune": "ancien code INSEE (commune fusionnée)",
     "commune": "nom de la commune",
     "code_postal": "code postal (approximation)",
+    "departement": "département seul (au chef-lieu, approximation)",
 }
 #: Methods that place a service at a commune's centre: an approximation, like the postcode.
 COMMUNE_CENTRE_METHODS = ("code_commune", "ancien_code_commune", "commune")
+#: Methods whose position is only roughly the service's: a postcode's commune, or the
+#: département's chef-lieu.
+APPROXIMATE_METHODS = ("code_postal", "departement")
 #: Points this close to a département (in metres, EPSG:3857 so roughly) count as inside it:
 #: coastal offices geocoded a few hundred metres offshore by the simplified coastline.
 COAST_TOLERANCE_M = 3000
@@ -55,6 +62,27 @@ class Placement:
     services: gpd.GeoDataFrame
     rejects: list[dict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+def count_placements(services: pd.DataFrame) -> dict[str, int]:
+    """Count placed services by how exact their position is.
+
+    Returns ``places`` (all), ``exactes`` (coordinates or a geocoded address),
+    ``centre_commune`` (a commune's centre, :data:`COMMUNE_CENTRE_METHODS`), ``approchees``
+    (a postcode's commune or the département's chef-lieu, :data:`APPROXIMATE_METHODS`),
+    and ``code_postal`` and ``departement``, the two parts of ``approchees``.
+    """
+    methods = services["methode"] if len(services) else pd.Series([], dtype=object)
+    commune = int(methods.isin(COMMUNE_CENTRE_METHODS).sum())
+    approximate = int(methods.isin(APPROXIMATE_METHODS).sum())
+    return {
+        "places": int(len(methods)),
+        "exactes": int(len(methods)) - commune - approximate,
+        "centre_commune": commune,
+        "approchees": approximate,
+        "code_postal": int((methods == "code_postal").sum()),
+        "departement": int((methods == "departement").sum()),
+    }
 
 
 class _Gazetteer:
@@ -177,12 +205,13 @@ def place_services(
     written = getattr(listing, "columns_as_written", {})
     coords = _coordinate_departements(rows, departements)
     dep_names = dict(zip(departements["code"], departements["nom"]))
+    seats = _SeatFinder(departements, gazetteer)
 
     placed: list[dict] = []
     rejects: list[dict] = []
     problems: list[Problem] = []
     for index, row in zip(rows.index, rows.to_dict("records")):
-        outcome = _place_row(row, coords.get(index), gazetteer, dep_names, unit, written)
+        outcome = _place_row(row, coords.get(index), gazetteer, dep_names, unit, written, seats)
         problems.extend(outcome["problems"])
         if outcome["reject"]:
             first = outcome["reject"][0]
@@ -219,6 +248,41 @@ def place_services(
         crs=4326,
     )
     return Placement(services=services, rejects=rejects, problems=problems)
+
+
+class _SeatFinder:
+    """Where to draw a service known by its département only: the centre of the
+    département's chef-lieu commune, or (when the commune table lacks it) a point inside
+    the département's polygon."""
+
+    def __init__(self, departements: gpd.GeoDataFrame, gazetteer: _Gazetteer):
+        self.departements = departements
+        self.gazetteer = gazetteer
+        self._seats: dict[str, tuple[float, float, str] | None] = {}
+
+    def __call__(self, dep: str) -> tuple[float, float, str] | None:
+        """Return ``(lon, lat, chef-lieu's name)`` for a département, None when unknown."""
+        if dep not in self._seats:
+            self._seats[dep] = self._find(dep)
+        return self._seats[dep]
+
+    def _find(self, dep: str) -> tuple[float, float, str] | None:
+        code = _chef_lieux().get(dep, "")
+        if code in self.gazetteer.communes:
+            commune = self.gazetteer.commune(code)
+            return float(commune["longitude"]), float(commune["latitude"]), commune["nom"]
+        polygons = self.departements[self.departements["code"] == dep]
+        if polygons.empty:
+            return None
+        point = polygons.geometry.iloc[0].representative_point()
+        return float(point.x), float(point.y), ""
+
+
+def _chef_lieux() -> dict[str, str]:
+    try:
+        return chef_lieux()
+    except DataFileError:
+        return {}  # a population file without chef-lieux: points inside the polygons
 
 
 def _coordinate_departements(rows: pd.DataFrame, departements: gpd.GeoDataFrame) -> dict:
@@ -296,6 +360,7 @@ def _place_row(
     dep_names: dict,
     unit: str = "ligne",
     written: dict | None = None,
+    seats: _SeatFinder | None = None,
 ) -> dict:
     line = int(row["ligne"])
     notes: list[Problem] = []
@@ -368,16 +433,33 @@ def _place_row(
             )
         )
 
+    seat = seats(stated[0]) if seats is not None and len(stated) == 1 else None
+    if not any(e.dep or e.pool for e in evidence) and seat is not None:
+        # Only the département is known: enough for coverage, drawn at its chef-lieu.
+        lon, lat, seat_name = seat
+        where = f"au chef-lieu ({seat_name})" if seat_name else "à l'intérieur du département"
+        note(
+            "departement",
+            row["departement"],
+            f"seul le département est connu : service compté dans le {name_of(stated[0])} "
+            f"et placé {where}, position approchée ; indiquez la commune, le code postal ou "
+            "les coordonnées pour le placer exactement",
+        )
+        evidence.append(
+            _Evidence("departement", "departement", row["departement"], lon, lat, stated[0])
+        )
     if not any(e.dep or e.pool for e in evidence):
         # Say why each piece of evidence was not usable: that is what to fix.
         why = "".join(f" ; {n.colonne} « {n.valeur} » : {n.message}" for n in notes)
+        first = notes[0] if notes else Problem(line, "", "", "")
         return _rejected(
             line,
             unit,
-            "",
-            row["nom"],
+            first.colonne,
+            first.valeur,
             "service impossible à localiser : indiquez des coordonnées, le code INSEE de la "
-            "commune, la commune avec son code postal ou son département, ou le code postal" + why,
+            "commune, la commune avec son code postal, le code postal, ou au moins le "
+            "département" + why,
             notes,
         )
 

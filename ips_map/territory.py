@@ -243,6 +243,15 @@ def load_old_codes() -> pd.DataFrame:
     return _read_old_codes(str(path), _stamp(path))
 
 
+def chef_lieux() -> dict[str, str]:
+    """Return the INSEE code of each département's chef-lieu (prefecture), by département
+    code (``"01"`` → ``"01053"``, Bourg-en-Bresse), from the population file."""
+    table = _population_table()
+    if "chef_lieu_insee" not in table.columns:
+        raise DataFileError(f"{source_path('populations')}: colonne chef_lieu_insee manquante")
+    return dict(zip(table["code_departement"], table["chef_lieu_insee"]))
+
+
 # --- normalising what people write -------------------------------------------------------
 
 #: Collectivités d'outre-mer: French territories with INSEE codes that are not départements.

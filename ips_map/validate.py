@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from .errors import ListingError
 from .fetch import HttpSettings
 from .listing import Listing, describe_format, read_listing
 from .outputs import write_csv
-from .places import COMMUNE_CENTRE_METHODS, METHODS, Placement, place_services
+from .places import METHODS, Placement, count_placements, place_services
 from .report import ERREUR, Problem
 from .territory import load_communes, load_departements, load_old_codes
 
@@ -45,19 +47,15 @@ class Validation:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Rows read, placed (by coordinates, at a commune's centre, at a postcode's),
-        rejected and duplicated."""
-        services = self.placement.services if self.placement is not None else None
-        methods = services["methode"] if services is not None and len(services) else []
-        placed = len(methods)
-        commune = sum(m in COMMUNE_CENTRE_METHODS for m in methods)
-        postcode = sum(m == "code_postal" for m in methods)
+        """Rows read, placed (see :func:`ips_map.places.count_placements`: exactly, at a
+        commune's centre, approximately), rejected and duplicated."""
+        placed = count_placements(
+            self.placement.services if self.placement is not None else pd.DataFrame()
+        )
         return {
             "lues": self.listing.rows_read if self.listing else 0,
-            "placees": placed,
-            "exactes": placed - commune - postcode,
-            "centre_commune": commune,
-            "code_postal": postcode,
+            "placees": placed["places"],
+            **{key: n for key, n in placed.items() if key != "places"},
             "rejetees": len(self.rejects),
             "doublons": len(self.listing.duplicates) if self.listing else 0,
         }
@@ -108,6 +106,8 @@ def format_report(result: Validation) -> Iterable[str]:
         f"{c['centre_commune']} au centre de la commune (approché)",
         f"{c['code_postal']} au code postal (approché)",
     ]
+    if c["departement"]:
+        details.append(f"{c['departement']} au chef-lieu du département (approché)")
     yield (
         f"{c['lues']} {listing.unit}(s) lue(s) : {c['placees']} placée(s) "
         f"({', '.join(details)}), {c['rejetees']} rejetée(s), {c['doublons']} doublon(s) "

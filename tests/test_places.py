@@ -21,6 +21,7 @@ from ips_map.places import (
     COAST_TOLERANCE_M,
     METHODS,
     commune_key,
+    count_placements,
     departements_of_points,
     place_services,
 )
@@ -302,7 +303,7 @@ def test_placed_by_commune_name_and_departement(tmp_path, departements):
 def test_ambiguous_name_alone_is_not_placed_by_name(tmp_path, departements):
     placement = place(tmp_path, departements, [{"commune": "Beaumont"}])
     assert placement.services.empty
-    notes = [p for p in problems_at(placement, 2) if p.colonne == "commune"]
+    notes = [p for p in problems_at(placement, 2) if p.colonne == "commune" and p.gravite != ERREUR]
     assert len(notes) == 1
     # Both candidates are named, so the user can choose.
     assert "01030" in notes[0].message and "97430" in notes[0].message
@@ -473,6 +474,93 @@ def test_one_bad_row_does_not_stop_the_others(tmp_path, departements):
     assert [r["ligne"] for r in placement.rejects] == [2, 4]
 
 
+# --- the département alone --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("dept", "chef_lieu"), [("01", "01053"), ("Corse-du-Sud", "2A004")])
+def test_departement_alone_is_placed_at_its_chef_lieu_and_marked_approximate(
+    tmp_path, departements, dept, chef_lieu
+):
+    placement = place(tmp_path, departements, [{"departement": dept}])
+    assert placement.rejects == []
+    [service] = placement.services.to_dict("records")
+    expected = commune(chef_lieu)
+    assert service["methode"] == "departement"
+    assert service["code_departement"] == expected["code_departement"]
+    assert service["desservis"] == (expected["code_departement"],)
+    assert service["geometry"].equals(Point(expected["longitude"], expected["latitude"]))
+    # The service is not in the chef-lieu: no commune is claimed for it.
+    assert service["code_commune_trouve"] == "" and service["nom_commune_trouve"] == ""
+    [note] = problems_at(placement, 2)
+    assert note.colonne == "departement" and note.valeur == dept
+    assert "chef-lieu" in note.message and expected["nom"] in note.message
+    assert "approchée" in note.message
+    assert "chef-lieu" in service["avertissements"]
+    assert "departement" in METHODS and list(METHODS)[-1] == "departement"
+
+
+def test_departement_with_unusable_evidence_is_placed_at_its_chef_lieu(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"commune": "Nulle-Part", "dept": "974"}])
+    [service] = placement.services.to_dict("records")
+    assert service["methode"] == "departement" and service["code_departement"] == "974"
+    messages = " | ".join(p.message for p in problems_at(placement, 2))
+    assert "introuvable" in messages and "chef-lieu" in messages
+
+
+def test_departement_whose_chef_lieu_is_not_in_the_commune_table(tmp_path, departements):
+    listing = write_rows(tmp_path, [{"departement": "01"}])
+    without = COMMUNES[COMMUNES["code_commune"] != "01053"]
+    placement = place_services(listing, departements, without, OLD_CODES)
+    [service] = placement.services.to_dict("records")
+    assert service["methode"] == "departement"
+    polygon = departements.set_index("code").loc["01", "geometry"]
+    assert polygon.contains(service["geometry"])
+
+
+def test_a_departement_never_outvotes_other_evidence(tmp_path, departements):
+    # Coordinates in the Ain and "2A" stated: still a contradiction, not a chef-lieu.
+    placement = place(tmp_path, departements, [{"lat": "46.5", "lon": "4.5", "dept": "2A"}])
+    assert placement.services.empty
+    # Old Corsican "20" alone: 2A or 2B, nothing to choose: rejected.
+    placement = place(tmp_path, departements, [{"dept": "20"}])
+    assert placement.services.empty and [r["ligne"] for r in placement.rejects] == [2]
+
+
+def test_unlocatable_row_names_the_evidence_not_the_service(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"commune": "Nulle-Part"}, {"structure": "X"}])
+    first, second = placement.rejects
+    assert (first["colonne"], first["valeur"]) == ("commune", "Nulle-Part")
+    assert (second["colonne"], second["valeur"]) == ("", "")
+    assert "Service 3" not in second["raison"]
+    assert "au moins le département" in second["raison"]
+
+
+def test_count_placements_counts_the_chef_lieu_as_approximate(tmp_path, departements):
+    rows = [
+        {"lat": "46.25", "lon": "4.25"},
+        {"commune": "Ajaccio"},
+        {"cp": "01330"},
+        {"dept": "974"},
+    ]
+    counts = count_placements(place(tmp_path, departements, rows).services)
+    assert counts == {
+        "places": 4,
+        "exactes": 1,
+        "centre_commune": 1,
+        "approchees": 2,
+        "code_postal": 1,
+        "departement": 1,
+    }
+    assert count_placements(place(tmp_path, departements, [{"commune": "X"}]).services) == {
+        "places": 0,
+        "exactes": 0,
+        "centre_commune": 0,
+        "approchees": 0,
+        "code_postal": 0,
+        "departement": 0,
+    }
+
+
 # --- served départements and output shape ---------------------------------------------------
 
 
@@ -547,6 +635,19 @@ def test_real_data_marseille_by_name_and_by_code(tmp_path, real_data):
     # The point lies in the real polygon of the Bouches-du-Rhône.
     polygon = departements.set_index("code").loc["13", "geometry"]
     assert all(polygon.intersects(point) for point in services.geometry)
+
+
+def test_real_data_departement_alone_is_placed_at_its_prefecture(tmp_path, real_data):
+    departements, communes, old_codes = real_data
+    listing = write_rows(tmp_path, [{"departement": "13"}, {"departement": "976"}])
+    placement = place_services(listing, departements, communes, old_codes)
+    assert placement.rejects == []
+    services = placement.services.set_index("code_departement")
+    by_code = communes.set_index("code_commune")
+    for dep, prefecture in (("13", "13055"), ("976", "97611")):  # Marseille, Mamoudzou
+        point = services.loc[dep, "geometry"]
+        assert (point.x, point.y) == tuple(by_code.loc[prefecture, ["longitude", "latitude"]])
+        assert departements.set_index("code").loc[dep, "geometry"].distance(point) < 0.05
 
 
 def test_real_data_old_code_resolves_to_today_s_commune(tmp_path, real_data):

@@ -173,3 +173,14 @@ def test_duplicates_and_warnings_alone_still_exit_0(tmp_path):
     assert result.exit_code == 0, result.output
     assert "doublon exact de la ligne 2" in result.output
     assert "69D" in result.output  # the corrected département is reported
+
+
+def test_a_row_with_only_a_name_and_a_departement_is_usable(tmp_path):
+    path = write_listing(tmp_path / "d.csv", "nom,departement\nA,13\n")
+    result = validate_listing(path)
+    assert result.ok, result.rejects
+    assert result.counts["placees"] == 1 and result.counts["departement"] == 1
+    assert result.counts["exactes"] == 0 and result.counts["approchees"] == 1
+    out = CliRunner().invoke(cli, ["validate", "--services", str(path)]).output
+    assert "1 au chef-lieu du département (approché)" in out
+    assert "Marseille" in out  # the warning says where the service is drawn

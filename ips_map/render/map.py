@@ -51,6 +51,7 @@ METHOD_LABELS = {
     "ancien_code_commune": "centre de la commune (ancien code INSEE)",
     "commune": "centre de la commune (nom)",
     "code_postal": "centre de la commune du code postal (approché)",
+    "departement": "chef-lieu du département, seul connu (approché)",
 }
 
 
