@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import ListingError
-from .fetch import FetchError, HttpSettings, cached_download
+from .fetch import FetchError, HttpSettings, cached_download, public_url
 from .report import Problem
 
 _URL = re.compile(r"(?i)^https?://")
@@ -45,7 +45,7 @@ class ListingSource:
 
     path: Path  # the local file (for a URL: the cached copy)
     data: bytes
-    name: str  # what the map prints: the file's name, or the URL
+    name: str  # what the map prints: the file's name, or the URL (public_url: no credentials)
     date: str  # ISO date: the file's modification, or the download
     url: str = ""
     fetched: str = ""  # ISO date and time of the download (UTC), for a URL
@@ -98,6 +98,7 @@ def _fetch(url: str, cache_dir: Path, http: HttpSettings | None) -> ListingSourc
             f"liste en ligne indisponible : {exc} Aucune copie en cache dans {folder} : "
             "réessayez quand le réseau répond, ou téléchargez la liste et donnez le fichier."
         ) from exc
+    shown = public_url(url)  # printed on the map and in summary.json: no credentials, no token
     notes: list[Problem] = []
     if record.from_cache:
         reason = getattr(record, "error", "") or "téléchargement impossible"
@@ -105,7 +106,7 @@ def _fetch(url: str, cache_dir: Path, http: HttpSettings | None) -> ListingSourc
             Problem(
                 None,
                 "",
-                url,
+                shown,
                 f"{reason.rstrip('.')} : copie en cache du {record.date} utilisée "
                 f"({record.path}). La carte peut ne pas refléter les dernières modifications.",
             )
@@ -113,9 +114,9 @@ def _fetch(url: str, cache_dir: Path, http: HttpSettings | None) -> ListingSourc
     return ListingSource(
         path=Path(record.path),
         data=Path(record.path).read_bytes(),
-        name=url,
+        name=shown,
         date=record.date[:10],
-        url=url,
+        url=shown,
         fetched=record.date,
         from_cache=record.from_cache,
         notes=notes,

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -89,6 +90,16 @@ class Download:
         record = asdict(self)
         record["path"] = str(self.path)
         return record
+
+
+def public_url(url: str) -> str:
+    """Return ``url`` as it may be published (on the map, in ``summary.json``): scheme,
+    host and path, without the user and password, the query string or the fragment, where
+    access tokens and credentials would be (``https://moi:secret@h/liste.csv?token=…`` →
+    ``https://h/liste.csv``)."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _retry_after(response: requests.Response, default: float) -> float:

@@ -105,6 +105,8 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     prepare_folder(Path(settings.out))
 
     step("Lecture de la liste des services")
+    if settings.is_example:
+        source_path("exemple")  # a data file like the others: checked against the manifest
     listing = read_listing(
         settings.services_source, is_example=settings.is_example, cache_dir=settings.cache_dir
     )
@@ -285,7 +287,7 @@ def _map_sources(year: int) -> list[dict]:
 def _used_sources(listing: Listing) -> list[str]:
     keys = list(MAP_SOURCES) + ["anciens_codes"]
     if listing.is_example:
-        keys.append("exemple_sources")
+        keys += ["exemple", "exemple_sources"]  # the file read, and the one it derives from
     return keys
 
 

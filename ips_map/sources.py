@@ -179,6 +179,20 @@ SOURCES: dict[str, Source] = {
             vintage="2018–2021",
             url="data/services/exemple-sources.csv",
         ),
+        Source(
+            # Derived, not copied: scripts/make_example.py (make example) writes it from
+            # exemple-sources.csv in the listing format; re-run it and update this sha256
+            # when exemple-sources.csv changes.
+            key="exemple",
+            path="services/exemple.csv",
+            sha256="cb145607596e3c7678305a5acb4b54b3972e8eab8335f2e9fa9069cfa5a0d63e",
+            title="Exemple : la liste des services au format d'ips-map",
+            producer="ips-map, dérivé de services/exemple-sources.csv par scripts/make_example.py",
+            licence="Faits cités avec leur source",
+            attribution="Articles de presse cités ligne par ligne (colonne source)",
+            vintage="2018–2021",
+            url="data/services/exemple.csv",
+        ),
     ]
 }
 

@@ -4,7 +4,10 @@ figures, checked against the data files themselves."""
 from __future__ import annotations
 
 import csv
+import importlib.util
+import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -181,6 +184,7 @@ def test_listing_text_cannot_become_a_spreadsheet_formula(tmp_path):
     assert services[1]["longitude"] == "-1.68" and services[1]["longitude_placee"] == "-1.68"
     rejects = read_csv(result.outputs["rejects"])
     assert [r["nom"] for r in rejects] == ["'=1+2"]
+    assert all(value[:1] not in ("=", "+", "-", "@") for r in rejects for value in r.values())
     text = result.outputs["services"].read_text(encoding="utf-8-sig")
     assert "\n=" not in text and ",=" not in text and ',"=' not in text
 
@@ -197,3 +201,53 @@ def test_out_folder_is_checked_before_the_long_steps(tmp_path, monkeypatch):
     out = tmp_path / "afile" / "sub"
     with pytest.raises(IpsMapError, match=r"afile/sub : dossier des résultats impossible"):
         build(BuildSettings(out=out, build_date="2026-01-01"))
+
+
+def test_a_listing_url_is_published_without_credentials_or_token(httpserver, tmp_path):
+    httpserver.expect_request("/exports/liste.csv").respond_with_data(
+        b"nom;code_commune;statut\nService Lyon;69123;actif\n"
+    )
+    base = httpserver.url_for("/exports/liste.csv")  # http://localhost:PORT/exports/liste.csv
+    secret = base.replace("://", "://planif:MotDePasse42@") + "?token=JETON-SECRET#feuille"
+    result = build(BuildSettings(services=secret, out=tmp_path / "out", build_date="2026-01-01"))
+    assert httpserver.log, "the listing is downloaded with the full address"
+    summary = result.outputs["summary"].read_text(encoding="utf-8")
+    html = result.outputs["map"].read_text(encoding="utf-8")
+    for text in (summary, html):
+        assert "MotDePasse42" not in text and "JETON-SECRET" not in text and "planif" not in text
+    liste = json.loads(summary)["liste"]
+    assert liste["url"] == liste["fichier"] == base
+    assert base in html
+
+
+def test_the_example_listing_is_checked_against_the_manifest(tmp_path, monkeypatch):
+    from ips_map.errors import DataFileError
+    from ips_map.sources import SOURCES, file_sha256
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("fetched"))
+    monkeypatch.setenv("IPS_MAP_DATA_DIR", str(data))
+    example = data / SOURCES["exemple"].path
+    assert file_sha256(example) == SOURCES["exemple"].sha256
+    result = build(BuildSettings(out=tmp_path / "ok", build_date="2026-01-01"))
+    cited = {s["fichier"]: s for s in result.summary["sources"]}
+    assert cited["data/services/exemple.csv"]["sha256"] == SOURCES["exemple"].sha256
+    assert "data/services/exemple-sources.csv" in cited
+
+    example.write_text(example.read_text(encoding="utf-8").replace("actif", "en projet", 1))
+    with pytest.raises(DataFileError, match=r"exemple\.csv: le contenu ne correspond pas"):
+        build(BuildSettings(out=tmp_path / "altered", build_date="2026-01-01"))
+    assert not (tmp_path / "altered" / "summary.json").exists()
+
+
+def test_the_example_is_what_make_example_derives_from_its_sources():
+    spec = importlib.util.spec_from_file_location("make_example", ROOT / "scripts/make_example.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    with open(script.SOURCE, encoding="utf-8", newline="") as fh:
+        rows = script.convert(list(csv.DictReader(fh)))
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=script.COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    assert script.TARGET.read_text(encoding="utf-8") == buffer.getvalue()
