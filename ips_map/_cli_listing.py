@@ -26,12 +26,19 @@ from .cli import CONTEXT_SETTINGS, ListingSourceType, _handle_errors
     help="xlsx (une feuille « services » et une feuille « colonnes ») ou csv (avec "
     "NOM-colonnes.csv à côté). Par défaut : l'extension de --out, sinon xlsx.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    default=False,
+    help="Remplacer le fichier s'il existe déjà (sinon, rien n'est écrit).",
+)
 @_handle_errors
-def template(out: Path | None, fmt: str | None) -> None:
+def template(out: Path | None, fmt: str | None, force: bool) -> None:
     """Écrire une liste vide à remplir : chaque colonne, une ligne d'exemple et la
     description de chaque colonne.
 
     La ligne d'exemple n'est jamais placée sur une carte : remplacez-la par vos services.
+    Un fichier qui existe déjà n'est pas remplacé, sauf avec --force.
 
     \b
     Exemple :
@@ -40,7 +47,7 @@ def template(out: Path | None, fmt: str | None) -> None:
     """
     from .listing_template import write_template
 
-    for path in write_template(out, fmt):
+    for path in write_template(out, fmt, overwrite=force):
         click.echo(str(path))
 
 

@@ -90,7 +90,9 @@ def _description_rows() -> list[list[str]]:
     return rows
 
 
-def write_template(path: Path | str | None = None, fmt: str | None = None) -> list[Path]:
+def write_template(
+    path: Path | str | None = None, fmt: str | None = None, *, overwrite: bool = False
+) -> list[Path]:
     """Write an empty listing (one example row) and the description of its columns.
 
     Parameters
@@ -99,10 +101,18 @@ def write_template(path: Path | str | None = None, fmt: str | None = None) -> li
         File to write; ``modele-liste-services.<fmt>`` in the current folder when None.
     fmt
         ``xlsx`` or ``csv``; told by ``path``'s extension when None, else ``xlsx``.
+    overwrite
+        Replace files that exist already; otherwise they are left untouched (it may be
+        a listing being filled in) and nothing is written.
 
     Returns
     -------
     The files written: one workbook, or the CSV and its ``-colonnes.csv``.
+
+    Raises
+    ------
+    SettingsError
+        For an unknown format, or when a file to write exists and ``overwrite`` is False.
     """
     if fmt is None:
         suffix = Path(path).suffix.lower().lstrip(".") if path else ""
@@ -114,8 +124,16 @@ def write_template(path: Path | str | None = None, fmt: str | None = None) -> li
         path = path.with_name(path.name + f".{fmt}")
     header = list(COLUMNS)
     example = [COLUMN_DOCS[column][2] for column in header]
+    described = path.with_name(f"{path.stem}-colonnes.csv")
+    targets = [path, described] if fmt == "csv" else [path]
+    existing = [target for target in targets if target.exists()]
+    if existing and not overwrite:
+        raise SettingsError(
+            f"{', '.join(map(str, existing))} existe déjà : rien n'a été écrit (ce peut être "
+            "une liste en cours de saisie). Choisissez un autre fichier avec --out, ou "
+            "ajoutez --force pour le remplacer."
+        )
     if fmt == "csv":
-        described = path.with_name(f"{path.stem}-colonnes.csv")
         return [
             write_atomic(path, _csv_bytes([header, example])),
             write_atomic(described, _csv_bytes(_description_rows())),

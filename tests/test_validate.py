@@ -99,6 +99,29 @@ def test_template_command(tmp_path):
     assert result.exit_code == 0 and (tmp_path / "x.xlsx").is_file()
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_template_never_overwrites_a_file_without_force(tmp_path, fmt):
+    out = tmp_path / f"liste.{fmt}"
+    out.write_text("ma liste en cours", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["template", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "existe déjà" in result.output and "--force" in result.output
+    assert out.read_text(encoding="utf-8") == "ma liste en cours"
+    assert not (tmp_path / "liste-colonnes.csv").exists()
+    result = CliRunner().invoke(cli, ["template", "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert read_listing(out, allow_empty=True).rejects  # the template, with its example
+
+
+def test_template_never_overwrites_the_column_descriptions_either(tmp_path):
+    described = tmp_path / "m-colonnes.csv"
+    described.write_text("mes notes", encoding="utf-8")
+    with pytest.raises(SettingsError, match="m-colonnes.csv"):
+        write_template(tmp_path / "m.csv")
+    assert described.read_text(encoding="utf-8") == "mes notes"
+    assert not (tmp_path / "m.csv").exists()
+
+
 # --- validate ---------------------------------------------------------------------------------
 
 GOOD = "nom;commune;code insee;dept\nIPS Lyon;Lyon;69123;69\nIPS Brest;Brest;;29\n"
