@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
@@ -51,19 +50,16 @@ from .listing import Listing
 from .outputs import write_json
 from .places import commune_key
 from .report import Problem
+from .settings import DEFAULT_MIN_SCORE, default_geocode_url
 from .territory import text_key
 
 log = logging.getLogger("ips_map")
 
-DEFAULT_GEOCODE_URL = "https://data.geopf.fr/geocodage"
-#: Environment variable that overrides :data:`DEFAULT_GEOCODE_URL`.
-GEOCODE_URL_ENV = "IPS_MAP_GEOCODE_URL"
-#: Lowest score kept (0 to 1); the BAN CSV geocoder's default threshold.
-DEFAULT_MIN_SCORE = 0.5
+# The API's URL, its environment variable, the lowest score kept and the cache's name are
+# options of a build: settings.py holds them (DEFAULT_GEOCODE_URL, GEOCODE_URL_ENV,
+# DEFAULT_MIN_SCORE, GEOCODE_CACHE_NAME), so that settings need not import this stage.
 #: The Géoplateforme's limit per IP address; beyond it, HTTP 429 and a 5 s block.
 REQUESTS_PER_SECOND = 50
-#: Name of the cache file inside a build's cache folder.
-CACHE_NAME = "geocodage.json"
 #: Shorter waits than downloads: a query answers in milliseconds or not at all.
 GEOCODE_HTTP = HttpSettings(timeout=(5.0, 15.0), retries=3, backoff=1.0, max_wait=30.0)
 #: Columns added to the rows (and written to services.csv).
@@ -103,11 +99,6 @@ _COUNTERS = {
 
 def _counts() -> dict[str, int]:
     return {"cached": 0, **dict.fromkeys(_COUNTERS.values(), 0)}
-
-
-def default_geocode_url() -> str:
-    """Return the API's base URL: ``$IPS_MAP_GEOCODE_URL`` or the Géoplateforme's."""
-    return os.environ.get(GEOCODE_URL_ENV) or DEFAULT_GEOCODE_URL
 
 
 class GeocodeUnavailable(FetchError):

@@ -18,8 +18,7 @@ from .geocode import GEOCODE_COLUMNS, Geocoder, geocode_listing, summarize_witho
 from .listing import COLUMNS, Listing, read_listing
 from .outputs import prepare_folder, write_csv, write_json, write_text
 from .places import Placement, count_placements, place_services
-from .render import MapContext, render_map
-from .render._assets import leaflet_version
+from .render import MapContext, leaflet_version, render_map
 from .settings import BuildSettings
 from .sources import SOURCES, active_source, source_path
 from .territory import (

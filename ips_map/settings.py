@@ -8,11 +8,23 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .errors import SettingsError
-from .geocode import CACHE_NAME, DEFAULT_MIN_SCORE, default_geocode_url
 from .sources import data_dir
 
 DEFAULT_OUT = Path("build")
 DEFAULT_TITLE = "Services IPS (emploi accompagné) par département"
+#: Address API (Géoplateforme) of ``--geocode``.
+DEFAULT_GEOCODE_URL = "https://data.geopf.fr/geocodage"
+#: Environment variable that overrides :data:`DEFAULT_GEOCODE_URL`.
+GEOCODE_URL_ENV = "IPS_MAP_GEOCODE_URL"
+#: Lowest geocoding score kept (0 to 1); the BAN CSV geocoder's default threshold.
+DEFAULT_MIN_SCORE = 0.5
+#: Name of the geocoding cache file inside the cache folder.
+GEOCODE_CACHE_NAME = "geocodage.json"
+
+
+def default_geocode_url() -> str:
+    """Return the address API's base URL: ``$IPS_MAP_GEOCODE_URL`` or the Géoplateforme's."""
+    return os.environ.get(GEOCODE_URL_ENV) or DEFAULT_GEOCODE_URL
 
 
 def default_services() -> Path:
@@ -111,7 +123,7 @@ class BuildSettings:
         """The geocoding cache: ``geocodage.json`` in ``cache_dir`` (or its default)."""
         from ._listing_source import default_cache_dir
 
-        return Path(self.cache_dir or default_cache_dir()) / CACHE_NAME
+        return Path(self.cache_dir or default_cache_dir()) / GEOCODE_CACHE_NAME
 
     @property
     def is_example(self) -> bool:
