@@ -79,7 +79,8 @@ def validate(services, report: Path | None, cache_dir: Path | None) -> None:
     """Vérifier une liste sans construire la carte : lecture et placement de chaque ligne.
 
     Affiche chaque problème (ligne, colonne, valeur, ce qui a été fait ou ce qu'il faut
-    corriger). Code de sortie 0 quand chaque ligne est utilisable, 1 sinon.
+    corriger). Code de sortie 0 quand chaque ligne est utilisable et qu'il y a au moins
+    un service, 1 sinon.
 
     \b
     Exemple :

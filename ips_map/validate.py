@@ -2,7 +2,8 @@
 
 :func:`validate_listing` runs the first two stages of the build (reading and placement)
 and returns every problem with its line, column, value and what was done or what to fix;
-``ips-map validate`` prints it and exits 0 only when every row is usable.
+``ips-map validate`` prints it and exits 0 only when every row is usable and at least one
+is placed (as a build needs).
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ class Validation:
 
     @property
     def ok(self) -> bool:
-        """True when every row is usable (duplicates and warnings allowed)."""
-        return not self.error and not self.rejects
+        """True when every row is usable and at least one is placed (duplicates and
+        warnings allowed): what a build needs."""
+        return not self.error and not self.rejects and self.counts["placees"] > 0
 
     @property
     def counts(self) -> dict[str, int]:
@@ -132,8 +134,13 @@ def format_report(result: Validation) -> Iterable[str]:
     yield ""
     if result.ok:
         yield "Toutes les lignes sont utilisables."
-    else:
+    elif result.rejects:
         yield f"{len(result.rejects)} {listing.unit}(s) à corriger avant de construire la carte."
+    else:
+        yield (
+            f"Aucun service dans la liste (aucune {listing.unit} sous l'en-tête) : ajoutez au "
+            "moins un service avant de construire la carte."
+        )
 
 
 def write_report(path: Path, result: Validation) -> Path:

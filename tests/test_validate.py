@@ -207,3 +207,15 @@ def test_a_row_with_only_a_name_and_a_departement_is_usable(tmp_path):
     out = CliRunner().invoke(cli, ["validate", "--services", str(path)]).output
     assert "1 au chef-lieu du département (approché)" in out
     assert "Marseille" in out  # the warning says where the service is drawn
+
+
+@pytest.mark.parametrize("text", ["nom,departement\n", "nom;commune\n;\n\n"])
+def test_a_listing_without_any_service_does_not_validate(tmp_path, text):
+    # The build fails on it: validate must not say that all is well.
+    path = write_listing(tmp_path / "vide.csv", text)
+    result = validate_listing(path)
+    assert not result.ok
+    cli_result = CliRunner().invoke(cli, ["validate", "--services", str(path)])
+    assert cli_result.exit_code == 1
+    assert "Toutes les lignes sont utilisables" not in cli_result.output
+    assert "Aucun service" in cli_result.output
