@@ -483,8 +483,7 @@ def _read_rows(
         records.append(record)
 
     if not records and not allow_empty:
-        detail = f" ({len(rejects)} {unit}(s) rejetée(s), voir rejects.csv)" if rejects else ""
-        raise ListingError(f"{label}: aucune ligne utilisable{detail}.")
+        raise no_usable_row_error(label, rejects, unit)
 
     return Listing(
         path=origin.path,
@@ -506,6 +505,32 @@ def _read_rows(
         from_cache=origin.from_cache,
         duplicates=duplicates,
         columns_as_written=header_of,
+    )
+
+
+#: Reasons quoted in the error raised when no row of a listing is usable.
+QUOTED_REASONS = 5
+
+
+def no_usable_row_error(label: str, rejects: list[dict], unit: str = "ligne") -> ListingError:
+    """Return the error for a listing none of whose rows can be used.
+
+    The build stops before writing ``rejects.csv``: the message itself quotes the first
+    :data:`QUOTED_REASONS` reasons (line and reason), in line order.
+    """
+    if not rejects:
+        return ListingError(
+            f"{label}: aucune {unit} utilisable : la liste n'a aucun service sous son en-tête."
+        )
+    ordered = sorted(rejects, key=lambda r: r["ligne"])
+    lines = [f"  - {r['raison']}" for r in ordered[:QUOTED_REASONS]]
+    if len(ordered) > QUOTED_REASONS:
+        lines.append(f"  … et {len(ordered) - QUOTED_REASONS} autre(s).")
+    return ListingError(
+        f"{label}: aucune {unit} utilisable ({len(ordered)} {unit}(s) rejetée(s)) :\n"
+        + "\n".join(lines)
+        + f"\nCorrigez la liste ; « ips-map validate --services {label} » détaille chaque "
+        "problème."
     )
 
 

@@ -15,7 +15,7 @@ from . import __version__
 from .coverage import measure_coverage, summarize_coverage
 from .editions import Comparison, compare_editions, make_edition, read_edition, write_changes
 from .geocode import GEOCODE_COLUMNS, Geocoder, geocode_listing, summarize_without_geocoding
-from .listing import COLUMNS, Listing, read_listing
+from .listing import COLUMNS, Listing, no_usable_row_error, read_listing
 from .outputs import prepare_folder, write_csv, write_json, write_text
 from .places import Placement, count_placements, place_services
 from .render import MapContext, leaflet_version, render_map
@@ -137,11 +137,9 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     step("Placement des services")
     placement = place_services(listing, departements, communes, old_codes)
     if placement.services.empty:
-        from .errors import ListingError
-
-        raise ListingError(
-            f"{listing.path}: aucun service n'a pu être placé ({len(placement.rejects)} "
-            "ligne(s) rejetée(s)) : voir les raisons ci-dessus ou dans rejects.csv."
+        # Nothing is written: the error itself quotes the reasons.
+        raise no_usable_row_error(
+            listing.url or str(listing.path), listing.rejects + placement.rejects, listing.unit
         )
 
     step("Mesure de la couverture")

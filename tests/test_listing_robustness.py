@@ -218,3 +218,41 @@ def test_utf16_with_a_bom_is_read(tmp_path):
     listing = read_listing(path)
     assert listing.encoding == "utf-16" and listing.delimiter == "\t"
     assert list(listing.rows["nom"]) == ["Fécamp IPS"]
+
+
+# --- nothing usable: the reasons are in the error -----------------------------------------------
+
+
+def test_no_usable_row_when_reading_quotes_the_reasons(tmp_path):
+    text = "nom;statut\n;actif\nA;bof\n" + "".join(f"B{i};bof\n" for i in range(6))
+    path = write_listing(tmp_path / "l.csv", text)
+    with pytest.raises(ListingError) as info:
+        read_listing(path)
+    message = str(info.value)
+    assert "8 ligne(s) rejetée(s)" in message
+    assert "ligne 2, colonne « nom »" in message and "nom manquant" in message
+    assert "ligne 3, colonne « statut », valeur « bof »" in message
+    assert "… et 3 autre(s)" in message
+    assert "rejects.csv" not in message  # not written: the build stops here
+    assert "ips-map validate" in message
+
+
+def test_nothing_placed_stops_the_build_with_the_reasons(tmp_path):
+    from click.testing import CliRunner
+
+    from ips_map.cli import cli
+
+    path = write_listing(tmp_path / "l.csv", "nom,commune\nA,Nulle-Part\nB,Atlantis\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", "--services", str(path), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "2 ligne(s) rejetée(s)" in result.output
+    assert "ligne 2, colonne « commune », valeur « Nulle-Part »" in result.output
+    assert "ligne 3, colonne « commune », valeur « Atlantis »" in result.output
+    assert "ci-dessus" not in result.output and "rejects.csv" not in result.output
+    assert not (out / "rejects.csv").exists()
+
+
+def test_header_only_says_there_is_no_service(tmp_path):
+    with pytest.raises(ListingError, match="aucun service sous son en-tête"):
+        read_listing(write_listing(tmp_path / "l.csv", "nom;commune\n"))
