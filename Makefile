@@ -19,12 +19,15 @@ CENSUS_URL ?=
 CHROMIUM ?= /usr/bin/chromium
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-BUILD_ARGS := --out $(OUT)
+# $(call quote,TEXT): TEXT as one shell word, whatever it holds (spaces, quotes, accents):
+# SERVICES="ma liste.csv" is one path, not two arguments.
+quote = '$(subst ','\'',$(1))'
+BUILD_ARGS := --out $(call quote,$(OUT))
 ifneq ($(SERVICES),)
-BUILD_ARGS += --services $(SERVICES)
+BUILD_ARGS += --services $(call quote,$(SERVICES))
 endif
 ifneq ($(CENSUS_YEAR),)
-BUILD_ARGS += --census-year $(CENSUS_YEAR)
+BUILD_ARGS += --census-year $(call quote,$(CENSUS_YEAR))
 endif
 
 .PHONY: help map edition test lint bench example clean chromium
@@ -53,14 +56,15 @@ map: $(VENV)/.installed ## Build build/index.html (and the tables) from the embe
 edition: $(VENV)/.installed ## Yearly edition: fetch census YEAR, build OUT/YEAR/, compare with OUT/YEAR-1/
 	@[[ "$(YEAR)" =~ ^[0-9]{4}$$ ]] || { echo "Indiquez le millésime : make edition YEAR=2024" >&2; exit 2; }
 ifeq ($(FETCH),1)
-	$(BIN)/ips-map fetch census --year $(YEAR)$(if $(CENSUS_URL), --url "$(CENSUS_URL)")
+	$(BIN)/ips-map fetch census --year $(YEAR)$(if $(CENSUS_URL), --url $(call quote,$(CENSUS_URL)))
 endif
-	@previous="$(OUT)/$$(( $(YEAR) - 1 ))"; \
-	args=(--out "$(OUT)/$(YEAR)" --census-year "$(YEAR)"); \
-	if [ -n "$(SERVICES)" ]; then args+=(--services "$(SERVICES)"); fi; \
+	@out=$(call quote,$(OUT)); services=$(call quote,$(SERVICES)); \
+	previous="$$out/$$(( $(YEAR) - 1 ))"; \
+	args=(--out "$$out/$(YEAR)" --census-year "$(YEAR)"); \
+	if [ -n "$$services" ]; then args+=(--services "$$services"); fi; \
 	if [ -d "$$previous" ]; then args+=(--previous "$$previous"); \
 	else echo "Pas d'édition précédente ($$previous) : carte construite sans comparaison."; fi; \
-	echo "$(BIN)/ips-map build $${args[*]}"; \
+	echo "$(BIN)/ips-map build $${args[*]@Q}"; \
 	$(BIN)/ips-map build "$${args[@]}"
 
 chromium: ## Install Debian's Chromium for the browser tests, if missing

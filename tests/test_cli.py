@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +14,8 @@ from click.testing import CliRunner
 from ips_map import __version__
 from ips_map.cli import cli
 from tests.helpers import write_listing
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _all_commands(group):
@@ -151,3 +155,46 @@ def test_census_year_that_cannot_exist_suggests_no_fetch(tmp_path, year, why):
     assert result.exit_code == 1
     assert why in result.output
     assert "ips-map fetch" not in result.output
+
+
+def _make(tmp_path: Path, *args: str) -> list[str]:
+    """Run a make target with a stand-in ips-map that prints its arguments, one per line."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    fake = venv / "bin" / "ips-map"
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n')
+    fake.chmod(0o755)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    (venv / ".installed").touch()
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-s", "-C", str(ROOT), f"VENV={venv}", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line for line in result.stdout.splitlines() if not line.startswith(str(venv))]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_map_passes_paths_with_spaces_and_quotes(tmp_path):
+    services, out = "ma liste d'Anne.csv", str(tmp_path / "sortie (été)")
+    args = _make(tmp_path, "map", f"SERVICES={services}", f"OUT={out}", "CENSUS_YEAR=2022")
+    assert args == ["build", "--out", out, "--services", services, "--census-year", "2022"]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_edition_passes_paths_with_spaces_and_quotes(tmp_path):
+    services, out = 'liste "2024" d\'Anne.csv', str(tmp_path / "mes éditions")
+    (Path(out) / "2023").mkdir(parents=True)
+    args = _make(tmp_path, "edition", "YEAR=2024", "FETCH=0", f"SERVICES={services}", f"OUT={out}")
+    assert args[-9:] == [
+        "build",
+        "--out",
+        f"{out}/2024",
+        "--census-year",
+        "2024",
+        "--services",
+        services,
+        "--previous",
+        f"{out}/2023",
+    ]
