@@ -24,6 +24,7 @@ sees: the line of a CSV file, the row of a spreadsheet, the index of a GeoJSON f
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -711,6 +712,15 @@ def _normalize_row(
     return warnings, fatal
 
 
+@functools.cache
+def _lambert93_to_wgs84():
+    """The Lambert-93 → WGS84 transformer, built once: building one takes about a
+    millisecond, more than a thousand conversions."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs(2154, 4326, always_xy=True)
+
+
 def _normalize_coordinates(record: dict, warn) -> None:
     """Read latitude and longitude (decimal commas, Lambert-93 X/Y converted)."""
     record["lat"] = record["lon"] = float("nan")
@@ -728,10 +738,8 @@ def _normalize_coordinates(record: dict, warn) -> None:
         return
     (xmin, xmax), (ymin, ymax) = _LAMBERT93
     if xmin <= lon <= xmax and ymin <= lat <= ymax:
-        from pyproj import Transformer
-
         x, y = lon, lat
-        lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform(x, y)
+        lon, lat = _lambert93_to_wgs84().transform(x, y)
         warn(
             "latitude",
             f"coordonnées en Lambert-93 (X {x:.0f}, Y {y:.0f}) converties en degrés WGS84 "

@@ -420,6 +420,27 @@ def test_bad_coordinates_are_ignored_with_a_warning(tmp_path, lat, lon, column):
     assert len(problems_for(listing, column, line=2)) == 1
 
 
+def test_lambert_93_coordinates_are_converted_with_one_transformer(tmp_path, monkeypatch):
+    import pyproj
+
+    built = []
+    original = pyproj.Transformer.from_crs
+
+    def counting(*args, **kwargs):
+        built.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pyproj.Transformer, "from_crs", counting)
+    rows = "".join(f"S{i};{842000 + i};6519000\n" for i in range(50))
+    listing = read_listing(write_listing(tmp_path / "l.csv", "nom;x;y\n" + rows))
+    assert len(listing.rows) == 50
+    assert round(listing.rows.iloc[0]["lat"], 2) == 45.76
+    assert round(listing.rows.iloc[0]["lon"], 2) == 4.83
+    assert len(built) <= 1  # built once for the process, not once per row
+    warned = problems_for(listing, line=2)
+    assert any("Lambert-93" in p.message for p in warned)
+
+
 @pytest.mark.parametrize("capacity", ["beaucoup", "-3", "nan", "inf"])
 def test_bad_capacity_is_ignored_with_a_warning(tmp_path, capacity):
     listing = read_listing(write_listing(tmp_path / "l.csv", f"nom;capacite\nA;{capacity}\n"))
