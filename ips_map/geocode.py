@@ -48,7 +48,7 @@ import requests
 from .fetch import FetchError, HttpSettings, request
 from .listing import Listing
 from .outputs import write_json
-from .places import commune_key
+from .places import ARRONDISSEMENTS_CITY, CITY_ARRONDISSEMENTS, Gazetteer, commune_key
 from .report import Problem
 from .settings import DEFAULT_MIN_SCORE, default_geocode_url
 from .territory import text_key
@@ -77,13 +77,6 @@ STATUTS = {
     "echec": "requête en échec (API injoignable ou requête refusée)",
 }
 _KEPT_TYPES = frozenset({"housenumber", "street", "locality"})
-#: Paris, Lyon and Marseille: the BAN gives addresses their arrondissement's code.
-_ARRONDISSEMENTS = {
-    "75056": tuple(f"751{i:02d}" for i in range(1, 21)),
-    "69123": tuple(f"6938{i}" for i in range(1, 10)),
-    "13055": tuple(f"132{i:02d}" for i in range(1, 17)),
-}
-_ARRONDISSEMENT_CODES = frozenset(c for codes in _ARRONDISSEMENTS.values() for c in codes)
 _CACHE_VERSION = 1
 #: Which counter of the summary each status adds to.
 _COUNTERS = {
@@ -313,40 +306,25 @@ class Geocoding:
     problems: list[Problem] = field(default_factory=list)
 
 
-class _Communes:
-    """What the checks need from the commune table: codes, old codes, names, postcodes."""
-
-    def __init__(self, communes: pd.DataFrame, old_codes: pd.DataFrame):
-        self.departement = dict(zip(communes["code_commune"], communes["code_departement"]))
-        self.old_to_new = dict(zip(old_codes["ancien_code"], old_codes["code_commune"]))
-        self.by_name: dict[str, set[str]] = {}
-        names = list(zip(communes["nom"], communes["code_commune"]))
-        names += list(zip(old_codes["ancien_nom"], old_codes["code_commune"]))
-        for name, code in names:
-            if name:
-                self.by_name.setdefault(commune_key(name), set()).add(code)
-        self.by_postcode: dict[str, set[str]] = {}
-        for code, postcodes in zip(communes["code_commune"], communes["codes_postaux"]):
-            for postcode in str(postcodes).split():
-                self.by_postcode.setdefault(postcode, set()).add(code)
-
-    def stated(self, row: dict) -> set[str]:
-        """Today's commune(s) a row names (code first, else name), empty when none."""
-        code = row["code_commune_n"]
-        if code and code not in self.departement and code not in _ARRONDISSEMENT_CODES:
-            code = self.old_to_new.get(code, "")
-        if code:
-            return {code}
-        candidates = (
-            self.by_name.get(commune_key(row["commune"]), set()) if row["commune"] else set()
-        )
-        postcode = self.by_postcode.get(row["code_postal_n"], set())
-        if len(candidates) > 1 and candidates & postcode:
-            candidates = candidates & postcode
-        dep = row["departement_code"]
-        if len(candidates) > 1 and dep:
-            candidates = {c for c in candidates if self.departement.get(c) == dep} or candidates
-        return candidates
+def _stated_communes(row: dict, gazetteer: Gazetteer) -> set[str]:
+    """Today's commune(s) a row names (code first, else name), empty when none."""
+    code = row["code_commune_n"]
+    if code and code not in gazetteer.communes and code not in ARRONDISSEMENTS_CITY:
+        code = gazetteer.old_to_new.get(code, "")
+    if code:
+        return {code}
+    candidates = (
+        set(gazetteer.by_name.get(commune_key(row["commune"]), ())) if row["commune"] else set()
+    )
+    postcode = set(gazetteer.by_postcode.get(row["code_postal_n"], ()))
+    if len(candidates) > 1 and candidates & postcode:
+        candidates = candidates & postcode
+    dep = row["departement_code"]
+    if len(candidates) > 1 and dep:
+        candidates = {
+            c for c in candidates if gazetteer.commune(c)["code_departement"] == dep
+        } or candidates
+    return candidates
 
 
 def _departement_of(citycode: str) -> str:
@@ -367,7 +345,7 @@ def _build_query(row: dict, stated: set[str], known_postcode: bool) -> Query:
     citycode = next(iter(stated)) if len(stated) == 1 else ""
     # citycode must be 5 digits (no "2A004"), and Paris, Lyon and Marseille addresses carry
     # their arrondissement's code: the postcode filters those.
-    if not re.fullmatch(r"\d{5}", citycode) or citycode in _ARRONDISSEMENTS:
+    if not re.fullmatch(r"\d{5}", citycode) or citycode in CITY_ARRONDISSEMENTS:
         citycode = ""
     return Query(q=q, citycode=citycode, postcode="" if citycode else postcode)
 
@@ -379,7 +357,7 @@ def _judge(entry: dict, row: dict, stated: set[str], min_score: float) -> tuple[
     label = f"« {entry['label']} » (score {entry['score']:.2f})"
     allowed = set(stated)
     for code in stated:
-        allowed.update(_ARRONDISSEMENTS.get(code, ()))
+        allowed.update(CITY_ARRONDISSEMENTS.get(code, ()))
     if allowed and entry["citycode"] not in allowed:
         return "autre_commune", (
             f"réponse {label} dans la commune {entry['citycode']}, pas celle de la ligne"
@@ -407,6 +385,7 @@ def geocode_rows(
     old_codes: pd.DataFrame,
     *,
     min_score: float = DEFAULT_MIN_SCORE,
+    gazetteer: Gazetteer | None = None,
 ) -> Geocoding:
     """Geocode the rows that have an address but no usable coordinates.
 
@@ -421,6 +400,9 @@ def geocode_rows(
         answer lies in the row's commune.
     min_score
         Lowest score kept.
+    gazetteer
+        The look-ups of ``communes`` and ``old_codes`` when already built (a build shares
+        one with placement); built here otherwise.
 
     Returns
     -------
@@ -430,7 +412,7 @@ def geocode_rows(
         ``cached`` (answered by the cache), ``accepted``, ``rejected_low_score``,
         ``rejected_commune``, ``rejected_municipality``, ``not_found`` and ``failed``.
     """
-    table = _Communes(communes, old_codes)
+    gazetteer = gazetteer or Gazetteer(communes, old_codes)
     counts = _counts()
     problems: list[Problem] = []
     outage = ""
@@ -439,8 +421,8 @@ def geocode_rows(
     mask = needs_geocoding(rows)
     try:
         for index, row in zip(rows.index[mask], rows[mask].to_dict("records")):
-            stated = table.stated(row)
-            query = _build_query(row, stated, row["code_postal_n"] in table.by_postcode)
+            stated = _stated_communes(row, gazetteer)
+            query = _build_query(row, stated, row["code_postal_n"] in gazetteer.by_postcode)
             found["geocodage_requete"][index] = str(query)
             entry, status, note = None, "", ""
             if len(query.q) < 3:
@@ -521,10 +503,13 @@ def geocode_listing(
     old_codes: pd.DataFrame,
     *,
     min_score: float = DEFAULT_MIN_SCORE,
+    gazetteer: Gazetteer | None = None,
 ) -> tuple[Listing, Geocoding]:
     """Return a copy of ``listing`` with its addresses geocoded (see :func:`geocode_rows`),
     its notes added to the listing's problems, and what geocoding did."""
-    geocoding = geocode_rows(listing.rows, geocoder, communes, old_codes, min_score=min_score)
+    geocoding = geocode_rows(
+        listing.rows, geocoder, communes, old_codes, min_score=min_score, gazetteer=gazetteer
+    )
     geocoded = replace(listing, rows=geocoding.rows, problems=listing.problems + geocoding.problems)
     return geocoded, geocoding
 

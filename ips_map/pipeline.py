@@ -17,7 +17,7 @@ from .editions import Comparison, compare_editions, make_edition, read_edition, 
 from .geocode import GEOCODE_COLUMNS, Geocoder, geocode_listing, summarize_without_geocoding
 from .listing import COLUMNS, Listing, no_usable_row_error, read_listing
 from .outputs import prepare_folder, write_csv, write_json, write_text
-from .places import Placement, count_placements, place_services
+from .places import Gazetteer, Placement, count_placements, place_services
 from .render import MapContext, leaflet_version, render_map
 from .settings import BuildSettings
 from .sources import SOURCES, active_source, source_path
@@ -123,19 +123,26 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     departements = load_departements()
     communes = load_communes()
     old_codes = load_old_codes()
+    # Name, postcode and old-code look-ups, built once for geocoding and placement.
+    gazetteer = Gazetteer(communes, old_codes)
 
     if settings.geocode:
         step("Géocodage des adresses")
         geocoder = Geocoder(settings.geocode_url, cache_path=settings.geocode_cache_path)
         listing, geocoding = geocode_listing(
-            listing, geocoder, communes, old_codes, min_score=settings.geocode_min_score
+            listing,
+            geocoder,
+            communes,
+            old_codes,
+            min_score=settings.geocode_min_score,
+            gazetteer=gazetteer,
         )
         geocodage = geocoding.summary
     else:
         geocodage = summarize_without_geocoding(listing.rows)
 
     step("Placement des services")
-    placement = place_services(listing, departements, communes, old_codes)
+    placement = place_services(listing, departements, communes, old_codes, gazetteer=gazetteer)
     if placement.services.empty:
         # Nothing is written: the error itself quotes the reasons.
         raise no_usable_row_error(

@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from .errors import DataFileError
-from .listing import Listing
+from .listing import Listing, reject_record
 from .report import ERREUR, Problem
 from .territory import COMMUNE_COLUMNS, chef_lieux, text_key
 
@@ -85,11 +85,17 @@ def count_placements(services: pd.DataFrame) -> dict[str, int]:
     }
 
 
-class _Gazetteer:
+class Gazetteer:
     """Look-ups from codes, names and postcodes to today's communes.
 
     Communes are plain dicts (a pandas row per look-up costs too much for 100,000 rows);
-    the name and postcode indexes are built on first use only.
+    the name and postcode indexes are built on first use only. A build makes one, for
+    geocoding (:mod:`ips_map.geocode`) and placement.
+
+    Parameters
+    ----------
+    communes, old_codes
+        :func:`ips_map.territory.load_communes` and :func:`~ips_map.territory.load_old_codes`.
     """
 
     def __init__(self, communes: pd.DataFrame, old_codes: pd.DataFrame):
@@ -188,8 +194,13 @@ def place_services(
     departements: gpd.GeoDataFrame,
     communes: pd.DataFrame,
     old_codes: pd.DataFrame,
+    *,
+    gazetteer: Gazetteer | None = None,
 ) -> Placement:
     """Place every row of a listing, or reject it with the reason.
+
+    ``gazetteer`` is the look-ups of ``communes`` and ``old_codes`` when already built
+    (:class:`Gazetteer`); they are built here otherwise.
 
     Returns
     -------
@@ -199,7 +210,7 @@ def place_services(
         ``code_commune_trouve``, ``nom_commune_trouve``, ``desservis`` (tuple of the codes
         served) and ``avertissements``.
     """
-    gazetteer = _Gazetteer(communes, old_codes)
+    gazetteer = gazetteer or Gazetteer(communes, old_codes)
     rows = listing.rows
     unit = getattr(listing, "unit", "ligne")
     written = getattr(listing, "columns_as_written", {})
@@ -214,16 +225,7 @@ def place_services(
         outcome = _place_row(row, coords.get(index), gazetteer, dep_names, unit, written, seats)
         problems.extend(outcome["problems"])
         if outcome["reject"]:
-            first = outcome["reject"][0]
-            rejects.append(
-                {
-                    "ligne": row["ligne"],
-                    "nom": row["nom"],
-                    "colonne": first.colonne,
-                    "valeur": first.valeur,
-                    "raison": "; ".join(str(p) for p in outcome["reject"]),
-                }
-            )
+            rejects.append(reject_record(row, outcome["reject"]))
             problems.extend(outcome["reject"])
             continue
         record = dict(row)
@@ -255,7 +257,7 @@ class _SeatFinder:
     département's chef-lieu commune, or (when the commune table lacks it) a point inside
     the département's polygon."""
 
-    def __init__(self, departements: gpd.GeoDataFrame, gazetteer: _Gazetteer):
+    def __init__(self, departements: gpd.GeoDataFrame, gazetteer: Gazetteer):
         self.departements = departements
         self.gazetteer = gazetteer
         self._seats: dict[str, tuple[float, float, str] | None] = {}
@@ -356,7 +358,7 @@ class _Evidence:
 def _place_row(
     row: dict,
     coords,
-    gazetteer: _Gazetteer,
+    gazetteer: Gazetteer,
     dep_names: dict,
     unit: str = "ligne",
     written: dict | None = None,
@@ -629,7 +631,7 @@ def _rejected(line, unit, column, value, message, notes) -> dict:
     return {"problems": notes, "reject": [error], "place": None}
 
 
-def _code_evidence(row: dict, gazetteer: _Gazetteer, note) -> _Evidence | None:
+def _code_evidence(row: dict, gazetteer: Gazetteer, note) -> _Evidence | None:
     code = row["code_commune_n"]
     if not code:
         return None
@@ -723,6 +725,12 @@ ARRONDISSEMENTS_CITY = {
     **{f"751{n:02d}": "75056" for n in range(1, 21)},
     **{f"132{n:02d}": "13055" for n in range(1, 17)},
     **{f"6938{n}": "69123" for n in range(1, 10)},
+}
+#: The same, by commune: "75056" → ("75101", …, "75120"); the address API gives addresses
+#: in these three communes their arrondissement's code (:mod:`ips_map.geocode`).
+CITY_ARRONDISSEMENTS = {
+    city: tuple(code for code, of in ARRONDISSEMENTS_CITY.items() if of == city)
+    for city in dict.fromkeys(ARRONDISSEMENTS_CITY.values())
 }
 _ARRONDISSEMENT = re.compile(
     r"^(paris|lyon|marseille)\s+(?:\d{1,2}|[ivxl]+)\s*(?:e|er|eme|ieme|ème)?"

@@ -701,3 +701,84 @@ def test_real_data_example_listing_is_placed(real_data):
         departements,
     )
     assert found == list(placement.services["code_departement"])
+
+
+# --- one of each: look-ups, tables, records, counts ---------------------------------------------
+
+
+def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver, monkeypatch):
+    """Geocoding and placement share one Gazetteer: the name index (tens of thousands of
+    commune_key calls) is built once, not once for each stage."""
+    from ips_map import geocode, places
+    from ips_map.pipeline import build
+    from ips_map.settings import BuildSettings
+
+    feature = {
+        "geometry": {"type": "Point", "coordinates": [4.8357, 45.764]},
+        "properties": {
+            "score": 0.95,
+            "label": "1 Rue de la République 69001 Lyon",
+            "type": "housenumber",
+            "citycode": "69381",
+            "postcode": "69001",
+            "city": "Lyon",
+        },
+    }
+    httpserver.expect_request("/geocodage/search").respond_with_json({"features": [feature]})
+    calls = []
+    for module in (places, geocode):
+        original = module.commune_key
+        monkeypatch.setattr(
+            module, "commune_key", lambda name, f=original: calls.append(1) or f(name)
+        )
+    built = []
+    original_init = places.Gazetteer.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(1)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(places.Gazetteer, "__init__", counting_init)
+    listing = write_listing(
+        tmp_path / "l.csv", "nom;adresse;commune\nA;1 rue de la République;Lyon\n"
+    )
+    result = build(
+        BuildSettings(
+            services=listing,
+            out=tmp_path / "out",
+            build_date="2026-01-01",
+            geocode=True,
+            geocode_url=httpserver.url_for("/geocodage"),
+        )
+    )
+    assert list(result.placement.services["methode"]) == ["adresse_geocodee"]
+    assert built == [1]
+    names = len(load_communes()) + int((load_old_codes()["ancien_nom"] != "").sum())
+    assert names < len(calls) < 1.5 * names
+
+
+def test_one_table_of_municipal_arrondissements():
+    from ips_map import geocode, places
+
+    assert geocode.CITY_ARRONDISSEMENTS is places.CITY_ARRONDISSEMENTS
+    assert len(places.CITY_ARRONDISSEMENTS["75056"]) == 20
+    assert len(places.CITY_ARRONDISSEMENTS["13055"]) == 16
+    assert len(places.CITY_ARRONDISSEMENTS["69123"]) == 9
+    for city, codes in places.CITY_ARRONDISSEMENTS.items():
+        assert all(places.ARRONDISSEMENTS_CITY[code] == city for code in codes)
+
+
+def test_placement_rejects_are_the_listing_s_reject_records(tmp_path, departements):
+    from ips_map import listing, places
+
+    assert places.reject_record is listing.reject_record
+    placement = place(tmp_path, departements, [{"commune": "Nulle-Part"}])
+    [reject] = placement.rejects
+    [error] = [p for p in placement.problems if p.gravite == ERREUR]
+    assert reject == {
+        "ligne": 2,
+        "nom": "Service 2",
+        "colonne": error.colonne,
+        "valeur": error.valeur,
+        "raison": str(error),
+    }
