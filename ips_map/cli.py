@@ -174,6 +174,7 @@ def build(
         ips-map build --census-year 2023 --out build/2023 --previous build/2022
         ips-map build --services services.csv --types ips   # les seuls services IPS
     """
+    from .listing import describe_reject
     from .pipeline import build as run_build
     from .settings import DEFAULT_TITLE, BuildSettings
 
@@ -199,14 +200,15 @@ def build(
             "%d avertissement(s) sur la liste : détail avec -v ou dans services.csv.", len(warnings)
         )
     for reject in result.listing.rejects + result.placement.rejects:
-        log.warning("Ligne %s rejetée : %s", reject["ligne"], reject["raison"])
+        log.warning("%s", describe_reject(reject, result.listing.unit))
     for double in result.listing.duplicates:
         log.warning("Doublon : %s", double["raison"])
     s = result.summary
     population = f"{s['population_non_couverte']:,}".replace(",", "\u202f")
     share = f"{100 * s['part_population_non_couverte']:.1f}".replace(".", ",")
     click.echo(
-        f"{s['lignes_placees']} service(s) placé(s) sur {s['lignes_lues']} ligne(s), "
+        f"{s['lignes_placees']} service(s) placé(s) sur {s['lignes_lues']} "
+        f"{result.listing.unit}(s), "
         f"{s['lignes_rejetees']} rejetée(s). Départements couverts : "
         f"{s['departements_couverts']}/{s['departements']} ; population sans service actif : "
         f"{population} ({share} %), Insee {s['annee_population']}."

@@ -386,6 +386,8 @@ def geocode_rows(
     *,
     min_score: float = DEFAULT_MIN_SCORE,
     gazetteer: Gazetteer | None = None,
+    unit: str = "ligne",
+    column: str = "adresse",
 ) -> Geocoding:
     """Geocode the rows that have an address but no usable coordinates.
 
@@ -403,6 +405,9 @@ def geocode_rows(
     gazetteer
         The look-ups of ``communes`` and ``old_codes`` when already built (a build shares
         one with placement); built here otherwise.
+    unit, column
+        What the rows' numbers count (``ligne``, or ``entité`` for GeoJSON) and the address
+        column as the listing's header writes it, for the problems reported.
 
     Returns
     -------
@@ -452,9 +457,10 @@ def geocode_rows(
                 problems.append(
                     Problem(
                         int(row["ligne"]),
-                        "adresse",
+                        column,
                         row["adresse"],
                         f"géocodage non retenu, {note} : placé par la commune ou le code postal",
+                        unite=unit,
                     )
                 )
     finally:
@@ -508,7 +514,14 @@ def geocode_listing(
     """Return a copy of ``listing`` with its addresses geocoded (see :func:`geocode_rows`),
     its notes added to the listing's problems, and what geocoding did."""
     geocoding = geocode_rows(
-        listing.rows, geocoder, communes, old_codes, min_score=min_score, gazetteer=gazetteer
+        listing.rows,
+        geocoder,
+        communes,
+        old_codes,
+        min_score=min_score,
+        gazetteer=gazetteer,
+        unit=listing.unit,
+        column=listing.columns_as_written.get("adresse", "adresse"),
     )
     geocoded = replace(listing, rows=geocoding.rows, problems=listing.problems + geocoding.problems)
     return geocoded, geocoding

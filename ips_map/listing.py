@@ -547,6 +547,16 @@ def reject_record(row: dict, fatal: list[Problem]) -> dict:
     }
 
 
+def describe_reject(reject: dict, unit: str = "ligne") -> str:
+    """Return a reject record as one sentence: "Entité 9 rejetée : colonne « nom » : …".
+
+    The record's reason starts with its place ("entité 9, colonne …"): said once, with the
+    listing's unit (ligne, or entité for GeoJSON).
+    """
+    reason = str(reject["raison"]).removeprefix(f"{unit} {reject['ligne']}").lstrip(" ,:")
+    return f"{unit.capitalize()} {reject['ligne']} rejetée : {reason}"
+
+
 def describe_format(listing: Listing) -> str:
     """Return how the listing was read, in a few French words (for reports)."""
     name = FORMAT_NAMES.get(listing.format, listing.format)

@@ -256,3 +256,74 @@ def test_nothing_placed_stops_the_build_with_the_reasons(tmp_path):
 def test_header_only_says_there_is_no_service(tmp_path):
     with pytest.raises(ListingError, match="aucun service sous son en-tête"):
         read_listing(write_listing(tmp_path / "l.csv", "nom;commune\n"))
+
+
+# --- one unit in every message: ligne, or entité for GeoJSON ------------------------------------
+
+
+def feature(x, y, **properties):
+    geometry = {"type": "Point", "coordinates": [x, y]} if x is not None else None
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def test_the_build_names_rejected_geojson_features_as_entities(tmp_path):
+    from click.testing import CliRunner
+
+    from ips_map.cli import cli
+
+    document = {
+        "type": "FeatureCollection",
+        "features": [
+            feature(4.8357, 45.764, nom="IPS Lyon"),
+            feature(4.8, 45.7, structure="sans nom"),
+            feature(None, None, nom="Nulle part", commune="Atlantis"),
+        ],
+    }
+    path = write_listing(tmp_path / "l.geojson", geojson_text(document))
+    result = CliRunner().invoke(
+        cli, ["build", "--services", str(path), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Entité 1 rejetée : colonne « nom » : nom manquant" in result.output
+    assert "Entité 2 rejetée : colonne « commune », valeur « Atlantis »" in result.output
+    assert "Ligne" not in result.output and "rejetée : entité" not in result.output
+    assert "1 service(s) placé(s) sur 3 entité(s), 2 rejetée(s)" in result.output
+
+
+def test_describe_reject_says_the_place_once():
+    from ips_map.listing import describe_reject
+
+    reject = {"ligne": 3, "raison": "ligne 3, colonne « statut », valeur « bof » : inconnu"}
+    assert (
+        describe_reject(reject) == "Ligne 3 rejetée : colonne « statut », valeur « bof » : inconnu"
+    )
+    reject = {"ligne": 0, "raison": "entité 0 : service impossible à localiser"}
+    assert describe_reject(reject, "entité") == "Entité 0 rejetée : service impossible à localiser"
+
+
+def test_geocoding_problems_use_the_listing_s_unit_and_column(tmp_path, httpserver, fast):
+    from ips_map.geocode import Geocoder, geocode_listing
+    from ips_map.territory import load_communes, load_old_codes
+
+    answer = {
+        "geometry": {"type": "Point", "coordinates": [4.8357, 45.764]},
+        "properties": {
+            "score": 0.2,
+            "label": "Rue de Lyon 69001 Lyon",
+            "type": "street",
+            "citycode": "69381",
+            "postcode": "69001",
+            "city": "Lyon",
+        },
+    }
+    httpserver.expect_request("/geocodage/search").respond_with_json({"features": [answer]})
+    document = {
+        "type": "FeatureCollection",
+        "features": [feature(None, None, nom="A", **{"Adresse postale": "1 rue X"}, ville="Lyon")],
+    }
+    listing = read_listing(write_listing(tmp_path / "l.geojson", geojson_text(document)))
+    geocoder = Geocoder(httpserver.url_for("/geocodage"), http=fast)
+    _, geocoding = geocode_listing(listing, geocoder, load_communes(), load_old_codes())
+    [problem] = geocoding.problems
+    assert problem.unite == "entité" and problem.colonne == "Adresse postale"
+    assert str(problem).startswith("entité 0, colonne « Adresse postale »")
