@@ -610,6 +610,20 @@ def _read_geojson(path: str, data: bytes) -> RawTable:
         for key in properties if isinstance(properties, dict) else ():
             if key not in columns:
                 columns.append(key)
+    if not columns:
+        odd = [
+            (index, feature["properties"])
+            for index, feature in enumerate(features)
+            if isinstance(feature, dict) and feature.get("properties") is not None
+        ]
+        if odd:
+            index, properties = odd[0]
+            raise ListingError(
+                f"{path}: aucune entité n'a ses « properties » en objet (entité {index} : "
+                f"{_json_kind(properties)}, {json.dumps(properties, ensure_ascii=False)[:60]}) "
+                ": les propriétés sont les colonnes, écrites "
+                '{"nom": "…", "commune": "…"}.'
+            )
     header = ["longitude (géométrie)", "latitude (géométrie)", *columns]
     forced = {0: GEOMETRY_COLUMNS[0], 1: GEOMETRY_COLUMNS[1]}
     notes: list[Problem] = []

@@ -55,6 +55,19 @@ def test_geojson_properties_that_are_not_an_object_are_a_problem_of_that_feature
     assert str(noted[0]).startswith("entité 0")
 
 
+def test_geojson_whose_properties_are_never_an_object_says_so(tmp_path):
+    document = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "geometry": None, "properties": ["IPS Lyon", "Lyon"]}],
+    }
+    path = write_listing(tmp_path / "l.geojson", geojson_text(document))
+    with pytest.raises(ListingError) as info:
+        read_listing(path)
+    message = str(info.value)
+    assert "entité 0 : une liste" in message and "IPS Lyon" in message
+    assert "colonne « nom »" not in message
+
+
 @pytest.mark.parametrize(
     ("features", "expected"),
     [([], "aucune entité"), ({}, "pas une liste"), ("x", "pas une liste"), (None, "manque")],
