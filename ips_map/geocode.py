@@ -45,7 +45,7 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from .fetch import FetchError, HttpSettings, request
+from .fetch import FetchError, HttpSettings, public_url, request
 from .listing import Listing
 from .outputs import write_json
 from .places import ARRONDISSEMENTS_CITY, CITY_ARRONDISSEMENTS, Gazetteer, commune_key
@@ -477,7 +477,7 @@ def geocode_rows(
 
     summary = {
         "enabled": True,
-        "url": geocoder.base_url,
+        "url": public_url(geocoder.base_url),
         "min_score": min_score,
         "candidates": int(mask.sum()),
         "requested": geocoder.requested,

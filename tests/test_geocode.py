@@ -695,3 +695,15 @@ def test_build_with_the_api_down_places_rows_and_warns_once(tmp_path, monkeypatc
     assert [r["methode"] for r in read_csv(out / "services.csv")] == ["code_commune"] * 2
     block = json.loads((out / "summary.json").read_text(encoding="utf-8"))["geocodage"]
     assert block["failed"] == 2 and block["unavailable"]
+
+
+def test_summary_publishes_the_api_url_without_credentials(tmp_path, api, base, httpserver):
+    listing = write_listing(tmp_path / "liste.csv", HEADER + CLERMONT_ROW + "\n")
+    out = tmp_path / "out"
+    secret = base.replace("://", "://moi:secret@", 1)
+    args = ["build", "--services", str(listing), "--out", str(out), "--geocode"]
+    result = CliRunner().invoke(cli, [*args, "--geocode-url", secret])
+    assert result.exit_code == 0, result.output
+    block = json.loads((out / "summary.json").read_text(encoding="utf-8"))["geocodage"]
+    assert block["url"] == base.rstrip("/")
+    assert "secret" not in (out / "summary.json").read_text(encoding="utf-8")
