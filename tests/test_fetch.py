@@ -87,12 +87,14 @@ def test_timeout_is_retried_then_reported(httpserver, tmp_path, sleeps):
 
 
 @pytest.fixture
-def truncating_server():
-    """A raw server that announces 1,000 bytes and closes after 10."""
+def raw_server():
+    """A raw socket server: it answers every request with the bytes it is given (``answer``,
+    a one-item list set by the test) and counts the requests (``hits``)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
-    hits = []
+    answer: list[bytes] = []
+    hits: list[int] = []
 
     def serve():
         while True:
@@ -103,16 +105,18 @@ def truncating_server():
             with conn:
                 conn.recv(65536)
                 hits.append(1)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
+                conn.sendall(answer[0])
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/file", hits
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/file", answer, hits
     server.close()
 
 
-def test_truncated_body_is_refused(truncating_server, tmp_path, fast):
-    url, hits = truncating_server
+def test_truncated_body_is_refused(raw_server, tmp_path, fast):
+    url, answer, hits = raw_server
+    # 1,000 bytes announced, 10 sent, then the connection closes.
+    answer.append(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
     target = tmp_path / "t"
     target.write_bytes(b"previous")
     with pytest.raises(FetchError, match="tentative"):
@@ -177,35 +181,11 @@ def test_error_responses_are_never_cached(httpserver, tmp_path, fast):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.fixture
-def raw_server():
-    """A raw server answering every request with the bytes it is given."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    answer = []
-
-    def serve():
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(answer[0])
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/file", answer
-    server.close()
-
-
 @pytest.mark.parametrize("length", ["abc", "-5"])
 def test_content_length_that_is_not_a_number_is_an_unknown_length(
     raw_server, tmp_path, fast, length
 ):
-    url, answer = raw_server
+    url, answer, _ = raw_server
     answer.append(
         f"HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n".encode() + BODY
     )
