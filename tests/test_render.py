@@ -429,3 +429,14 @@ def test_drom_service_is_drawn_in_its_frame(hostile_html):
     west, south, east, north = frame
     assert west < service["lon"] < east
     assert south < service["lat"] < north
+
+
+def test_drawn_boundaries_are_valid_polygons():
+    """What the page draws (simplified, encoded at 1e-4°, decoded) is valid everywhere."""
+    departements = load_departements()
+    for code, geometry in zip(departements["code"], simplify_boundaries(departements)):
+        polygons = [
+            shapely.Polygon(decode_ring(rings[0]), [decode_ring(r) for r in rings[1:]])
+            for rings in encode_geometry(geometry)
+        ]
+        assert shapely.MultiPolygon(polygons).is_valid, code

@@ -28,7 +28,7 @@ from ._elements import (
     json_for_script,
     render_block,
 )
-from ._encode import decode_ring, encode_geometry, encode_ring
+from ._encode import PRECISION, decode_ring, encode_geometry, encode_ring
 from ._insets import make_insets
 
 #: Simplification tolerance (metres) of GEOS coverage simplification: median error about
@@ -88,7 +88,11 @@ def simplify_boundaries(departements: gpd.GeoDataFrame, tolerance: float = SIMPL
         metric = departements.loc[mask].geometry.to_crs(crs)
         simple = shapely.coverage_simplify(metric.values, tolerance)
         out.loc[mask] = gpd.GeoSeries(simple, index=metric.index, crs=crs).to_crs(4326).values
-    return out
+    # Snap to the grid the page encodes (1e-4°) with GEOS, which keeps every polygon valid
+    # (plain rounding made a Finistère ring touch itself) and shared borders shared.
+    return gpd.GeoSeries(
+        shapely.set_precision(out.values, 10.0**-PRECISION), index=out.index, crs=out.crs
+    )
 
 
 def rate_breaks(rates: pd.Series) -> list[float]:
