@@ -46,7 +46,9 @@ def measure_coverage(
     where the population is unknown), ``actifs_<type>`` for each of :data:`TYPES` (active
     services of that type, counted or not) and ``capacite_active`` (known capacities of the
     counted active services serving the département, a service's capacity shared equally
-    among the départements it serves; NaN when none is known).
+    among the départements it serves; NaN when none is known) with
+    ``actifs_sans_capacite`` (counted active services whose capacity is unknown: when it is
+    not 0, ``capacite_active`` is only a lower bound).
     """
     counted = set(types) if types else set(TYPES)
     counts = {
@@ -89,6 +91,8 @@ def measure_coverage(
         round(counts[c]["capacite"], 1) if counts[c]["n_cap"] else float("nan")
         for c in table["code"]
     ]
+    # Active services whose capacity is unknown: when > 0, capacite_active is a lower bound.
+    table["actifs_sans_capacite"] = [counts[c]["actif"] - counts[c]["n_cap"] for c in table["code"]]
     return table
 
 

@@ -46,6 +46,7 @@ COVERAGE_COLUMNS = [
     "actifs_emploi_accompagne",
     "actifs_autre",
     "capacite_active",
+    "actifs_sans_capacite",
     "note_population",
 ]
 SERVICE_COLUMNS = [

@@ -286,3 +286,16 @@ def test_only_the_counted_types_make_coverage(populations):
     assert ips_only.loc["2A", "actifs_emploi_accompagne"] == 1
     assert ips_only.loc["01", "actifs_ips"] == 1
     assert ips_only.loc["974", "actifs_emploi_accompagne"] == 0  # planned, not active
+
+
+def test_unknown_capacities_are_counted_so_the_total_reads_as_partial(populations):
+    services = make_services(
+        ("actif", ("01",), 20.0),
+        ("actif", ("01",), float("nan")),
+        ("actif", ("2A",), 40.0),
+    )
+    table = by_code(measure_coverage(populations, services))
+    assert table.loc["01", "capacite_active"] == 20.0
+    assert table.loc["01", "actifs_sans_capacite"] == 1
+    assert table.loc["2A", "actifs_sans_capacite"] == 0
+    assert table.loc["974", "actifs_sans_capacite"] == 0
