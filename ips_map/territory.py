@@ -58,10 +58,6 @@ def _stamp(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-def is_drom(code: str) -> bool:
-    """Return True for the code of an overseas département."""
-    return code in DROM_CRS
-
 
 @lru_cache(maxsize=8)
 def _read_populations(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFrame:
