@@ -58,7 +58,6 @@ def _stamp(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-
 @lru_cache(maxsize=8)
 def _read_populations(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFrame:
     table = pd.read_csv(path_str, dtype=str, keep_default_na=False)
