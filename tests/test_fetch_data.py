@@ -676,7 +676,8 @@ def test_cli_fetch_communes_and_boundaries(data, httpserver):
     assert "departements-avec-outre-mer.geojson" in done.output
 
 
-def test_build_uses_a_fetched_vintage(data, httpserver, tmp_path):
+def build_with_fetched_2024(httpserver, tmp_path):
+    """Fetch vintage 2024 from the local INSEE stand-in, build with it; return the out dir."""
     httpserver.expect_request("/pr2024/ensemble.zip").respond_with_data(insee_zip(scaled(1.004)))
     fetch_census(
         2024,
@@ -687,6 +688,11 @@ def test_build_uses_a_fetched_vintage(data, httpserver, tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["-q", "build", "--census-year", "2024", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    return out
+
+
+def test_build_uses_a_fetched_vintage(data, httpserver, tmp_path):
+    out = build_with_fetched_2024(httpserver, tmp_path)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["annee_population"] == 2024
     # summary.json cites the file the figures come from, with its sha256.
@@ -706,16 +712,7 @@ def test_map_names_fetched_sources(data, httpserver, fast, tmp_path):
         attribution="Contours de test, édition 2031",
         vintage="COG 2031",
     )
-    httpserver.expect_request("/pr2024/ensemble.zip").respond_with_data(insee_zip(scaled(1.004)))
-    fetch_census(
-        2024,
-        url=httpserver.url_for("/pr2024/ensemble.zip"),
-        settings=HttpSettings(retries=0),
-        today=date(2027, 1, 5),
-    )
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["-q", "build", "--census-year", "2024", "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    out = build_with_fetched_2024(httpserver, tmp_path)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "Contours de test, édition 2031 (Licence de test)" in html
     assert "COG 2031" in html  # under the title
