@@ -574,17 +574,21 @@ def fetch_communes(
         "millesime_population": year or "non identifié",
         **notes,
     }
+    # What the two tables written from the same API answer have in common.
+    from_geo_api = {
+        "licence": _ETALAB_LICENCE,
+        "attribution": "Etalab, API Découpage administratif (geo.api.gouv.fr)",
+        "vintage": f"geo.api.gouv.fr du {fetched.date[:10]}",
+        "url": fetched.url,
+        "fetched": fetched,
+    }
     record = _record(
         key="communes",
         path=target,
         data=data,
         title="Communes : codes, noms, codes postaux, population et centre",
         producer="API Découpage administratif (geo.api.gouv.fr), Etalab / DINUM",
-        licence=_ETALAB_LICENCE,
-        attribution="Etalab, API Découpage administratif (geo.api.gouv.fr)",
-        vintage=f"geo.api.gouv.fr du {fetched.date[:10]}",
-        url=fetched.url,
-        fetched=fetched,
+        **from_geo_api,
         recipe=(
             "GET /communes (toutes les communes actuelles) ; communes des collectivités "
             "d'outre-mer écartées ; codesPostaux joints par des espaces ; centre = point "
@@ -616,11 +620,7 @@ def fetch_communes(
         data=old_data,
         title="Anciens codes et communes déléguées vers la commune actuelle",
         producer="API Découpage administratif (geo.api.gouv.fr) et table précédente",
-        licence=_ETALAB_LICENCE,
-        attribution="Etalab, API Découpage administratif (geo.api.gouv.fr)",
-        vintage=f"geo.api.gouv.fr du {fetched.date[:10]}",
-        url=fetched.url,
-        fetched=fetched,
+        **from_geo_api,
         recipe=(
             (
                 "Relation ancien_code : champ anciensCodes de chaque commune de l'API. "

@@ -26,7 +26,7 @@ from ips_map.places import (
     place_services,
 )
 from ips_map.report import ERREUR
-from ips_map.territory import load_communes, load_departements, load_old_codes
+from ips_map.territory import COMMUNE_COLUMNS, load_communes, load_departements, load_old_codes
 from tests.helpers import write_listing
 
 #: Metres per degree of longitude in EPSG:3857 (the sphere's radius times pi / 180), the
@@ -69,15 +69,7 @@ COMMUNES = pd.DataFrame(
         ("01148", "Dortan", "01", "01590", 2_074, 4.8, 46.4),
         ("2A300", "Frontière", "2A", "01590", 300, 9.3, 41.7),
     ],
-    columns=[
-        "code_commune",
-        "nom",
-        "code_departement",
-        "codes_postaux",
-        "population",
-        "longitude",
-        "latitude",
-    ],
+    columns=list(COMMUNE_COLUMNS),
 )
 OLD_CODES = pd.DataFrame(
     [
