@@ -204,12 +204,14 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         }
     )
 
+    # The rows of coverage.csv and services.csv, made once: written below, and compared with
+    # the previous edition when there is one.
+    coverage_rows = list(_coverage_rows(table))
+    service_rows = list(_service_rows(services))
     comparison = None
     if previous is not None:
         step("Comparaison avec l'édition précédente")
-        current = make_edition(
-            _coverage_rows(table), _service_rows(services), summary, folder=Path(settings.out)
-        )
+        current = make_edition(coverage_rows, service_rows, summary, folder=Path(settings.out))
         comparison = compare_editions(previous, current)
         summary["evolution"] = comparison.record()
 
@@ -234,11 +236,11 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     step("Écriture des résultats")
     out = Path(settings.out)
     outputs = {
-        "coverage": write_csv(out / "coverage.csv", COVERAGE_COLUMNS, _coverage_rows(table)),
+        "coverage": write_csv(out / "coverage.csv", COVERAGE_COLUMNS, coverage_rows),
         "services": write_csv(
             out / "services.csv",
             SERVICE_COLUMNS + listing.unknown_columns,
-            _service_rows(services),
+            service_rows,
         ),
         "rejects": write_csv(
             out / "rejects.csv",
