@@ -92,10 +92,10 @@ bench: $(VENV)/.installed-bench chromium ## Measure size and speed against the b
 
 example: $(VENV)/.installed ## Regenerate data/services/exemple.csv from exemple-sources.csv
 	$(BIN)/python scripts/make_example.py
-	@$(BIN)/python -c 'from ips_map.sources import SOURCES, data_dir, file_sha256; \
+	@$(BIN)/python -c 'from ips_map.settings import data_dir; from ips_map.sources.registry import SOURCES, file_sha256; \
 	s = SOURCES["exemple"]; h = file_sha256(data_dir() / s.path); \
 	print(f"{s.path}: sha256 {h}" + ("" if h == s.sha256 else \
-	" : reportez-le dans ips_map/sources.py (entrée exemple), il diffère du manifeste"))'
+	" : reportez-le dans ips_map/sources/registry.py (entrée exemple), il diffère du manifeste"))'
 
 clean: ## Remove the outputs (build/) and caches; keeps .venv and data/
 	rm -rf build .pytest_cache .ruff_cache

@@ -67,7 +67,7 @@ def run(run: Run) -> None:
     """Measure Hausdorff distances, gaps, overlaps and coverage validity."""
     from ips_map.render._encode import encode_geometry
     from ips_map.render.map import simplify_boundaries
-    from ips_map.territory import DROM_CRS, METRO_CRS, load_departements
+    from ips_map.territory.data import DROM_CRS, METRO_CRS, load_departements
 
     departements = load_departements()
     simple = simplify_boundaries(departements)

@@ -7,16 +7,16 @@ The pipeline's stages, each usable on its own::
 and :func:`build`, which chains them and writes the outputs.
 """
 
-__version__ = "0.1.0"
-
-from .coverage import measure_coverage, summarize_coverage  # noqa: E402
-from .listing import read_listing  # noqa: E402
-from .pipeline import build  # noqa: E402
-from .places import place_services  # noqa: E402
-from .render import render_map  # noqa: E402
-from .settings import BuildSettings  # noqa: E402
+from ips_map._version import __version__
+from ips_map.coverage import measure_coverage, summarize_coverage
+from ips_map.listing.read import read_listing
+from ips_map.pipeline import build
+from ips_map.places import place_services
+from ips_map.render.map import render_map
+from ips_map.settings import BuildSettings
 
 __all__ = [
+    "__version__",
     "BuildSettings",
     "build",
     "measure_coverage",

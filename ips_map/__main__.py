@@ -1,6 +1,6 @@
 """``python -m ips_map`` runs the command line."""
 
-from .cli import main
+from ips_map.cli import main
 
 if __name__ == "__main__":
     main()

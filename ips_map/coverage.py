@@ -11,14 +11,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .listing import TYPES
-
-STATUTS_COUVERTURE = ("couvert", "en_projet", "non_couvert")
-LABELS = {
-    "couvert": "Couvert",
-    "en_projet": "En projet",
-    "non_couvert": "Non couvert",
-}
+from ips_map.vocabulary import SERVICE_TYPES
 
 
 def measure_coverage(
@@ -43,16 +36,22 @@ def measure_coverage(
     -------
     DataFrame with the population columns plus ``services_actifs``,
     ``services_en_projet`` (of the counted types), ``statut``, ``services_pour_100k`` (NaN
-    where the population is unknown), ``actifs_<type>`` for each of :data:`TYPES` (active
+    where the population is unknown), ``actifs_<type>`` for each of :data:`SERVICE_TYPES` (active
     services of that type, counted or not) and ``capacite_active`` (known capacities of the
     counted active services serving the département, a service's capacity shared equally
     among the départements it serves; NaN when none is known) with
     ``actifs_sans_capacite`` (counted active services whose capacity is unknown: when it is
     not 0, ``capacite_active`` is only a lower bound).
     """
-    counted = set(types) if types else set(TYPES)
+    counted = set(types) if types else set(SERVICE_TYPES)
     counts = {
-        code: {"actif": 0, "en_projet": 0, "capacite": 0.0, "n_cap": 0, **dict.fromkeys(TYPES, 0)}
+        code: {
+            "actif": 0,
+            "en_projet": 0,
+            "capacite": 0.0,
+            "n_cap": 0,
+            **dict.fromkeys(SERVICE_TYPES, 0),
+        }
         for code in populations["code"]
     }
     missing = pd.Series([float("nan")] * len(services), index=services.index)
@@ -67,7 +66,7 @@ def measure_coverage(
         for code in served:
             if code not in counts:
                 continue
-            if statut == "actif" and kind in TYPES:
+            if statut == "actif" and kind in SERVICE_TYPES:
                 counts[code][kind] += 1
             if kind not in counted:
                 continue
@@ -85,7 +84,7 @@ def measure_coverage(
     population = table["population"].astype("float64")
     population = population.where(population > 0)
     table["services_pour_100k"] = (table["services_actifs"] / population * 100_000).round(3)
-    for kind in TYPES:
+    for kind in SERVICE_TYPES:
         table[f"actifs_{kind}"] = [counts[c][kind] for c in table["code"]]
     table["capacite_active"] = [
         round(counts[c]["capacite"], 1) if counts[c]["n_cap"] else float("nan")

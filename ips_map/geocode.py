@@ -21,7 +21,7 @@ downloaded listings: ``$IPS_MAP_CACHE_DIR``, ``$XDG_CACHE_HOME/ips-map`` or
 ``~/.cache/ips-map``; outside ``build/`` so that ``make clean`` keeps it), so a rebuild makes
 no request for an address already seen; delete the file to ask again. Failed requests are never
 cached. Requests are spaced to stay under the API's 50 requests per second, and
-:func:`ips_map.fetch.request` retries 429 (honouring ``Retry-After``), 5xx and timeouts. When
+:func:`ips_map.sources.http.request` retries 429 (honouring ``Retry-After``), 5xx and timeouts. When
 the API stays unreachable the remaining addresses are not sent: one warning, and the rows are
 placed from their commune as without a geocoder.
 
@@ -45,13 +45,18 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from .fetch import FetchError, HttpSettings, public_url, request
-from .listing import Listing
-from .outputs import write_json
-from .places import ARRONDISSEMENTS_CITY, CITY_ARRONDISSEMENTS, Gazetteer, commune_key
-from .report import Problem
-from .settings import DEFAULT_MIN_SCORE, default_geocode_url
-from .territory import text_key
+from ips_map.errors import Problem
+from ips_map.listing.read import Listing
+from ips_map.outputs import write_json
+from ips_map.settings import DEFAULT_MIN_SCORE, default_geocode_url
+from ips_map.sources.http import FetchError, HttpSettings, public_url, request
+from ips_map.territory.gazetteer import (
+    ARRONDISSEMENTS_CITY,
+    CITY_ARRONDISSEMENTS,
+    Gazetteer,
+    commune_key,
+)
+from ips_map.territory.names import text_key
 
 log = logging.getLogger("ips_map")
 

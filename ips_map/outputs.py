@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .errors import IpsMapError
+from ips_map.errors import IpsMapError
 
 #: A text cell that a spreadsheet would run as a formula: it starts with = + - @, a tab or a
 #: line break (OWASP "CSV injection"), possibly behind apostrophes already there, so that

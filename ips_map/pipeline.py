@@ -11,23 +11,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .coverage import measure_coverage, summarize_coverage
-from .editions import Comparison, compare_editions, make_edition, read_edition, write_changes
-from .geocode import GEOCODE_COLUMNS, Geocoder, geocode_listing, summarize_without_geocoding
-from .listing import COLUMNS, Listing, no_usable_row_error, read_listing
-from .outputs import prepare_folder, write_csv, write_json, write_text
-from .places import Gazetteer, Placement, count_placements, place_services
-from .render import MapContext, leaflet_version, render_map
-from .settings import BuildSettings
-from .sources import SOURCES, active_source, source_path
-from .territory import (
+from ips_map._version import __version__
+from ips_map.coverage import measure_coverage, summarize_coverage
+from ips_map.editions import Comparison, compare_editions, make_edition, read_edition, write_changes
+from ips_map.geocode import GEOCODE_COLUMNS, Geocoder, geocode_listing, summarize_without_geocoding
+from ips_map.listing.read import COLUMNS, Listing, no_usable_row_error, read_listing
+from ips_map.outputs import prepare_folder, write_csv, write_json, write_text
+from ips_map.places import Placement, count_placements, place_services
+from ips_map.render import leaflet_version
+from ips_map.render.map import MapContext, render_map
+from ips_map.settings import BuildSettings
+from ips_map.sources.registry import SOURCES, active_source, source_path
+from ips_map.territory.data import (
     load_communes,
     load_departements,
     load_old_codes,
     load_populations,
     population_source,
 )
+from ips_map.territory.gazetteer import Gazetteer
 
 log = logging.getLogger("ips_map")
 

@@ -18,35 +18,24 @@ and "2A" stated, with nothing else) or when it carries no usable evidence.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import DataFileError
-from .listing import Listing, reject_record
-from .report import ERREUR, Problem
-from .territory import COMMUNE_COLUMNS, chef_lieux, text_key
+from ips_map.errors import ERREUR, DataFileError, Problem
+from ips_map.listing.read import Listing, reject_record
+from ips_map.territory.data import chef_lieux
+from ips_map.territory.gazetteer import (
+    ARRONDISSEMENTS_CITY,
+    Gazetteer,
+    arrondissement_city,
+    commune_key,
+)
+from ips_map.vocabulary import APPROXIMATE_METHODS, COMMUNE_CENTRE_METHODS, PLACEMENT_METHODS
 
-#: Placement methods, best evidence first, with the label written in reports.
-METHODS = {
-    "coordonnees": "coordonnées",
-    "adresse_geocodee": "adresse géocodée (API Adresse)",
-    "code_commune": "code INSEE de la commune",
-    "ancien_code_commune": "ancien code INSEE (commune fusionnée)",
-    "commune": "nom de la commune",
-    "code_postal": "code postal (approximation)",
-    "departement": "département seul (au chef-lieu, approximation)",
-}
-#: Methods that place a service at a commune's centre: an approximation, like the postcode.
-COMMUNE_CENTRE_METHODS = ("code_commune", "ancien_code_commune", "commune")
-#: Methods whose position is only roughly the service's: a postcode's commune, or the
-#: département's chef-lieu.
-APPROXIMATE_METHODS = ("code_postal", "departement")
 #: Points this close to a département (in metres, EPSG:3857 so roughly) count as inside it:
 #: coastal offices geocoded a few hundred metres offshore by the simplified coastline.
 COAST_TOLERANCE_M = 3000
@@ -83,74 +72,6 @@ def count_placements(services: pd.DataFrame) -> dict[str, int]:
         "code_postal": int((methods == "code_postal").sum()),
         "departement": int((methods == "departement").sum()),
     }
-
-
-class Gazetteer:
-    """Look-ups from codes, names and postcodes to today's communes.
-
-    Communes are plain dicts (a pandas row per look-up costs too much for 100,000 rows);
-    the name and postcode indexes are built on first use only. A build makes one, for
-    geocoding (:mod:`ips_map.geocode`) and placement.
-
-    Parameters
-    ----------
-    communes, old_codes
-        :func:`ips_map.territory.load_communes` and :func:`~ips_map.territory.load_old_codes`.
-    """
-
-    def __init__(self, communes: pd.DataFrame, old_codes: pd.DataFrame):
-        self.communes: dict[str, dict] = {
-            record["code_commune"]: record
-            for record in communes[list(COMMUNE_COLUMNS)].to_dict("records")
-        }
-        self.old_to_new = dict(zip(old_codes["ancien_code"], old_codes["code_commune"]))
-        self._old_names = list(zip(old_codes["ancien_nom"], old_codes["code_commune"]))
-
-    @cached_property
-    def by_name(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = {}
-        pairs = [(c["nom"], code) for code, c in self.communes.items()] + self._old_names
-        for name, code in pairs:
-            if not name:
-                continue
-            codes = index.setdefault(commune_key(name), [])
-            if code not in codes:
-                codes.append(code)
-        return index
-
-    @cached_property
-    def by_postcode(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = {}
-        for code, commune in self.communes.items():
-            for postcode in commune["codes_postaux"].split():
-                index.setdefault(postcode, []).append(code)
-        return index
-
-    def commune(self, code: str) -> dict:
-        return self.communes[code]
-
-
-#: Abbreviations in commune names: "St", "Ste", "Chalon s/ Saône", "Villers ss Bois".
-_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "sur", "ss": "sous"}
-
-
-def commune_key(name: str) -> str:
-    """Return a key that matches the ways people write a commune's name.
-
-    Case, accents, hyphens and apostrophes are ignored, "St"/"Ste" read as "Saint"/"Sainte"
-    ("s/" and "ss" as "sur" and "sous"), and a leading article ("Le", "La", "Les", "L'", or
-    the COG's "Havre (Le)") is dropped.
-    """
-    # The COG writes "Havre (Le)": an article in brackets at the end is dropped as well.
-    name = re.sub(r"(?i)\s*\((?:le|la|les|l'|l’)\)\s*$", "", name)
-    words = text_key(name).split()
-    # "s"/"ss" are abbreviations only inside a name ("Chalon s/ Saône"), never first.
-    words = [
-        w if i == 0 and w in ("s", "ss") else _ABBREVIATIONS.get(w, w) for i, w in enumerate(words)
-    ]
-    if len(words) > 1 and words[0] in ("le", "la", "les", "l"):
-        words = words[1:]
-    return " ".join(words)
 
 
 def departements_of_points(
@@ -340,7 +261,11 @@ class _Evidence:
 
     @property
     def rank(self) -> int:
-        return list(METHODS).index(self.method) if self.method in METHODS else len(METHODS)
+        return (
+            list(PLACEMENT_METHODS).index(self.method)
+            if self.method in PLACEMENT_METHODS
+            else len(PLACEMENT_METHODS)
+        )
 
     def agrees_with(self, other: _Evidence) -> bool:
         """Same département and the same place: one commune, or within FAR_KM."""
@@ -469,13 +394,15 @@ def _place_row(
     votes: dict[str, list[str]] = {}
     for item in evidence:
         if item.dep:
-            votes.setdefault(item.dep, []).append(METHODS.get(item.method, item.method))
+            votes.setdefault(item.dep, []).append(PLACEMENT_METHODS.get(item.method, item.method))
     for dep in stated:
         votes.setdefault(dep, []).append("département indiqué")
     if not votes:
         # Only a postcode shared by several départements: its most populous commune's.
         item = next(e for e in evidence if e.pool)
-        votes[gazetteer.commune(item.commune)["code_departement"]] = [METHODS["code_postal"]]
+        votes[gazetteer.commune(item.commune)["code_departement"]] = [
+            PLACEMENT_METHODS["code_postal"]
+        ]
     best_count = max(len(v) for v in votes.values())
     top = [dep for dep, v in votes.items() if len(v) == best_count]
     if len(top) > 1:
@@ -524,7 +451,7 @@ def _place_row(
             note(
                 item.column,
                 item.value,
-                f"{METHODS.get(item.method, item.method)} dans le département "
+                f"{PLACEMENT_METHODS.get(item.method, item.method)} dans le département "
                 f"{name_of(item.dep)}, contredit par {', '.join(votes[dep])} "
                 f"({name_of(dep)}) : ignoré",
             )
@@ -548,14 +475,14 @@ def _place_row(
         if item is winner or item.agrees_with(winner):
             continue
         far = distance_km(item.x, item.y, winner.x, winner.y)
-        what = METHODS.get(item.method, item.method)
+        what = PLACEMENT_METHODS.get(item.method, item.method)
         where = (
             f" ({gazetteer.commune(item.commune)['nom']})"
             if item.commune and item.method != "code_postal"
             else ""
         )
         agreeing = [
-            METHODS.get(o.method, o.method)
+            PLACEMENT_METHODS.get(o.method, o.method)
             for o in inside
             if o is not winner and o.agrees_with(winner)
         ]
@@ -564,7 +491,7 @@ def _place_row(
             item.column,
             item.value,
             f"{what}{where} à {far:.0f} km du lieu retenu : placé par "
-            f"{METHODS.get(winner.method, winner.method)}{because} ; vérifiez",
+            f"{PLACEMENT_METHODS.get(winner.method, winner.method)}{because} ; vérifiez",
         )
     if (
         by_code is not None
@@ -674,7 +601,7 @@ def _name_evidence(row, gazetteer, postcode_codes, stated, hints, note) -> _Evid
     key = commune_key(written)
     candidates = gazetteer.by_name.get(key, [])
     if not candidates:
-        city = _arrondissement_city(key)
+        city = arrondissement_city(key)
         if city:
             candidates = gazetteer.by_name.get(city, [])
             if candidates:
@@ -718,30 +645,6 @@ def _name_evidence(row, gazetteer, postcode_codes, stated, hints, note) -> _Evid
         commune["code_departement"],
         narrowed[0],
     )
-
-
-#: Codes of the municipal arrondissements of Paris, Lyon and Marseille, and their commune.
-ARRONDISSEMENTS_CITY = {
-    **{f"751{n:02d}": "75056" for n in range(1, 21)},
-    **{f"132{n:02d}": "13055" for n in range(1, 17)},
-    **{f"6938{n}": "69123" for n in range(1, 10)},
-}
-#: The same, by commune: "75056" → ("75101", …, "75120"); the address API gives addresses
-#: in these three communes their arrondissement's code (:mod:`ips_map.geocode`).
-CITY_ARRONDISSEMENTS = {
-    city: tuple(code for code, of in ARRONDISSEMENTS_CITY.items() if of == city)
-    for city in dict.fromkeys(ARRONDISSEMENTS_CITY.values())
-}
-_ARRONDISSEMENT = re.compile(
-    r"^(paris|lyon|marseille)\s+(?:\d{1,2}|[ivxl]+)\s*(?:e|er|eme|ieme|ème)?"
-    r"(?:\s+arr(?:ondissement|t)?)?$"
-)
-
-
-def _arrondissement_city(key: str) -> str:
-    """Return "paris" for "paris 15e", "paris xv eme arrondissement", else ""."""
-    match = _ARRONDISSEMENT.match(key)
-    return match.group(1) if match else ""
 
 
 def _possible_duplicates(placed: list[dict], unit: str) -> list[Problem]:

@@ -1,30 +1,80 @@
-"""Options of a build, with their documented defaults."""
+"""Options of a build with their documented defaults, and everything read from the
+environment: every ``IPS_MAP_*`` variable and base URL is read here, and only here.
+
+- ``IPS_MAP_DATA_DIR``: folder of the data files (default: the repository's ``data/``);
+- ``IPS_MAP_CACHE_DIR``: downloaded listings and geocoding answers (default:
+  ``$XDG_CACHE_HOME/ips-map`` or ``~/.cache/ips-map``);
+- ``IPS_MAP_GEOCODE_URL``: address API of ``--geocode`` (:data:`DEFAULT_GEOCODE_URL`);
+- ``IPS_MAP_INSEE_URL``: INSEE's download folder, for ``fetch census``
+  (:data:`INSEE_BASE_URL`);
+- ``IPS_MAP_GEO_API_URL``: API Découpage administratif, for ``fetch communes``
+  (:data:`GEO_API_URL`);
+- ``SOURCE_DATE_EPOCH``: the build date of reproducible builds (default: today).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .errors import SettingsError
-from .sources import data_dir
+from ips_map.errors import SettingsError
 
 DEFAULT_OUT = Path("build")
 DEFAULT_TITLE = "Services IPS (emploi accompagné) par département"
-#: Address API (Géoplateforme) of ``--geocode``.
+#: Folder of the embedded data; ``IPS_MAP_DATA_DIR`` points elsewhere (tests, forks).
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: Address API (Géoplateforme) of ``--geocode``; ``IPS_MAP_GEOCODE_URL`` replaces it.
 DEFAULT_GEOCODE_URL = "https://data.geopf.fr/geocodage"
-#: Environment variable that overrides :data:`DEFAULT_GEOCODE_URL`.
-GEOCODE_URL_ENV = "IPS_MAP_GEOCODE_URL"
+#: INSEE's download folder; ``IPS_MAP_INSEE_URL`` replaces it (tests, mirrors).
+INSEE_BASE_URL = "https://www.insee.fr/fr/statistiques/fichier"
+#: API Découpage administratif; ``IPS_MAP_GEO_API_URL`` replaces it.
+GEO_API_URL = "https://geo.api.gouv.fr"
 #: Lowest geocoding score kept (0 to 1); the BAN CSV geocoder's default threshold.
 DEFAULT_MIN_SCORE = 0.5
 #: Name of the geocoding cache file inside the cache folder.
 GEOCODE_CACHE_NAME = "geocodage.json"
 
 
+_URL = re.compile(r"(?i)^https?://")
+
+
+def is_url(value) -> bool:
+    """Return True when ``value`` is an http(s) URL (and not a local path)."""
+    return isinstance(value, str) and bool(_URL.match(value.strip()))
+
+
+def data_dir() -> Path:
+    """Return the folder that holds the data files: ``$IPS_MAP_DATA_DIR`` or ``data/``."""
+    env = os.environ.get("IPS_MAP_DATA_DIR")
+    return Path(env) if env else DEFAULT_DATA_DIR
+
+
+def default_cache_dir() -> Path:
+    """Return the download cache: ``$IPS_MAP_CACHE_DIR``, ``$XDG_CACHE_HOME/ips-map`` or
+    ``~/.cache/ips-map``."""
+    explicit = os.environ.get("IPS_MAP_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "ips-map"
+
+
 def default_geocode_url() -> str:
     """Return the address API's base URL: ``$IPS_MAP_GEOCODE_URL`` or the Géoplateforme's."""
-    return os.environ.get(GEOCODE_URL_ENV) or DEFAULT_GEOCODE_URL
+    return os.environ.get("IPS_MAP_GEOCODE_URL") or DEFAULT_GEOCODE_URL
+
+
+def insee_base_url() -> str:
+    """Return INSEE's download folder: ``$IPS_MAP_INSEE_URL`` or insee.fr's."""
+    return os.environ.get("IPS_MAP_INSEE_URL") or INSEE_BASE_URL
+
+
+def geo_api_url() -> str:
+    """Return the API Découpage administratif: ``$IPS_MAP_GEO_API_URL`` or geo.api.gouv.fr."""
+    return os.environ.get("IPS_MAP_GEO_API_URL") or GEO_API_URL
 
 
 def default_services() -> Path:
@@ -114,15 +164,11 @@ class BuildSettings:
     @property
     def services_source(self) -> Path | str:
         """The listing to read: a file, or an http(s) URL kept as text."""
-        from ._listing_source import is_url
-
         return str(self.services).strip() if is_url(self.services) else self.services_path
 
     @property
     def geocode_cache_path(self) -> Path:
         """The geocoding cache: ``geocodage.json`` in ``cache_dir`` (or its default)."""
-        from ._listing_source import default_cache_dir
-
         return Path(self.cache_dir or default_cache_dir()) / GEOCODE_CACHE_NAME
 
     @property

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ListingError
-from .fetch import HttpSettings
-from .listing import Listing, describe_format, read_listing
-from .outputs import write_csv
-from .places import METHODS, Placement, count_placements, place_services
-from .report import ERREUR, Problem
-from .territory import load_communes, load_departements, load_old_codes
+from ips_map.errors import ERREUR, ListingError, Problem
+from ips_map.listing.read import Listing, describe_format, read_listing
+from ips_map.outputs import write_csv
+from ips_map.places import Placement, count_placements, place_services
+from ips_map.sources.http import HttpSettings
+from ips_map.territory.data import load_communes, load_departements, load_old_codes
+from ips_map.vocabulary import PLACEMENT_METHODS
 
 REPORT_COLUMNS = ["unite", "ligne", "colonne", "valeur", "gravite", "message"]
 
@@ -118,7 +118,7 @@ def format_report(result: Validation) -> Iterable[str]:
     if result.placement is not None and len(result.placement.services):
         used = result.placement.services["methode"].value_counts()
         yield "Placement : " + ", ".join(
-            f"{METHODS.get(method, method)} {n}" for method, n in used.items()
+            f"{PLACEMENT_METHODS.get(method, method)} {n}" for method, n in used.items()
         )
     warnings = [p for p in result.problems if p.gravite != ERREUR]
     if result.rejects:

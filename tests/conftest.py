@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ips_map.fetch import HttpSettings
 from ips_map.pipeline import build
 from ips_map.settings import BuildSettings
+from ips_map.sources.http import HttpSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")

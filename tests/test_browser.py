@@ -12,9 +12,9 @@ import pytest
 import shapely
 from playwright.sync_api import Page, expect, sync_playwright
 
-from ips_map.coverage import LABELS
 from ips_map.render._encode import decode_ring, encode_ring
 from ips_map.render._insets import INSETS
+from ips_map.vocabulary import COVERAGE_STATUS_LABELS
 from tests.helpers import CHROMIUM_ARGS
 from tests.test_render import HOSTILE_ROWS, build_hostile
 
@@ -250,7 +250,7 @@ def test_hovering_a_departement_shows_its_figures(open_map, example_build, cover
     assert "Paris (75)" in text
     assert f"Population {paris['annee_population']}" in text
     assert f"{int(paris['population']):,}".replace(",", " ") + " hab." in text
-    assert LABELS[paris["statut"]] in text
+    assert COVERAGE_STATUS_LABELS[paris["statut"]] in text
     view.assert_quiet()
 
 
@@ -358,7 +358,7 @@ def test_hostile_page_hover_and_layers_stay_quiet(open_map, hostile_map):
     expect(tooltip).to_be_visible()
     text = _spaces(tooltip.inner_text())
     assert "Bouches-du-Rhône (13)" in text
-    assert LABELS["couvert"] in text
+    assert COVERAGE_STATUS_LABELS["couvert"] in text
     page.get_by_label("Services pour 100 000 hab.").check()
     expect(page.locator("#legend-rate")).to_be_visible()
     assert json.dumps(view.dialogs) == "[]"

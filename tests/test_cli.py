@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ips_map import __version__
+from ips_map._version import __version__
 from ips_map.cli import cli
 from tests.helpers import write_listing
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ips_map.listing import read_listing
+from ips_map.listing.read import read_listing
 from ips_map.places import place_services
-from ips_map.territory import load_communes, load_departements, load_old_codes
+from ips_map.territory.data import load_communes, load_departements, load_old_codes
 
 CORPUS = Path(__file__).resolve().parent / "data" / "listings"
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ips_map.coverage import STATUTS_COUVERTURE, measure_coverage, summarize_coverage
+from ips_map.coverage import measure_coverage, summarize_coverage
+from ips_map.vocabulary import COVERAGE_STATUSES
 
 NAN = float("nan")
 CODES = ("01", "2A", "974")
@@ -69,7 +70,7 @@ def test_status_couvert_en_projet_non_couvert(populations):
     assert table.loc["01", "statut"] == "couvert"
     assert table.loc["2A", "statut"] == "en_projet"
     assert table.loc["974", "statut"] == "non_couvert"
-    assert set(table["statut"]) <= set(STATUTS_COUVERTURE)
+    assert set(table["statut"]) <= set(COVERAGE_STATUSES)
     assert table.loc["01", "services_actifs"] == 1
     assert table.loc["2A", "services_actifs"] == 0
     assert table.loc["2A", "services_en_projet"] == 1

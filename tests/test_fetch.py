@@ -10,7 +10,7 @@ import time
 import pytest
 from werkzeug import Response
 
-from ips_map.fetch import FetchError, HttpSettings, cached_download, download, request
+from ips_map.sources.http import FetchError, HttpSettings, cached_download, download, request
 
 BODY = b"code;population\n01;679344\n" * 50
 

@@ -22,23 +22,12 @@ from werkzeug import Request, Response
 
 from ips_map.cli import cli
 from ips_map.errors import DataFileError
-from ips_map.fetch import FetchError, HttpSettings
-from ips_map.fetch_data import (
-    NotPublished,
-    fetch_boundaries,
-    fetch_census,
-    fetch_communes,
-)
-from ips_map.sources import (
-    DEFAULT_DATA_DIR,
-    SOURCES,
-    active_source,
-    census_fetch_hint,
-    file_sha256,
-    insee_census_url,
-    provenance_path,
-)
-from ips_map.territory import (
+from ips_map.refresh import NotPublished, fetch_boundaries, fetch_census, fetch_communes
+from ips_map.settings import DEFAULT_DATA_DIR
+from ips_map.sources.calendar import census_fetch_hint, insee_census_url
+from ips_map.sources.http import FetchError, HttpSettings
+from ips_map.sources.registry import SOURCES, active_source, file_sha256, provenance_path
+from ips_map.territory.data import (
     MAYOTTE,
     MAYOTTE_NOTE,
     MAYOTTE_PMUN_2017,

@@ -24,19 +24,14 @@ from werkzeug import Request, Response
 
 from ips_map import geocode as geocode_module
 from ips_map.cli import cli
-from ips_map.fetch import HttpSettings
-from ips_map.geocode import (
-    GEOCODE_COLUMNS,
-    Geocoder,
-    RateLimiter,
-    default_geocode_url,
-    geocode_listing,
-)
-from ips_map.listing import read_listing
-from ips_map.places import METHODS, place_services
-from ips_map.render.map import METHOD_LABELS
-from ips_map.settings import BuildSettings
-from ips_map.territory import load_communes, load_departements, load_old_codes, text_key
+from ips_map.geocode import GEOCODE_COLUMNS, Geocoder, RateLimiter, geocode_listing
+from ips_map.listing.read import read_listing
+from ips_map.places import place_services
+from ips_map.settings import BuildSettings, default_geocode_url
+from ips_map.sources.http import HttpSettings
+from ips_map.territory.data import load_communes, load_departements, load_old_codes
+from ips_map.territory.names import text_key
+from ips_map.vocabulary import PLACEMENT_METHOD_LABELS, PLACEMENT_METHODS
 from tests.helpers import write_listing
 
 #: Real addresses: the query the client sends → what the BAN answers.
@@ -606,7 +601,7 @@ def test_base_url_comes_from_the_environment(monkeypatch):
 
 
 def test_the_method_has_labels():
-    assert "adresse_geocodee" in METHODS and "adresse_geocodee" in METHOD_LABELS
+    assert "adresse_geocodee" in PLACEMENT_METHODS and "adresse_geocodee" in PLACEMENT_METHOD_LABELS
 
 
 # --- the command line ------------------------------------------------------------------------

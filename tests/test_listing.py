@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ips_map.errors import ListingError
-from ips_map.listing import COLUMNS, STATUTS, TYPES, parse_departements_list, read_listing
-from ips_map.report import AVERTISSEMENT, ERREUR
-from ips_map.sources import SOURCES, data_dir
-from ips_map.territory import departement_codes, load_populations
+from ips_map.errors import AVERTISSEMENT, ERREUR, ListingError
+from ips_map.listing.read import COLUMNS, parse_departements_list, read_listing
+from ips_map.settings import data_dir
+from ips_map.sources.registry import SOURCES
+from ips_map.territory.data import departement_codes, load_populations
+from ips_map.vocabulary import SERVICE_STATUSES, SERVICE_TYPES
 from tests.helpers import write_listing
 
 
@@ -346,7 +347,7 @@ def test_statut_spellings(tmp_path, written, statut):
     text = f"nom;statut\nA;{written}\n"
     listing = read_listing(write_listing(tmp_path / "l.csv", text))
     assert only_row(listing)["statut"] == statut
-    assert statut in STATUTS
+    assert statut in SERVICE_STATUSES
     assert problems_for(listing, "statut") == []
 
 
@@ -377,7 +378,7 @@ def test_unknown_statut_is_rejected(tmp_path):
 def test_type_spellings(tmp_path, written, kind):
     listing = read_listing(write_listing(tmp_path / "l.csv", f"nom;type\nA;{written}\n"))
     assert only_row(listing)["type"] == kind
-    assert kind in TYPES
+    assert kind in SERVICE_TYPES
     assert problems_for(listing, "type") == []
 
 

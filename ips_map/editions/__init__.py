@@ -27,10 +27,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .coverage import LABELS, STATUTS_COUVERTURE
-from .errors import EditionError
-from .outputs import unescape_formula, write_csv
-from .territory import normalize_departement, text_key
+from ips_map.errors import EditionError
+from ips_map.outputs import unescape_formula, write_csv
+from ips_map.territory.names import normalize_departement, text_key
+from ips_map.vocabulary import (
+    COVERAGE_STATUS_LABELS,
+    COVERAGE_STATUSES,
+    SERVICE_STATUS_LABELS,
+    SERVICE_STATUSES,
+)
 
 #: Columns of ``changes.csv``.
 CHANGE_COLUMNS = ["type", "code", "nom", "avant", "apres", "detail"]
@@ -47,7 +52,6 @@ COVERAGE_REQUIRED = (
     "annee_population",
 )
 SERVICE_REQUIRED = ("nom", "statut", "code_departement", "code_commune_trouve")
-SERVICE_STATUTS = ("actif", "en_projet", "ferme")
 #: Kinds of change, in the order of ``changes.csv``.
 CHANGE_TYPES = (
     "millesime",
@@ -61,7 +65,6 @@ CHANGE_TYPES = (
 #: Rates are written with three decimals: a smaller difference is rounding, not a change.
 RATE_TOLERANCE = 5e-4
 _RANK = {"non_couvert": 0, "en_projet": 1, "couvert": 2}
-_SERVICE_LABELS = {"actif": "actif", "en_projet": "en projet", "ferme": "fermé", "": "absent"}
 
 
 @dataclass(frozen=True)
@@ -389,10 +392,10 @@ def _departement(row: dict, where: str, line: int) -> Departement:
     if not code:
         raise EditionError(f"{where}, ligne {line}, colonne « code » : code de département vide.")
     statut = _text(row.get("statut"))
-    if statut not in STATUTS_COUVERTURE:
+    if statut not in COVERAGE_STATUSES:
         raise EditionError(
             f"{where}, ligne {line}, colonne « statut » : valeur « {statut} » inconnue "
-            f"(attendu : {', '.join(STATUTS_COUVERTURE)})."
+            f"(attendu : {', '.join(COVERAGE_STATUSES)})."
         )
     return Departement(
         code=code,
@@ -415,10 +418,10 @@ def service_key(nom: str, code_commune: str, code_departement: str) -> tuple[str
 
 def _service(row: dict, where: str, line: int) -> Service:
     statut = _text(row.get("statut"))
-    if statut not in SERVICE_STATUTS:
+    if statut not in SERVICE_STATUSES:
         raise EditionError(
             f"{where}, ligne {line}, colonne « statut » : valeur « {statut} » inconnue "
-            f"(attendu : {', '.join(SERVICE_STATUTS)})."
+            f"(attendu : {', '.join(SERVICE_STATUSES)})."
         )
     nom = _text(row.get("nom"))
     commune_code = _commune_code(row, "code_commune_trouve")
@@ -520,7 +523,7 @@ def _change(kind: str, code: str, nom: str, before, after, detail: str) -> dict:
 
 
 def _status_label(statut: str) -> str:
-    return LABELS.get(statut, "absent").lower()
+    return COVERAGE_STATUS_LABELS.get(statut, "absent").lower()
 
 
 def _status_detail(a: Departement | None, b: Departement | None) -> str:
@@ -580,6 +583,11 @@ def _match_services(old: list[Service], new: list[Service]):
             )
 
 
+def _service_status(statut: str) -> str:
+    """« en projet », « fermé »: a service's status as written inside a sentence."""
+    return SERVICE_STATUS_LABELS[statut].lower() if statut else "absent"
+
+
 def _service_detail(service: Service, what: str) -> str:
     parts = [what]
     if service.commune:
@@ -615,7 +623,7 @@ def _service_change(a: Service | None, b: Service | None) -> dict | None:
         what = (
             "ouvert"
             if b.statut == "actif"
-            else f"{_SERVICE_LABELS[a.statut]} → {_SERVICE_LABELS[b.statut]}"
+            else f"{_service_status(a.statut)} → {_service_status(b.statut)}"
         )
     return _change(kind, b.code_departement, b.nom, a.statut, b.statut, _service_detail(b, what))
 

@@ -1,87 +1,20 @@
-"""Command line: a thin Click layer over the library (see ``ips_map.pipeline``)."""
+"""``ips-map build`` and ``ips-map diff``: the map and its tables, and two editions compared
+(thin Click layers over :func:`ips_map.pipeline.build` and :func:`ips_map.editions.diff_builds`).
+"""
 
 from __future__ import annotations
 
-import functools
 import logging
-import sys
 from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import IpsMapError
+from ips_map.cli._shared import CONTEXT_SETTINGS, ListingSourceType
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 log = logging.getLogger("ips_map")
 
 
-def _handle_errors(func):
-    """Turn known failures into a one-line message and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except IpsMapError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
-
-
-class ListingSourceType(click.ParamType):
-    """A listing: an existing file, or an http(s) URL (downloaded when it is read)."""
-
-    name = "FICHIER|URL"
-
-    def convert(self, value, param, ctx):
-        """Return the URL as text, or the file as a Path; fail on a missing file."""
-        from ._listing_source import is_url
-
-        if is_url(value):
-            return str(value).strip()
-        text = str(value)
-        if "://" in text:
-            self.fail(f"« {text} » : seules les adresses http(s):// sont lues.", param, ctx)
-        path = Path(text)
-        if not path.exists():
-            self.fail(
-                f"fichier introuvable : {path} (ni un fichier, ni une adresse http(s)://).",
-                param,
-                ctx,
-            )
-        if path.is_dir():
-            self.fail(f"{path} est un dossier : donnez le fichier de la liste.", param, ctx)
-        return path
-
-
-def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log.handlers[:] = [handler]
-    log.setLevel(level)
-    log.propagate = False
-
-
-@click.group(context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "--version", prog_name="ips-map")
-@click.option("-v", "--verbose", count=True, help="Afficher chaque avertissement (-vv : débogage).")
-@click.option("-q", "--quiet", is_flag=True, help="N'afficher que les erreurs.")
-@click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
-    """ips-map : carte des services IPS (emploi accompagné) par département.
-
-    \b
-    Exemple :
-        ips-map build                              # carte de l'exemple embarqué
-        ips-map build --services ma-liste.csv      # carte de votre liste
-    """
-    _setup_logging(verbose, quiet)
-    ctx.obj = {"verbose": verbose}
-
-
-@cli.command()
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--services",
     "services",
@@ -135,10 +68,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 )
 @click.option(
     "--geocode-url",
-    envvar="IPS_MAP_GEOCODE_URL",
-    show_envvar=True,
     default=None,
-    help="Adresse de l'API de géocodage (par défaut : https://data.geopf.fr/geocodage).",
+    help="Adresse de l'API de géocodage (par défaut : $IPS_MAP_GEOCODE_URL, sinon "
+    "https://data.geopf.fr/geocodage).",
 )
 @click.option(
     "--geocode-min-score",
@@ -147,7 +79,6 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     help="Score minimal (0 à 1) d'une adresse géocodée retenue (par défaut : 0.5).",
 )
 @click.pass_context
-@_handle_errors
 def build(
     ctx: click.Context,
     services: Path | None,
@@ -174,9 +105,9 @@ def build(
         ips-map build --census-year 2023 --out build/2023 --previous build/2022
         ips-map build --services services.csv --types ips   # les seuls services IPS
     """
-    from .listing import describe_reject
-    from .pipeline import build as run_build
-    from .settings import DEFAULT_TITLE, BuildSettings
+    from ips_map.listing.read import describe_reject
+    from ips_map.pipeline import build as run_build
+    from ips_map.settings import DEFAULT_TITLE, BuildSettings
 
     settings = BuildSettings(
         services=services,
@@ -219,7 +150,7 @@ def build(
         click.echo(str(path))
 
 
-@cli.command()
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("old", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
@@ -228,7 +159,6 @@ def build(
     default=None,
     help="Dossier où écrire changes.csv (par défaut : NEW).",
 )
-@_handle_errors
 def diff(old: Path, new: Path, out: Path | None) -> None:
     """Comparer deux constructions (éditions) : OLD, la plus ancienne, et NEW.
 
@@ -241,7 +171,7 @@ def diff(old: Path, new: Path, out: Path | None) -> None:
     Exemple :
         ips-map diff build/2022 build/2023
     """
-    from .editions import diff_builds
+    from ips_map.editions import diff_builds
 
     comparison, path = diff_builds(old, new, out)
     click.echo("\n".join(comparison.describe()))
@@ -250,28 +180,13 @@ def diff(old: Path, new: Path, out: Path | None) -> None:
 
 def _service_types(value: str) -> tuple[str, ...]:
     """Parse --types: known type names, comma-separated, at least one."""
-    from .listing import TYPES
+    from ips_map.vocabulary import SERVICE_TYPES
 
     chosen = tuple(dict.fromkeys(t.strip() for t in value.split(",") if t.strip()))
-    unknown = [t for t in chosen if t not in TYPES]
+    unknown = [t for t in chosen if t not in SERVICE_TYPES]
     if unknown or not chosen:
         raise click.BadParameter(
             f"types inconnus : {', '.join(unknown) or '(aucun)'} ; valeurs possibles : "
-            f"{', '.join(TYPES)}"
+            f"{', '.join(SERVICE_TYPES)}"
         )
     return chosen
-
-
-def main() -> None:
-    """Entry point of the ``ips-map`` console script."""
-    cli(prog_name="ips-map")
-
-
-from ._cli_fetch import fetch  # noqa: E402  (the fetch group needs cli's helpers)
-
-cli.add_command(fetch)
-
-from ._cli_listing import template, validate  # noqa: E402  (ips-map template, validate)
-
-cli.add_command(template)
-cli.add_command(validate)

@@ -13,11 +13,11 @@ What is accepted (documented in the README):
   gives the coordinates;
 - a workbook saved under another extension (``.csv``) is told by its first bytes;
 - an http(s) URL of any of these (a published Google Sheets or framacalc CSV export),
-  downloaded into a disk cache (:mod:`ips_map._listing_source`);
+  downloaded into a disk cache (:mod:`ips_map.listing.source`);
 - header names in any case, with or without accents, spaces or punctuation, and the
   synonyms of :data:`COLUMNS`; values as people write them (see :func:`_normalize_row`).
 
-Every problem is collected as a :class:`~ips_map.report.Problem` with its line, column and
+Every problem is collected as a :class:`~ips_map.errors.Problem` with its line, column and
 value; a row is rejected only when it cannot be used at all. Line numbers are those a user
 sees: the line of a CSV file, the row of a spreadsheet, the index of a GeoJSON feature.
 """
@@ -31,12 +31,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._listing_source import ListingSource, open_source
-from ._tables import FORMAT_NAMES, RawTable, detect_format, read_table
-from .errors import ListingError
-from .fetch import HttpSettings
-from .report import ERREUR, Problem
-from .territory import collectivite_outre_mer, normalize_departement, text_key
+from ips_map.errors import ERREUR, ListingError, Problem
+from ips_map.listing.formats import FORMAT_NAMES, RawTable, detect_format, read_table
+from ips_map.listing.source import ListingSource, open_source
+from ips_map.sources.http import HttpSettings
+from ips_map.territory.names import collectivite_outre_mer, normalize_departement, text_key
+from ips_map.vocabulary import SERVICE_STATUSES, SERVICE_TYPES
 
 #: Canonical columns and the header names accepted for each (compared with ``text_key``).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -129,9 +129,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "telephone": ("telephone", "tel", "phone", "numero de telephone", "contact telephone"),
     "source": ("source", "source url", "url source", "lien source", "reference", "sources"),
 }
-
-TYPES = ("ips", "emploi_accompagne", "autre")
-STATUTS = ("actif", "en_projet", "ferme")
 
 #: Name of the example row of ``ips-map template``: a row with this name is never placed.
 TEMPLATE_EXAMPLE_NAME = "EXEMPLE - service fictif (remplacez cette ligne)"
@@ -329,7 +326,7 @@ def read_listing(
     is_example
         Mark the listing as the embedded example (the map then says so).
     cache_dir
-        Download cache for a URL (default :func:`ips_map._listing_source.default_cache_dir`).
+        Download cache for a URL (default :func:`ips_map.settings.default_cache_dir`).
     http
         Timeout and retries for a URL.
     allow_empty
@@ -606,7 +603,10 @@ def _normalize_row(
     if record["type"]:
         value, exact = _read_type(record["type"])
         if value is None:
-            warn("type", f"type inconnu, compté comme « autre » (valeurs : {', '.join(TYPES)})")
+            warn(
+                "type",
+                f"type inconnu, compté comme « autre » (valeurs : {', '.join(SERVICE_TYPES)})",
+            )
             value = "autre"
         elif not exact:
             warn("type", f"lu comme « {value} »")
@@ -619,8 +619,8 @@ def _normalize_row(
         if value is None:
             fail(
                 "statut",
-                f"statut inconnu : indiquez {', '.join(STATUTS)} (ou « Actif », « En projet », "
-                "« Fermé »)",
+                f"statut inconnu : indiquez {', '.join(SERVICE_STATUSES)} "
+                "(ou « Actif », « En projet », « Fermé »)",
             )
         else:
             if not exact:

@@ -1,4 +1,4 @@
-"""Manifest of the data files embedded in ``data/``.
+"""The data registry: the manifest of the files in ``data/``, their hashes and provenance.
 
 Each file is listed with its sha256, licence, attribution and vintage, so that every
 figure on the map can be traced to a file. Loading a file whose hash differs from the
@@ -18,79 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, fields
-from datetime import date
 from functools import cache
 from pathlib import Path
 
-from .errors import DataFileError
+from ips_map.errors import DataFileError
+from ips_map.settings import data_dir
 
-#: Folder of the embedded data; ``IPS_MAP_DATA_DIR`` points elsewhere (tests, forks).
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 #: Sub-folder of the data folder that holds fetched files and their provenance records.
 FETCHED_DIR = "fetched"
 PROVENANCE_SUFFIX = ".provenance.json"
-
-# --- where ``ips-map fetch`` downloads from ------------------------------------------------
-#: INSEE's download folder; ``IPS_MAP_INSEE_URL`` replaces it (tests, mirrors).
-INSEE_BASE_URL = "https://www.insee.fr/fr/statistiques/fichier"
-#: INSEE page of the "populations légales / de référence" of each vintage (millésime N,
-#: published end of December N+2). The archive is ``{base}/{page}/ensemble.zip``, the
-#: "Ensemble des fichiers" link of insee.fr/fr/statistiques/{page}. The pages come from
-#: data/PROVENANCE.md; the archive's exact name could not be checked from a machine without
-#: internet access: pass ``--url`` if INSEE names it otherwise.
-INSEE_CENSUS_PAGES: dict[int, str] = {
-    2019: "6011070",
-    2020: "6683035",
-    2021: "7739582",
-    2022: "8290591",
-    2023: "8680726",
-}
-INSEE_CENSUS_FILE = "ensemble.zip"
-#: First vintage of INSEE's annual populations légales (``ips-map fetch census`` refuses
-#: earlier ones).
-FIRST_CENSUS_YEAR = 2006
-#: API Découpage administratif; ``IPS_MAP_GEO_API_URL`` replaces it.
-GEO_API_URL = "https://geo.api.gouv.fr"
-
-
-def insee_census_url(year: int, base: str | None = None) -> str | None:
-    """Return the URL of INSEE's population archive for a vintage, or None if unknown."""
-    page = INSEE_CENSUS_PAGES.get(year)
-    if page is None:
-        return None
-    base = base or os.environ.get("IPS_MAP_INSEE_URL") or INSEE_BASE_URL
-    return f"{base.rstrip('/')}/{page}/{INSEE_CENSUS_FILE}"
-
-
-def census_published(year: int, today: date | None = None) -> bool:
-    """Return True when INSEE can have published the vintage ``year``: from
-    :data:`FIRST_CENSUS_YEAR` on, each at the end of December of ``year + 2``."""
-    today = today or date.today()
-    return year >= FIRST_CENSUS_YEAR and today >= date(year + 2, 12, 1)
-
-
-def census_fetch_hint(year: int, today: date | None = None) -> str:
-    """Return, in French, how to get a census vintage that the data lack: the ``ips-map
-    fetch census`` command when it can succeed, else why no command can (a vintage before
-    :data:`FIRST_CENSUS_YEAR`, or not published yet)."""
-    if year < FIRST_CENSUS_YEAR:
-        return (
-            f"Le millésime {year} n'existe pas : les populations légales annuelles de l'Insee "
-            f"commencent en {FIRST_CENSUS_YEAR}."
-        )
-    if not census_published(year, today):
-        return (
-            f"Le millésime {year} n'est pas encore publié : l'Insee le publie fin décembre "
-            f"{year + 2}."
-        )
-    if year in INSEE_CENSUS_PAGES:
-        return f"Pour l'ajouter : ips-map fetch census --year {year}."
-    return (
-        f"Pour l'ajouter : ips-map fetch census --year {year} --url <adresse de l'archive "
-        "« ensemble.zip » de sa page insee.fr>."
-    )
 
 
 @dataclass(frozen=True)
@@ -197,12 +134,6 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def data_dir() -> Path:
-    """Return the folder that holds the embedded data."""
-    env = os.environ.get("IPS_MAP_DATA_DIR")
-    return Path(env) if env else DEFAULT_DATA_DIR
-
-
 def file_sha256(path: Path) -> str:
     """Return the hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()
@@ -220,7 +151,7 @@ def _checked(path: Path, expected: str, mtime_ns: int, size: int) -> None:
             f"{path}: le contenu ne correspond pas au manifeste des sources "
             f"(sha256 {actual[:12]}… au lieu de {expected[:12]}…). Les fichiers de data/ ne "
             "se modifient pas à la main : restaurez-le (git checkout -- data/) ou mettez à jour "
-            "le manifeste dans ips_map/sources.py avec sa provenance."
+            "le manifeste dans ips_map/sources/registry.py avec sa provenance."
         )
 
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from .errors import ListingError
-from .report import Problem
+from ips_map.errors import ListingError, Problem
+from ips_map.territory.names import text_key
 
 #: Formats read, by file extension.
 EXTENSIONS = {
@@ -481,8 +481,6 @@ def _header_row(rows: list[list[str]], header_index: dict[str, str]) -> tuple[in
     A header has a ``nom`` column; the first row with another known column too is
     preferred (a sheet describing the columns has "nom" in a cell, alone on its row).
     """
-    from .territory import text_key
-
     found = None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         known = {header_index.get(text_key(cell.replace("_", " "))) for cell in row} - {None}

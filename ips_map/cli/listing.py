@@ -1,5 +1,5 @@
 """``ips-map template`` and ``ips-map validate``: a listing to fill in, and a listing checked
-(thin Click layers over :mod:`ips_map.listing_template` and :mod:`ips_map.validate`)."""
+(thin Click layers over :mod:`ips_map.listing.template` and :mod:`ips_map.validate`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import CONTEXT_SETTINGS, ListingSourceType, _handle_errors
+from ips_map.cli._shared import CONTEXT_SETTINGS, ListingSourceType
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -32,7 +32,6 @@ from .cli import CONTEXT_SETTINGS, ListingSourceType, _handle_errors
     default=False,
     help="Remplacer le fichier s'il existe déjà (sinon, rien n'est écrit).",
 )
-@_handle_errors
 def template(out: Path | None, fmt: str | None, force: bool) -> None:
     """Écrire une liste vide à remplir : chaque colonne, une ligne d'exemple et la
     description de chaque colonne.
@@ -45,7 +44,7 @@ def template(out: Path | None, fmt: str | None, force: bool) -> None:
         ips-map template                               # modele-liste-services.xlsx
         ips-map template --format csv --out ma-liste.csv
     """
-    from .listing_template import write_template
+    from ips_map.listing.template import write_template
 
     for path in write_template(out, fmt, overwrite=force):
         click.echo(str(path))
@@ -69,12 +68,9 @@ def template(out: Path | None, fmt: str | None, force: bool) -> None:
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar="IPS_MAP_CACHE_DIR",
-    show_envvar=True,
     default=None,
-    help="Cache des listes téléchargées (par défaut : ~/.cache/ips-map).",
+    help="Cache des listes téléchargées (par défaut : $IPS_MAP_CACHE_DIR, sinon ~/.cache/ips-map).",
 )
-@_handle_errors
 def validate(services, report: Path | None, cache_dir: Path | None) -> None:
     """Vérifier une liste sans construire la carte : lecture et placement de chaque ligne.
 
@@ -87,7 +83,7 @@ def validate(services, report: Path | None, cache_dir: Path | None) -> None:
         ips-map validate --services ma-liste.xlsx
         ips-map validate --services ma-liste.csv --report problemes.csv
     """
-    from .validate import format_report, validate_listing, write_report
+    from ips_map.validate import format_report, validate_listing, write_report
 
     result = validate_listing(services, cache_dir=cache_dir)
     for line in format_report(result):

@@ -1,6 +1,6 @@
 """Refresh the data: INSEE populations, the commune table, département boundaries.
 
-Each ``fetch_*`` function downloads with :func:`ips_map.fetch.download` (timeout, bounded
+Each ``fetch_*`` function downloads with :func:`ips_map.sources.http.download` (timeout, bounded
 retries with backoff, ``Retry-After``, a temporary file, never an error page), reads the
 file in the shape its producer publishes it, checks it, and only then stores it in
 ``data/fetched/`` with a provenance record beside it (see :mod:`ips_map.sources`). A fetch
@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
 import tempfile
 import zipfile
@@ -27,35 +26,32 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from . import __version__
-from .errors import DataFileError
-from .fetch import Download, FetchError, HttpSettings, download
-from .outputs import write_atomic, write_json
-from .sources import (
-    FIRST_CENSUS_YEAR,
-    GEO_API_URL,
+from ips_map._version import __version__
+from ips_map.errors import DataFileError
+from ips_map.outputs import write_atomic, write_json
+from ips_map.settings import data_dir, geo_api_url
+from ips_map.sources.calendar import FIRST_CENSUS_YEAR, census_published, insee_census_url
+from ips_map.sources.http import Download, FetchError, HttpSettings, download
+from ips_map.sources.registry import (
     SOURCES,
     active_source,
-    census_published,
-    data_dir,
     fetched_dir,
     file_sha256,
-    insee_census_url,
     provenance_path,
 )
-from .territory import (
-    COLLECTIVITES_OUTRE_MER,
+from ips_map.territory.data import (
     MAYOTTE,
     MAYOTTE_NOTE,
     MAYOTTE_PMUN_2017,
     N_DEPARTEMENTS,
-    _code_sort_key,
     census_years,
+    code_sort_key,
     departement_codes,
     load_departements,
     load_old_codes,
     load_populations,
 )
+from ips_map.territory.names import COLLECTIVITES_OUTRE_MER
 
 log = logging.getLogger("ips_map")
 
@@ -274,7 +270,7 @@ def fetch_census(
             )
         raise NotPublished(
             f"adresse du millésime {year} inconnue du manifeste (INSEE_CENSUS_PAGES dans "
-            f"ips_map/sources.py) : l'Insee l'a normalement publié {publication}. Indiquez "
+            f"ips_map/sources/calendar.py) : l'Insee l'a normalement publié {publication}. Indiquez "
             "--url https://www.insee.fr/fr/statistiques/fichier/<numéro de la page>/ensemble.zip "
             "et ajoutez la page au manifeste."
         )
@@ -543,7 +539,7 @@ def fetch_communes(
     FetchError
         When the API fails or its answer is refused; nothing is stored.
     """
-    base = (base_url or os.environ.get("IPS_MAP_GEO_API_URL") or GEO_API_URL).rstrip("/")
+    base = (base_url or geo_api_url()).rstrip("/")
     url = f"{base}/communes"
     params = {"fields": COMMUNE_FIELDS, "format": "json", "geometry": "centre"}
     with _temporary_folder() as tmp:
@@ -974,7 +970,7 @@ def _check_boundaries(frame: gpd.GeoDataFrame, url: str) -> tuple[gpd.GeoDataFra
         )
     ]
     frame = frame[["code", "nom", "geometry"]]
-    frame = frame.sort_values("code", key=_code_sort_key).reset_index(drop=True)
+    frame = frame.sort_values("code", key=code_sort_key).reset_index(drop=True)
     checks = {
         "departements": int(len(frame)),
         "propriete_code": code_column,

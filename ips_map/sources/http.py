@@ -25,9 +25,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from . import __version__
-from .errors import IpsMapError
-from .outputs import write_json
+from ips_map._version import __version__
+from ips_map.errors import IpsMapError
+from ips_map.outputs import write_json
 
 log = logging.getLogger("ips_map")
 

@@ -1,12 +1,12 @@
-"""``ips-map fetch …``: refresh the data (a thin Click layer over ``ips_map.fetch_data``)."""
+"""``ips-map fetch …``: refresh the data (a thin Click layer over :mod:`ips_map.refresh`)."""
 
 from __future__ import annotations
 
 import click
 
-from .cli import CONTEXT_SETTINGS, _handle_errors
-from .fetch import HttpSettings
-from .fetch_data import FetchResult
+from ips_map.cli._shared import CONTEXT_SETTINGS, Group
+from ips_map.refresh import FetchResult
+from ips_map.sources.http import HttpSettings
 
 
 def _echo(result: FetchResult) -> None:
@@ -19,7 +19,7 @@ def _http(ctx: click.Context) -> HttpSettings:
     return ctx.obj["http"]
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
@@ -62,17 +62,15 @@ def fetch(ctx: click.Context, timeout: float, retries: int) -> None:
 @click.option(
     "--url",
     default=None,
-    help="Adresse de l'archive Insee (par défaut celle du manifeste ips_map/sources.py).",
+    help="Adresse de l'archive Insee (par défaut celle du calendrier ips_map/sources/calendar.py).",
 )
 @click.option(
     "--base-url",
-    envvar="IPS_MAP_INSEE_URL",
-    show_envvar=True,
     default=None,
-    help="Dossier de téléchargement de l'Insee (miroir, serveur de test).",
+    help="Dossier de téléchargement de l'Insee (miroir, serveur de test ; par défaut "
+    "$IPS_MAP_INSEE_URL, sinon https://www.insee.fr/fr/statistiques/fichier).",
 )
 @click.pass_context
-@_handle_errors
 def census(ctx: click.Context, year: int, url: str | None, base_url: str | None) -> None:
     """Récupérer la population municipale des départements d'un millésime Insee.
 
@@ -88,7 +86,7 @@ def census(ctx: click.Context, year: int, url: str | None, base_url: str | None)
         ips-map fetch census --year 2024 \\
             --url https://www.insee.fr/fr/statistiques/fichier/<page>/ensemble.zip
     """
-    from .fetch_data import fetch_census
+    from ips_map.refresh import fetch_census
 
     _echo(fetch_census(year, url=url, base_url=base_url, settings=_http(ctx)))
 
@@ -96,13 +94,11 @@ def census(ctx: click.Context, year: int, url: str | None, base_url: str | None)
 @fetch.command("communes")
 @click.option(
     "--base-url",
-    envvar="IPS_MAP_GEO_API_URL",
-    show_envvar=True,
     default=None,
-    help="Adresse de l'API Découpage administratif (défaut https://geo.api.gouv.fr).",
+    help="Adresse de l'API Découpage administratif (par défaut $IPS_MAP_GEO_API_URL, "
+    "sinon https://geo.api.gouv.fr).",
 )
 @click.pass_context
-@_handle_errors
 def communes(ctx: click.Context, base_url: str | None) -> None:
     """Récupérer la table des communes depuis geo.api.gouv.fr.
 
@@ -115,7 +111,7 @@ def communes(ctx: click.Context, base_url: str | None) -> None:
     Exemple :
         ips-map fetch communes
     """
-    from .fetch_data import fetch_communes
+    from ips_map.refresh import fetch_communes
 
     _echo(fetch_communes(base_url=base_url, settings=_http(ctx)))
 
@@ -126,7 +122,6 @@ def communes(ctx: click.Context, base_url: str | None) -> None:
 @click.option("--attribution", default=None, help="Mention de la source, citée sur la carte.")
 @click.option("--vintage", default=None, help="Millésime des contours (ex. « COG 2025 »).")
 @click.pass_context
-@_handle_errors
 def boundaries(
     ctx: click.Context,
     url: str,
@@ -147,7 +142,7 @@ def boundaries(
             --licence "Licence Ouverte / Etalab" --attribution "IGN ADMIN EXPRESS" \\
             --vintage "COG 2025"
     """
-    from .fetch_data import fetch_boundaries
+    from ips_map.refresh import fetch_boundaries
 
     result = fetch_boundaries(
         url, settings=_http(ctx), licence=licence, attribution=attribution, vintage=vintage

@@ -1,7 +1,7 @@
 """Where a listing comes from: a local file, or an http(s) URL fetched into a disk cache.
 
 A URL (a published Google Sheets or framacalc CSV export, an XLSX on an intranet…) is
-downloaded with :func:`ips_map.fetch.cached_download`: timeout, retries with backoff, an
+downloaded with :func:`ips_map.sources.http.cached_download`: timeout, retries with backoff, an
 atomic write into the cache with a ``.json`` record of its URL and date. When the network
 is down, the last copy in the cache is used and the listing says so.
 
@@ -11,32 +11,13 @@ The cache lives in ``$IPS_MAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/ips-map``, els
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import ListingError
-from .fetch import FetchError, HttpSettings, cached_download, public_url
-from .report import Problem
-
-_URL = re.compile(r"(?i)^https?://")
-
-
-def is_url(value) -> bool:
-    """Return True when ``value`` is an http(s) URL (and not a local path)."""
-    return isinstance(value, str) and bool(_URL.match(value.strip()))
-
-
-def default_cache_dir() -> Path:
-    """Return the download cache: ``$IPS_MAP_CACHE_DIR``, ``$XDG_CACHE_HOME/ips-map`` or
-    ``~/.cache/ips-map``."""
-    explicit = os.environ.get("IPS_MAP_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "ips-map"
+from ips_map.errors import ListingError, Problem
+from ips_map.settings import default_cache_dir, is_url
+from ips_map.sources.http import FetchError, HttpSettings, cached_download, public_url
 
 
 @dataclass

@@ -15,9 +15,9 @@ import csv
 import io
 from pathlib import Path
 
-from .errors import SettingsError
-from .listing import COLUMNS, TEMPLATE_EXAMPLE_NAME
-from .outputs import write_atomic
+from ips_map.errors import SettingsError
+from ips_map.listing.read import COLUMNS, TEMPLATE_EXAMPLE_NAME
+from ips_map.outputs import write_atomic
 
 FORMATS = ("xlsx", "csv")
 DEFAULT_NAME = "modele-liste-services"

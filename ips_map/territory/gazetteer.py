@@ -1,0 +1,107 @@
+"""Look-ups from codes, names and postcodes to today's communes.
+
+One :class:`Gazetteer` per build serves geocoding and placement; :func:`commune_key` is the
+key that matches the ways people write a commune's name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import pandas as pd
+
+from ips_map.territory.data import COMMUNE_COLUMNS
+from ips_map.territory.names import text_key
+
+
+class Gazetteer:
+    """Look-ups from codes, names and postcodes to today's communes.
+
+    Communes are plain dicts (a pandas row per look-up costs too much for 100,000 rows);
+    the name and postcode indexes are built on first use only. A build makes one, for
+    geocoding (:mod:`ips_map.geocode`) and placement.
+
+    Parameters
+    ----------
+    communes, old_codes
+        :func:`ips_map.territory.load_communes` and :func:`~ips_map.territory.load_old_codes`.
+    """
+
+    def __init__(self, communes: pd.DataFrame, old_codes: pd.DataFrame):
+        self.communes: dict[str, dict] = {
+            record["code_commune"]: record
+            for record in communes[list(COMMUNE_COLUMNS)].to_dict("records")
+        }
+        self.old_to_new = dict(zip(old_codes["ancien_code"], old_codes["code_commune"]))
+        self._old_names = list(zip(old_codes["ancien_nom"], old_codes["code_commune"]))
+
+    @cached_property
+    def by_name(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        pairs = [(c["nom"], code) for code, c in self.communes.items()] + self._old_names
+        for name, code in pairs:
+            if not name:
+                continue
+            codes = index.setdefault(commune_key(name), [])
+            if code not in codes:
+                codes.append(code)
+        return index
+
+    @cached_property
+    def by_postcode(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for code, commune in self.communes.items():
+            for postcode in commune["codes_postaux"].split():
+                index.setdefault(postcode, []).append(code)
+        return index
+
+    def commune(self, code: str) -> dict:
+        return self.communes[code]
+
+
+#: Abbreviations in commune names: "St", "Ste", "Chalon s/ Saône", "Villers ss Bois".
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "sur", "ss": "sous"}
+
+
+def commune_key(name: str) -> str:
+    """Return a key that matches the ways people write a commune's name.
+
+    Case, accents, hyphens and apostrophes are ignored, "St"/"Ste" read as "Saint"/"Sainte"
+    ("s/" and "ss" as "sur" and "sous"), and a leading article ("Le", "La", "Les", "L'", or
+    the COG's "Havre (Le)") is dropped.
+    """
+    # The COG writes "Havre (Le)": an article in brackets at the end is dropped as well.
+    name = re.sub(r"(?i)\s*\((?:le|la|les|l'|l’)\)\s*$", "", name)
+    words = text_key(name).split()
+    # "s"/"ss" are abbreviations only inside a name ("Chalon s/ Saône"), never first.
+    words = [
+        w if i == 0 and w in ("s", "ss") else _ABBREVIATIONS.get(w, w) for i, w in enumerate(words)
+    ]
+    if len(words) > 1 and words[0] in ("le", "la", "les", "l"):
+        words = words[1:]
+    return " ".join(words)
+
+
+#: Codes of the municipal arrondissements of Paris, Lyon and Marseille, and their commune.
+ARRONDISSEMENTS_CITY = {
+    **{f"751{n:02d}": "75056" for n in range(1, 21)},
+    **{f"132{n:02d}": "13055" for n in range(1, 17)},
+    **{f"6938{n}": "69123" for n in range(1, 10)},
+}
+#: The same, by commune: "75056" → ("75101", …, "75120"); the address API gives addresses
+#: in these three communes their arrondissement's code (:mod:`ips_map.geocode`).
+CITY_ARRONDISSEMENTS = {
+    city: tuple(code for code, of in ARRONDISSEMENTS_CITY.items() if of == city)
+    for city in dict.fromkeys(ARRONDISSEMENTS_CITY.values())
+}
+_ARRONDISSEMENT = re.compile(
+    r"^(paris|lyon|marseille)\s+(?:\d{1,2}|[ivxl]+)\s*(?:e|er|eme|ieme|ème)?"
+    r"(?:\s+arr(?:ondissement|t)?)?$"
+)
+
+
+def arrondissement_city(key: str) -> str:
+    """Return "paris" for "paris 15e", "paris xv eme arrondissement", else ""."""
+    match = _ARRONDISSEMENT.match(key)
+    return match.group(1) if match else ""

@@ -1,0 +1,51 @@
+"""The words of the domain, said once: service types and statuses, coverage statuses,
+placement methods, and the French labels that outputs and the page show for each.
+
+Codes (``ips``, ``en_projet``, ``code_postal``…) are what the outputs store; labels are what
+people read. Every stage, the CSV headers and the page take them from here.
+"""
+
+from __future__ import annotations
+
+#: Kinds of service a listing may hold, in the order of reports and tooltips.
+SERVICE_TYPES = ("ips", "emploi_accompagne", "autre")
+SERVICE_TYPE_LABELS = {"ips": "IPS", "emploi_accompagne": "Emploi accompagné", "autre": "Autre"}
+
+#: Where a service stands: running, planned, or closed (kept in the listing, never counted).
+SERVICE_STATUSES = ("actif", "en_projet", "ferme")
+SERVICE_STATUS_LABELS = {"actif": "Actif", "en_projet": "En projet", "ferme": "Fermé"}
+
+#: A département is ``couvert`` when an active service serves it, ``en_projet`` when only
+#: planned ones do, ``non_couvert`` otherwise.
+COVERAGE_STATUSES = ("couvert", "en_projet", "non_couvert")
+COVERAGE_STATUS_LABELS = {
+    "couvert": "Couvert",
+    "en_projet": "En projet",
+    "non_couvert": "Non couvert",
+}
+
+#: How a service was placed, best evidence first, with the label written in reports.
+PLACEMENT_METHODS = {
+    "coordonnees": "coordonnées",
+    "adresse_geocodee": "adresse géocodée (API Adresse)",
+    "code_commune": "code INSEE de la commune",
+    "ancien_code_commune": "ancien code INSEE (commune fusionnée)",
+    "commune": "nom de la commune",
+    "code_postal": "code postal (approximation)",
+    "departement": "département seul (au chef-lieu, approximation)",
+}
+#: The same methods as a service's fiche on the page words them (where the point stands).
+PLACEMENT_METHOD_LABELS = {
+    "coordonnees": "coordonnées fournies",
+    "adresse_geocodee": "adresse géocodée (API Adresse)",
+    "code_commune": "centre de la commune (code INSEE)",
+    "ancien_code_commune": "centre de la commune (ancien code INSEE)",
+    "commune": "centre de la commune (nom)",
+    "code_postal": "centre de la commune du code postal (approché)",
+    "departement": "chef-lieu du département, seul connu (approché)",
+}
+#: Methods that place a service at a commune's centre: an approximation, like the postcode.
+COMMUNE_CENTRE_METHODS = ("code_commune", "ancien_code_commune", "commune")
+#: Methods whose position is only roughly the service's: a postcode's commune, or the
+#: département's chef-lieu.
+APPROXIMATE_METHODS = ("code_postal", "departement")
