@@ -270,8 +270,9 @@ def fetch_census(
             )
         raise NotPublished(
             f"adresse du millésime {year} inconnue du manifeste (INSEE_CENSUS_PAGES dans "
-            f"ips_map/sources/calendar.py) : l'Insee l'a normalement publié {publication}. Indiquez "
-            "--url https://www.insee.fr/fr/statistiques/fichier/<numéro de la page>/ensemble.zip "
+            f"ips_map/sources/calendar.py) : l'Insee l'a normalement publié {publication}. "
+            "Indiquez --url "
+            "https://www.insee.fr/fr/statistiques/fichier/<numéro de la page>/ensemble.zip "
             "et ajoutez la page au manifeste."
         )
 
