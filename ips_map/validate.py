@@ -1,9 +1,9 @@
 """Check a listing without building a map: read it, place every row, report each problem.
 
-:func:`validate_listing` runs the first two stages of the build (reading and placement)
-and returns every problem with its line, column, value and what was done or what to fix;
-``ips-map validate`` prints it and exits 0 only when every row is usable and at least one
-is placed (as a build needs).
+:func:`validate_listing` runs the first half of the build (:func:`ips_map.pipeline.
+read_and_place`: reading and placement) and returns every problem with its line, column,
+value and what was done or what to fix; ``ips-map validate`` prints it and exits 0 only when
+every row is usable and at least one is placed (as a build needs).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 
 from ips_map.errors import ERREUR, ListingError, Problem
-from ips_map.listing.read import Listing, describe_format, read_listing
+from ips_map.listing.read import Listing, describe_format
 from ips_map.outputs import write_csv
-from ips_map.places import Placement, count_placements, place_services
+from ips_map.pipeline.prepare import count_rows, read_and_place
+from ips_map.places import Placement
 from ips_map.sources.http import HttpSettings
-from ips_map.territory.data import load_communes, load_departements, load_old_codes
-from ips_map.vocabulary import PLACEMENT_METHODS
+from ips_map.vocabulary import PLACEMENT_METHODS, RowCounts
 
 REPORT_COLUMNS = ["unite", "ligne", "colonne", "valeur", "gravite", "message"]
 
@@ -45,22 +45,13 @@ class Validation:
     def ok(self) -> bool:
         """True when every row is usable and at least one is placed (duplicates and
         warnings allowed): what a build needs."""
-        return not self.error and not self.rejects and self.counts["placees"] > 0
+        return not self.error and not self.rejects and self.counts.placed > 0
 
     @property
-    def counts(self) -> dict[str, int]:
-        """Rows read, placed (see :func:`ips_map.places.count_placements`: exactly, at a
-        commune's centre, approximately), rejected and duplicated."""
-        placed = count_placements(
-            self.placement.services if self.placement is not None else pd.DataFrame()
-        )
-        return {
-            "lues": self.listing.rows_read if self.listing else 0,
-            "placees": placed["places"],
-            **{key: n for key, n in placed.items() if key != "places"},
-            "rejetees": len(self.rejects),
-            "doublons": len(self.listing.duplicates) if self.listing else 0,
-        }
+    def counts(self) -> RowCounts:
+        """What became of the rows (:class:`~ips_map.vocabulary.RowCounts`)."""
+        services = self.placement.services if self.placement is not None else pd.DataFrame()
+        return count_rows(self.listing, services, len(self.rejects))
 
 
 def validate_listing(
@@ -69,29 +60,24 @@ def validate_listing(
     cache_dir: Path | None = None,
     http: HttpSettings | None = None,
 ) -> Validation:
-    """Read and place a listing; collect every problem (never raises for a bad listing).
+    """Read and place a listing as a build does; collect every problem (never raises for a
+    bad listing).
 
     Parameters
     ----------
     source
-        File or http(s) URL, as for :func:`ips_map.listing.read_listing`.
+        File or http(s) URL, as for :func:`ips_map.listing.read.read_listing`.
     """
     result = Validation(source=str(source))
     try:
-        listing = read_listing(source, cache_dir=cache_dir, http=http, allow_empty=True)
+        prepared = read_and_place(source, cache_dir=cache_dir, http=http, allow_empty=True)
     except ListingError as exc:
         result.error = str(exc)
         return result
-    result.listing = listing
-    result.problems = list(listing.problems)
-    result.rejects = list(listing.rejects)
-    if len(listing.rows):
-        placement = place_services(listing, load_departements(), load_communes(), load_old_codes())
-        result.placement = placement
-        result.problems += placement.problems
-        result.rejects += placement.rejects
-    result.problems.sort(key=lambda p: (p.ligne is not None, p.ligne or 0))
-    result.rejects.sort(key=lambda r: r["ligne"])
+    result.listing = prepared.listing
+    result.placement = prepared.placement
+    result.problems = sorted(prepared.problems, key=lambda p: (p.ligne is not None, p.ligne or 0))
+    result.rejects = sorted(prepared.rejects, key=lambda r: r["ligne"])
     return result
 
 
@@ -104,18 +90,18 @@ def format_report(result: Validation) -> Iterable[str]:
     c = result.counts
     yield f"Liste : {listing.name} ({describe_format(listing)})"
     details = [
-        f"{c['exactes']} par coordonnées",
-        f"{c['centre_commune']} au centre de la commune (approché)",
-        f"{c['code_postal']} au code postal (approché)",
+        f"{c.exact} par coordonnées",
+        f"{c.commune_centre} au centre de la commune (approché)",
+        f"{c.postcode} au code postal (approché)",
     ]
-    if c["departement"]:
-        details.append(f"{c['departement']} au chef-lieu du département (approché)")
+    if c.chef_lieu:
+        details.append(f"{c.chef_lieu} au chef-lieu du département (approché)")
     yield (
-        f"{c['lues']} {listing.unit}(s) lue(s) : {c['placees']} placée(s) "
-        f"({', '.join(details)}), {c['rejetees']} rejetée(s), {c['doublons']} doublon(s) "
+        f"{c.read} {listing.unit}(s) lue(s) : {c.placed} placée(s) "
+        f"({', '.join(details)}), {c.rejected} rejetée(s), {c.duplicates} doublon(s) "
         "exact(s) compté(s) une fois."
     )
-    if result.placement is not None and len(result.placement.services):
+    if len(result.placement.services):
         used = result.placement.services["methode"].value_counts()
         yield "Placement : " + ", ".join(
             f"{PLACEMENT_METHODS.get(method, method)} {n}" for method, n in used.items()

@@ -1,11 +1,14 @@
 """The words of the domain, said once: service types and statuses, coverage statuses,
-placement methods, and the French labels that outputs and the page show for each.
+placement methods, the French labels that outputs and the page show for each, and the
+names of the row counts.
 
 Codes (``ips``, ``en_projet``, ``code_postal``…) are what the outputs store; labels are what
 people read. Every stage, the CSV headers and the page take them from here.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 #: Kinds of service a listing may hold, in the order of reports and tooltips.
 SERVICE_TYPES = ("ips", "emploi_accompagne", "autre")
@@ -49,3 +52,26 @@ COMMUNE_CENTRE_METHODS = ("code_commune", "ancien_code_commune", "commune")
 #: Methods whose position is only roughly the service's: a postcode's commune, or the
 #: département's chef-lieu.
 APPROXIMATE_METHODS = ("code_postal", "departement")
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """What became of a listing's rows, under one set of names for every report.
+
+    ``placed`` = ``exact`` (coordinates or a geocoded address) + ``commune_centre`` (a
+    commune's centre, :data:`COMMUNE_CENTRE_METHODS`) + ``approximate`` (``postcode`` +
+    ``chef_lieu``, :data:`APPROXIMATE_METHODS`). ``closed`` and ``other_types`` are placed
+    services that are not drawn: closed ones, and types not counted (``--types``).
+    """
+
+    read: int = 0
+    placed: int = 0
+    exact: int = 0
+    commune_centre: int = 0
+    approximate: int = 0
+    postcode: int = 0
+    chef_lieu: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    closed: int = 0
+    other_types: int = 0

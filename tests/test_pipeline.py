@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ips_map.errors import ListingError
 from ips_map.pipeline import build
 from ips_map.settings import BuildSettings
 from tests.helpers import write_listing
@@ -145,7 +146,7 @@ def test_failed_build_keeps_previous_outputs(tmp_path):
     first = build(BuildSettings(out=tmp_path, build_date="2026-01-01"))
     before = first.outputs["map"].read_bytes()
     bad = write_listing(tmp_path / "bad.csv", "nom,commune\n,Nulle-Part\n")
-    with pytest.raises(Exception, match="aucune ligne utilisable"):
+    with pytest.raises(ListingError, match="aucune ligne utilisable"):
         build(BuildSettings(services=bad, out=tmp_path, build_date="2026-01-01"))
     assert first.outputs["map"].read_bytes() == before
 
@@ -190,13 +191,13 @@ def test_listing_text_cannot_become_a_spreadsheet_formula(tmp_path):
 
 
 def test_out_folder_is_checked_before_the_long_steps(tmp_path, monkeypatch):
-    from ips_map import pipeline
     from ips_map.errors import IpsMapError
+    from ips_map.pipeline import prepare
 
     def never(*args, **kwargs):
         raise AssertionError("the listing is read before the output folder is checked")
 
-    monkeypatch.setattr(pipeline, "read_listing", never)
+    monkeypatch.setattr(prepare, "read_listing", never)
     (tmp_path / "afile").write_text("x")
     out = tmp_path / "afile" / "sub"
     with pytest.raises(IpsMapError, match=r"afile/sub : dossier des résultats impossible"):

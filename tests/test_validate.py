@@ -202,8 +202,8 @@ def test_a_row_with_only_a_name_and_a_departement_is_usable(tmp_path):
     path = write_listing(tmp_path / "d.csv", "nom,departement\nA,13\n")
     result = validate_listing(path)
     assert result.ok, result.rejects
-    assert result.counts["placees"] == 1 and result.counts["departement"] == 1
-    assert result.counts["exactes"] == 0 and result.counts["approchees"] == 1
+    assert result.counts.placed == 1 and result.counts.chef_lieu == 1
+    assert result.counts.exact == 0 and result.counts.approximate == 1
     out = CliRunner().invoke(cli, ["validate", "--services", str(path)]).output
     assert "1 au chef-lieu du département (approché)" in out
     assert "Marseille" in out  # the warning says where the service is drawn

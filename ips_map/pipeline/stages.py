@@ -1,0 +1,277 @@
+"""The build: listing → placement → coverage → map and tables, each step a function.
+
+:func:`build` reads the previous edition (when asked), reads and places the listing
+(:func:`~ips_map.pipeline.prepare.read_and_place`), measures coverage, assembles
+``summary.json``, compares with the previous edition, renders the page and writes every
+output.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ips_map._version import __version__
+from ips_map.coverage import measure_coverage, summarize_coverage
+from ips_map.editions import Comparison, compare_editions, make_edition, read_edition, write_changes
+from ips_map.listing.read import Listing, no_usable_row_error
+from ips_map.outputs import prepare_folder, write_csv, write_json, write_text
+from ips_map.pipeline import provenance
+from ips_map.pipeline.prepare import GeocodeOptions, Prepared, read_and_place
+from ips_map.pipeline.tables import (
+    COVERAGE_COLUMNS,
+    REJECT_COLUMNS,
+    SERVICE_COLUMNS,
+    coverage_rows,
+    service_rows,
+)
+from ips_map.places import Placement
+from ips_map.render import MapContext, leaflet_version, render_map
+from ips_map.settings import BuildSettings
+from ips_map.sources.registry import SOURCES, source_path
+from ips_map.territory.data import load_populations
+from ips_map.vocabulary import RowCounts
+
+log = logging.getLogger("ips_map")
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote and the figures it measured."""
+
+    outputs: dict[str, Path]
+    summary: dict
+    listing: Listing
+    placement: Placement
+    problems: list = field(default_factory=list)
+    comparison: Comparison | None = None
+    counts: RowCounts = field(default_factory=RowCounts)
+
+
+def build(settings: BuildSettings, progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Run the whole pipeline and write the outputs into ``settings.out``.
+
+    Parameters
+    ----------
+    settings
+        Options of the build.
+    progress
+        Called with a short French message before each stage (the CLI prints them).
+
+    Returns
+    -------
+    BuildResult
+    """
+    step = progress or (lambda message: log.info(message))
+    out = Path(settings.out)
+    previous = None
+    if settings.previous is not None:
+        # Read first: a wrong folder fails before the long steps, and before anything is
+        # written (the previous edition may be the output folder itself).
+        step("Lecture de l'édition précédente")
+        previous = read_edition(settings.previous)
+    # A folder that cannot be written fails now, not after the long steps.
+    prepare_folder(out)
+    populations = load_populations(settings.census_year)  # an unknown vintage fails now too
+
+    prepared = _read_and_place(settings, step)
+    listing = prepared.listing
+    step("Mesure de la couverture")
+    table = measure_coverage(populations, prepared.placement.services, settings.types)
+    counts = prepared.counts(settings.types)
+    summary = _summary(settings, prepared, table, counts)
+    # The rows of coverage.csv and services.csv, made once: written below, and compared with
+    # the previous edition when there is one.
+    rows = {
+        "coverage": list(coverage_rows(table)),
+        "services": list(service_rows(prepared.placement.services)),
+    }
+    comparison = None
+    if previous is not None:
+        step("Comparaison avec l'édition précédente")
+        current = make_edition(rows["coverage"], rows["services"], summary, folder=out)
+        comparison = compare_editions(previous, current)
+        summary["evolution"] = comparison.record()
+
+    step("Dessin de la carte")
+    coverage = prepared.departements[["code", "geometry"]].merge(table, on="code", how="left")
+    html = _render(settings, listing, coverage, prepared, summary, counts, comparison)
+
+    step("Écriture des résultats")
+    outputs = _write_outputs(out, listing, rows, prepared, summary, html, comparison)
+    return BuildResult(
+        outputs=outputs,
+        summary=summary,
+        listing=listing,
+        placement=prepared.placement,
+        problems=prepared.problems,
+        comparison=comparison,
+        counts=counts,
+    )
+
+
+def _read_and_place(settings: BuildSettings, step: Callable[[str], None]) -> Prepared:
+    """Read and place the listing; fail, writing nothing, when no row is usable."""
+    if settings.is_example:
+        source_path("exemple")  # a data file like the others: checked against the manifest
+    geocode = None
+    if settings.geocode:
+        geocode = GeocodeOptions(
+            url=settings.geocode_url,
+            cache_path=settings.geocode_cache_path,
+            min_score=settings.geocode_min_score,
+        )
+    prepared = read_and_place(
+        settings.services_source,
+        is_example=settings.is_example,
+        cache_dir=settings.cache_dir,
+        geocode=geocode,
+        step=step,
+    )
+    listing = prepared.listing
+    if prepared.placement.services.empty:
+        # Nothing is written: the error itself quotes the reasons.
+        raise no_usable_row_error(listing.url or str(listing.path), prepared.rejects, listing.unit)
+    listing.date = _listing_date(settings, listing)
+    return prepared
+
+
+def _listing_date(settings: BuildSettings, listing: Listing) -> str:
+    """The listing's date as the page says it: given, the example's sources, the download."""
+    if settings.listing_date:
+        return settings.listing_date
+    if listing.is_example:
+        return f"sources de {SOURCES['exemple_sources'].vintage}"
+    if listing.url:
+        return f"téléchargée le {listing.date}" + (
+            " (copie en cache : réseau indisponible)" if listing.from_cache else ""
+        )
+    return listing.date
+
+
+def _summary(
+    settings: BuildSettings, prepared: Prepared, table: pd.DataFrame, counts: RowCounts
+) -> dict:
+    """summary.json: the national figures, then what became of the rows and the inputs."""
+    listing, services = prepared.listing, prepared.placement.services
+    summary = summarize_coverage(table)
+    summary.update(
+        {
+            "types_comptes": list(settings.types),
+            "services_non_comptes": counts.other_types,
+            "lignes_lues": counts.read,
+            "lignes_placees": counts.placed,
+            "lignes_rejetees": counts.rejected,
+            "lignes_en_double": counts.duplicates,
+            "placements": {
+                method: int(n) for method, n in services["methode"].value_counts().items()
+            },
+            "services_actifs": int((services["statut"] == "actif").sum()),
+            "services_en_projet": int((services["statut"] == "en_projet").sum()),
+            "services_fermes": counts.closed,
+            "liste": _listing_record(listing),
+            "date_construction": settings.build_date,
+            "version": __version__,
+            "sources": [
+                provenance.source_record(key, summary["annee_population"])
+                for key in provenance.used_sources(listing)
+            ],
+            "geocodage": prepared.geocoding,
+        }
+    )
+    return summary
+
+
+def _listing_record(listing: Listing) -> dict:
+    """summary.json's ``liste``: which file or URL was read, and how."""
+    return {
+        "fichier": listing.name,
+        "date": listing.date,
+        "encodage": listing.encoding,
+        "separateur": listing.delimiter,
+        "exemple": listing.is_example,
+        "colonnes_inconnues": listing.unknown_columns,
+        "format": listing.format,
+        "feuille": listing.sheet,
+        "url": listing.url,
+        "telechargee_le": listing.fetched,
+        "copie_en_cache": listing.from_cache,
+    }
+
+
+def _render(
+    settings: BuildSettings,
+    listing: Listing,
+    coverage: gpd.GeoDataFrame,
+    prepared: Prepared,
+    summary: dict,
+    counts: RowCounts,
+    comparison: Comparison | None,
+) -> str:
+    """The page's HTML."""
+    year = summary["annee_population"]
+    context = MapContext(
+        title=settings.title,
+        listing_name=listing.name,
+        listing_date=listing.date,
+        is_example=listing.is_example,
+        census_year=year,
+        build_date=settings.build_date,
+        boundary_vintage=provenance.boundary_vintage(),
+        sources=provenance.map_sources(year),
+        rows=_panel_counts(counts),
+        leaflet_version=leaflet_version(),
+        types=list(settings.types),
+    )
+    evolution = comparison.map_data() if comparison is not None else None
+    services = prepared.placement.services
+    page, _ = render_map(coverage, services, summary, context, evolution=evolution)
+    return page.render()
+
+
+def _panel_counts(counts: RowCounts) -> dict:
+    # The panel's wording of the counts (render/templates/panel.html).
+    return {
+        "lus": counts.read,
+        "places": counts.placed,
+        "communes": counts.commune_centre,
+        "approches": counts.approximate,
+        "rejetes": counts.rejected,
+        "doublons": counts.duplicates,
+        "fermes": counts.closed,
+        "autres_types": counts.other_types,
+    }
+
+
+def _write_outputs(
+    out: Path,
+    listing: Listing,
+    rows: dict[str, list[dict]],
+    prepared: Prepared,
+    summary: dict,
+    html: str,
+    comparison: Comparison | None,
+) -> dict[str, Path]:
+    """Write every output of the build; remove a changes.csv that no longer applies."""
+    rejects = sorted(prepared.rejects + listing.duplicates, key=lambda r: r["ligne"])
+    outputs = {
+        "coverage": write_csv(out / "coverage.csv", COVERAGE_COLUMNS, rows["coverage"]),
+        "services": write_csv(
+            out / "services.csv", SERVICE_COLUMNS + listing.unknown_columns, rows["services"]
+        ),
+        "rejects": write_csv(out / "rejects.csv", REJECT_COLUMNS, rejects),
+        "summary": write_json(out / "summary.json", summary),
+        "map": write_text(out / "index.html", html),
+    }
+    if comparison is not None:
+        outputs["changes"] = write_changes(out / "changes.csv", comparison)
+    elif (out / "changes.csv").exists():
+        # A comparison from an earlier build would no longer describe this one.
+        (out / "changes.csv").unlink()
+        log.info("changes.csv supprimé : il décrivait une construction précédente")
+    return outputs
