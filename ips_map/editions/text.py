@@ -1,0 +1,124 @@
+"""The French wording of changes between two editions: the ``detail`` of each row of
+``changes.csv``, and the short summary that the command line prints. Status labels come from
+the vocabulary; nothing here decides what changed.
+"""
+
+from __future__ import annotations
+
+from ips_map.editions.edition import Departement, Service
+from ips_map.vocabulary import COVERAGE_STATUS_LABELS, SERVICE_STATUS_LABELS
+
+#: The ``nom`` of the row of ``changes.csv`` that records another census vintage.
+CENSUS_NAME = "population municipale Insee"
+#: Its ``detail``.
+CENSUS_DETAIL = "autre millésime de population : les taux pour 100 000 habitants changent aussi"
+_ABSENT = "département absent de l'une des deux éditions"
+
+
+def coverage_status_words(statut: str) -> str:
+    """« non couvert », « absent »: a département's status as written inside a sentence."""
+    return COVERAGE_STATUS_LABELS.get(statut, "absent").lower()
+
+
+def service_status_words(statut: str) -> str:
+    """« en projet », « fermé »: a service's status as written inside a sentence."""
+    return SERVICE_STATUS_LABELS[statut].lower() if statut else "absent"
+
+
+def status_detail(before: Departement | None, after: Departement | None) -> str:
+    """The ``detail`` of a département whose coverage status changed."""
+    if before is None or after is None:
+        return _ABSENT
+    if after.statut == "couvert":
+        what = "nouvellement couvert"
+    elif before.statut == "couvert":
+        what = "n'est plus couvert"
+    else:
+        what = f"{coverage_status_words(before.statut)} → {coverage_status_words(after.statut)}"
+    return (
+        f"{what} (services actifs {before.services_actifs} → {after.services_actifs}, "
+        f"en projet {before.services_en_projet} → {after.services_en_projet})"
+    )
+
+
+def rate_detail(before: Departement | None, after: Departement | None) -> str:
+    """The ``detail`` of a département whose rate per 100,000 inhabitants changed."""
+    if before is None or after is None:
+        return _ABSENT
+    return (
+        f"services actifs {before.services_actifs} → {after.services_actifs} ; population "
+        f"{before.annee} : {_thousands(before.population)} → "
+        f"{after.annee} : {_thousands(after.population)}"
+    )
+
+
+def service_detail(before: Service | None, after: Service | None) -> str:
+    """The ``detail`` of a service added, removed or whose status changed: what happened,
+    then the commune and the structure of the service as the newer edition has it."""
+    if before is None:
+        what = "nouveau dans la liste"
+    elif after is None:
+        what = "absent de la nouvelle liste"
+    elif after.statut == "ferme":
+        what = "fermé"
+    elif before.statut == "ferme":
+        what = "rouvert (fermé dans l'édition précédente)"
+    elif after.statut == "actif":
+        what = "ouvert"
+    else:
+        what = f"{service_status_words(before.statut)} → {service_status_words(after.statut)}"
+    service = after if after is not None else before
+    return " ; ".join(part for part in (what, service.commune, service.structure) if part)
+
+
+def summary_lines(
+    previous: dict, current: dict, counts: dict, changes: list[dict], limit: int
+) -> list[str]:
+    """The summary of a comparison, one line per item: the two editions, the numbers of
+    changes, then at most ``limit`` départements whose status changed.
+
+    ``previous`` and ``current`` are the records of the editions, ``counts`` and
+    ``changes`` those of the comparison (:class:`ips_map.editions.compare.Comparison`).
+    """
+    p, c, n = previous, current, counts
+    lines = [
+        f"Évolution depuis l'édition du {p['date_construction']} "
+        f"(population Insee {p['annee_population']}) jusqu'à celle du "
+        f"{c['date_construction']} (population Insee {c['annee_population']}) :"
+    ]
+    if not changes:
+        lines.append("  aucun changement.")
+        return lines
+    lines.append(
+        f"  départements : {n['departements_nouvellement_couverts']} nouvellement "
+        f"couvert(s), {n['departements_plus_couverts']} qui ne le sont plus, "
+        f"{n['departements_statut_modifie']} changement(s) de statut en tout ;"
+    )
+    lines.append(
+        f"  services : {n['services_ajoutes']} ajouté(s), {n['services_fermes']} fermé(s), "
+        f"{n['services_retires']} retiré(s) de la liste, "
+        f"{n['services_statut_modifie']} autre(s) changement(s) de statut ;"
+    )
+    vintage = (
+        f", millésime {p['annee_population']} → {c['annee_population']}"
+        if p["annee_population"] != c["annee_population"]
+        else ""
+    )
+    lines.append(
+        f"  taux pour 100 000 habitants modifié(s) dans {n['taux_modifies']} "
+        f"département(s){vintage}."
+    )
+    statuses = [row for row in changes if row["type"] == "statut"]
+    for row in statuses[:limit]:
+        lines.append(
+            f"  {row['nom']} ({row['code']}) : {coverage_status_words(row['avant'])} → "
+            f"{coverage_status_words(row['apres'])}"
+        )
+    if len(statuses) > limit:
+        lines.append(f"  … et {len(statuses) - limit} autre(s) : voir changes.csv")
+    return lines
+
+
+def _thousands(value: int | None) -> str:
+    """1 234 567 with narrow no-break spaces, as French writes it; « inconnue » for None."""
+    return "inconnue" if value is None else f"{value:,}".replace(",", "\u202f")
