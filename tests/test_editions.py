@@ -1,4 +1,5 @@
-"""Comparing editions: two real builds of small listings, the library and ``ips-map diff``."""
+"""Editions on two real builds of small listings: reading them back, comparing them and the
+wording of the changes; the build with ``--previous`` and ``ips-map diff``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from ips_map.editions import (
     CHANGE_COLUMNS,
     CHANGE_TYPES,
     compare_editions,
-    make_edition,
     read_edition,
 )
 from ips_map.errors import EditionError
@@ -112,6 +112,13 @@ def copy_of(tmp_path, editions):
     return copy
 
 
+def write_rows(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def changes_of(rows: list[dict], kind: str) -> list[dict]:
     return [row for row in rows if row["type"] == kind]
 
@@ -125,7 +132,7 @@ def test_status_changes_before_and_after(editions):
     assert {row["code"]: (row["avant"], row["apres"]) for row in statuses} == EXPECTED_STATUS
     gironde = next(row for row in statuses if row["code"] == "33")
     assert gironde["nom"] == "Gironde"
-    assert gironde["detail"].startswith("nouvellement couvert")
+    assert gironde["detail"] == "nouvellement couvert (services actifs 0 → 1, en projet 0 → 0)"
     assert comparison.departements["33"] == {"statut": "non_couvert", "sens": "+"}
     assert comparison.departements["13"] == {"statut": "couvert", "sens": "-"}
     assert comparison.departements["23"]["sens"] == "+"
@@ -153,7 +160,13 @@ def test_services_added_closed_removed_and_opened(editions):
     assert comparison.counts["services_fermes"] == 1
     assert comparison.counts["services_retires"] == 1
     assert comparison.counts["services_statut_modifie"] == 1
-    assert "Bordeaux" in changes_of(rows, "service_ajoute")[0]["detail"]
+    details = {r["nom"]: r["detail"] for r in rows if r["type"].startswith("service_")}
+    assert details == {
+        "Service Bordeaux {{ 7*7 }} <b>": "nouveau dans la liste ; Bordeaux",
+        "Service Marseille": "fermé ; Marseille",
+        "Service Lille": "absent de la nouvelle liste ; Lille",
+        "Projet Creuse": "ouvert ; Guéret",
+    }
 
 
 def test_rate_changes_with_the_census_vintage(editions):
@@ -167,7 +180,9 @@ def test_rate_changes_with_the_census_vintage(editions):
     assert float(ain["avant"]) == float(old["01"]["services_pour_100k"])
     assert float(ain["apres"]) == float(new["01"]["services_pour_100k"])
     assert ain["avant"] != ain["apres"]
-    assert "2022" in ain["detail"] and "2023" in ain["detail"]
+    assert ain["detail"] == (
+        "services actifs 1 → 1 ; population 2022 : 671\u202f289 → 2023 : 679\u202f344"
+    )
     # Every département whose rate moved by more than rounding is listed, and only those.
     moved = {
         code
@@ -180,8 +195,37 @@ def test_rate_changes_with_the_census_vintage(editions):
     assert comparison.rates["33"] == 0.0
     (vintage,) = changes_of(comparison.changes, "millesime")
     assert (vintage["avant"], vintage["apres"]) == (2022, 2023)
+    assert vintage["nom"] == "population municipale Insee"
     assert comparison.previous["annee_population"] == 2022
     assert comparison.current["annee_population"] == 2023
+
+
+def test_describe_summarises_the_comparison(editions):
+    comparison = compare_editions(read_edition(editions.old), read_edition(editions.new))
+    statuses = [
+        "  Bouches-du-Rhône (13) : couvert → non couvert",
+        "  Creuse (23) : en projet → couvert",
+        "  Gironde (33) : non couvert → couvert",
+        "  Loire (42) : non couvert → couvert",
+        "  Nord (59) : couvert → non couvert",
+    ]
+    counts = [
+        f"Évolution depuis l'édition du {OLD_DATE} (population Insee 2022) jusqu'à celle du "
+        f"{NEW_DATE} (population Insee 2023) :",
+        "  départements : 3 nouvellement couvert(s), 2 qui ne le sont plus, "
+        "5 changement(s) de statut en tout ;",
+        "  services : 1 ajouté(s), 1 fermé(s), 1 retiré(s) de la liste, "
+        "1 autre(s) changement(s) de statut ;",
+        "  taux pour 100 000 habitants modifié(s) dans 6 département(s), millésime 2022 → 2023.",
+    ]
+    assert comparison.describe() == counts + statuses
+    assert comparison.describe(limit=2) == [
+        *counts,
+        *statuses[:2],
+        "  … et 3 autre(s) : voir changes.csv",
+    ]
+    assert comparison.describe(limit=4)[-1] == "  … et 1 autre(s) : voir changes.csv"
+    assert comparison.describe(limit=5) == counts + statuses
 
 
 def test_census_change_alone_changes_only_rates(editions, tmp_path):
@@ -200,35 +244,8 @@ def test_an_edition_compared_with_itself_has_no_change(editions):
     edition = read_edition(editions.new)
     comparison = compare_editions(edition, edition)
     assert comparison.changes == []
-    assert set(comparison.counts.values()) == {0}
+    assert len(comparison.counts) == 8 and set(comparison.counts.values()) == {0}
     assert comparison.describe()[-1].strip() == "aucun changement."
-
-
-def test_services_sharing_a_key_are_paired_in_order():
-    deps = [
-        {
-            "code": "13",
-            "nom": "Bouches-du-Rhône",
-            "statut": "couvert",
-            "services_actifs": 2,
-            "services_en_projet": 0,
-            "services_pour_100k": 0.1,
-            "population": 2_000_000,
-            "annee_population": 2023,
-        }
-    ]
-    twin = {"nom": "Antenne", "statut": "actif", "code_departement": "13"}
-    old = make_edition(deps, [dict(twin, code_commune_trouve="13055")] * 2, {})
-    new = make_edition(deps, [dict(twin, code_commune_trouve="13055")], {})
-    comparison = compare_editions(old, new)
-    assert [r["type"] for r in comparison.changes] == ["service_retire"]
-    # Placed by coordinates (no commune found): matched on the département.
-    moved = make_edition(deps, [dict(twin, code_commune_trouve=None)], {})
-    assert {r["type"] for r in compare_editions(new, moved).changes} == {
-        "service_ajoute",
-        "service_retire",
-    }
-    assert compare_editions(moved, moved).changes == []
 
 
 # --- The build with --previous ---------------------------------------------------------------
@@ -333,6 +350,9 @@ def test_invalid_files_are_named_with_line_and_column(editions, copy_of):
         read_edition(folder)
 
     (folder / "summary.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(EditionError, match=r"summary\.json : un objet JSON est attendu"):
+        read_edition(folder)
+
     (folder / "services.csv").write_bytes("nom,statut\n\xe9t\xe9,actif\n".encode("latin-1"))
     with pytest.raises(EditionError, match=r"services\.csv : fichier illisible en UTF-8"):
         read_edition(folder)
@@ -425,10 +445,7 @@ def test_an_infinite_population_is_named_with_line_and_column(editions, copy_of,
     coverage = folder / "coverage.csv"
     rows = read_csv(coverage)
     rows[1]["population"] = value  # line 3 of the file
-    with open(coverage, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(coverage, rows)
     pattern = rf"coverage\.csv, ligne 3, colonne « population » : valeur « {value} »"
     with pytest.raises(EditionError, match=pattern):
         read_edition(folder)
@@ -474,10 +491,7 @@ def test_an_unknown_departement_code_in_an_edition_is_refused(editions, copy_of,
     folder = copy_of(editions.old)
     rows = read_csv(folder / "services.csv")
     rows[0]["code_departement"] = code
-    with open(folder / "services.csv", "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(folder / "services.csv", rows)
     pattern = (
         r"services\.csv, ligne 2, colonne « code_departement » : "
         rf"code de département « {code} » inconnu"
