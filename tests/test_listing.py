@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ips_map.errors import AVERTISSEMENT, ERREUR, ListingError
-from ips_map.listing.read import COLUMNS, parse_departements_list, read_listing
+from ips_map.listing.columns import COLUMNS
+from ips_map.listing.read import read_listing
+from ips_map.listing.values import parse_departements_list
 from ips_map.settings import data_dir
 from ips_map.sources.registry import SOURCES
 from ips_map.territory.data import departement_codes, load_populations

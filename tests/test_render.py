@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from ips_map.listing.read import COLUMNS
+from ips_map.listing.columns import COLUMNS
 from ips_map.pipeline import build
 from ips_map.render._elements import json_for_script
 from ips_map.render._encode import decode_ring, encode_geometry, encode_ring

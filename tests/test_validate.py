@@ -11,8 +11,10 @@ from python_calamine import CalamineWorkbook
 
 from ips_map.cli import cli
 from ips_map.errors import SettingsError
-from ips_map.listing.read import COLUMNS, TEMPLATE_EXAMPLE_NAME, read_listing
+from ips_map.listing.columns import COLUMNS
+from ips_map.listing.read import read_listing
 from ips_map.listing.template import COLUMN_DOCS, write_template
+from ips_map.listing.values import TEMPLATE_EXAMPLE_NAME
 from ips_map.validate import validate_listing
 from tests.helpers import write_listing
 

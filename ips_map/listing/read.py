@@ -1,197 +1,28 @@
-"""Read a listing of services, whatever the spreadsheet or file it comes in.
+"""Read a listing of services: its rows turned into records, each value normalised.
 
-What is accepted (documented in the README):
-
-- CSV as spreadsheets export it: UTF-8 (with or without BOM), UTF-16 with a BOM or
-  Windows-1252, delimiters ``,`` ``;`` or tab detected from the header (delimiters inside
-  quotes not counted), the header found among the first rows (a title above it is
-  skipped); a quote never closed is reported and ignored rather than swallowing the rows
-  below it;
-- Excel (XLSX, XLSM, XLS) and OpenDocument (ODS) workbooks: the first sheet with a ``nom``
-  column, its header found among the first rows (a title above it is skipped);
-- GeoJSON points: properties are the columns (a list value reads "a; b"), the geometry
-  gives the coordinates;
-- a workbook saved under another extension (``.csv``) is told by its first bytes;
-- an http(s) URL of any of these (a published Google Sheets or framacalc CSV export),
-  downloaded into a disk cache (:mod:`ips_map.listing.source`);
-- header names in any case, with or without accents, spaces or punctuation, and the
-  synonyms of :data:`COLUMNS`; values as people write them (see :func:`_normalize_row`).
-
-Every problem is collected as a :class:`~ips_map.errors.Problem` with its line, column and
-value; a row is rejected only when it cannot be used at all. Line numbers are those a user
-sees: the line of a CSV file, the row of a spreadsheet, the index of a GeoJSON feature.
+:func:`read_listing` opens the listing (:mod:`~ips_map.listing.source`), reads its format
+(:mod:`~ips_map.listing.formats`), maps its header (:mod:`~ips_map.listing.columns`) and
+reads each row column group by column group (:mod:`~ips_map.listing.values`). Every problem
+is collected with its line, column and value; a row is rejected only when it cannot be used
+at all.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from ips_map.errors import ERREUR, ListingError, Problem
+from ips_map.listing import values
+from ips_map.listing.columns import COLUMNS, HEADER_INDEX, Header, map_header
 from ips_map.listing.formats import FORMAT_NAMES, RawTable, detect_format, read_table
-from ips_map.listing.source import ListingSource, open_source
+from ips_map.listing.source import open_source
 from ips_map.sources.http import HttpSettings
-from ips_map.territory.names import collectivite_outre_mer, normalize_departement, text_key
-from ips_map.vocabulary import SERVICE_STATUSES, SERVICE_TYPES
 
-#: Canonical columns and the header names accepted for each (compared with ``text_key``).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "nom": (
-        "nom",
-        "name",
-        "nom du service",
-        "nom du dispositif",
-        "dispositif",
-        "service",
-        "intitule",
-        "libelle",
-        "nom de la structure ips",
-    ),
-    "structure": (
-        "structure",
-        "structure porteuse",
-        "porteur",
-        "porteur du projet",
-        "organisme",
-        "organisme porteur",
-        "organisme gestionnaire",
-        "gestionnaire",
-        "etablissement",
-        "etablissement porteur",
-        "operateur",
-    ),
-    "type": ("type", "type de service", "type de dispositif", "modele", "categorie"),
-    "statut": ("statut", "status", "etat", "etat d avancement", "statut du service"),
-    "adresse": ("adresse", "address", "adresse postale", "rue", "voie", "adresse du service"),
-    "code_postal": ("code postal", "cp", "postcode", "code postal du siege", "zip"),
-    "commune": (
-        "commune",
-        "ville",
-        "city",
-        "localite",
-        "commune d implantation",
-        "ville du siege",
-        "nom de la commune",
-    ),
-    "code_commune": (
-        "code commune",
-        "code insee",
-        "code commune insee",
-        "insee",
-        "code insee commune",
-        "code insee de la commune",
-        "citycode",
-        "cog",
-        "depcom",
-        "codgeo",
-    ),
-    "departement": (
-        "departement",
-        "dept",
-        "dep",
-        "dpt",
-        "code departement",
-        "departement du siege",
-        "num departement",
-        "n departement",
-        "numero de departement",
-        "departement d implantation",
-    ),
-    "latitude": ("latitude", "lat", "y", "latitude wgs84"),
-    "longitude": ("longitude", "lon", "lng", "long", "x", "longitude wgs84"),
-    "departements_desservis": (
-        "departements desservis",
-        "departement desservi",
-        "depts desservis",
-        "dpts desservis",
-        "desserte",
-        "territoire desservi",
-        "territoires desservis",
-        "zone desservie",
-        "zone d intervention",
-        "departements d intervention",
-        "territoire d intervention",
-    ),
-    "capacite": (
-        "capacite",
-        "capacite d accueil",
-        "places",
-        "nombre de places",
-        "nb places",
-        "capacity",
-        "file active",
-    ),
-    "site_web": ("site web", "site", "site internet", "url", "web", "website", "lien"),
-    "telephone": ("telephone", "tel", "phone", "numero de telephone", "contact telephone"),
-    "source": ("source", "source url", "url source", "lien source", "reference", "sources"),
-}
-
-#: Name of the example row of ``ips-map template``: a row with this name is never placed.
-TEMPLATE_EXAMPLE_NAME = "EXEMPLE - service fictif (remplacez cette ligne)"
-
-_TYPE_WORDS = {
-    "ips": "ips",
-    "individual placement and support": "ips",
-    "emploi accompagne": "emploi_accompagne",
-    "dea": "emploi_accompagne",
-    "dispositif d emploi accompagne": "emploi_accompagne",
-    "dispositif emploi accompagne": "emploi_accompagne",
-    "job coaching": "emploi_accompagne",
-    "autre": "autre",
-}
-_STATUT_WORDS = {
-    "actif": "actif",
-    "active": "actif",
-    "en activite": "actif",
-    "ouvert": "actif",
-    "en fonctionnement": "actif",
-    "en service": "actif",
-    "en projet": "en_projet",
-    "projet": "en_projet",
-    "prevu": "en_projet",
-    "en creation": "en_projet",
-    "en cours de creation": "en_projet",
-    "a venir": "en_projet",
-    "ferme": "ferme",
-    "fermee": "ferme",
-    "arrete": "ferme",
-    "clos": "ferme",
-    "inactif": "ferme",
-}
-#: First words that decide a statut written as a phrase ("Actif depuis 2021").
-_STATUT_PREFIXES = (
-    ("actif", "actif"),
-    ("active", "actif"),
-    ("ouvert", "actif"),
-    ("en fonctionnement", "actif"),
-    ("en projet", "en_projet"),
-    ("projet", "en_projet"),
-    ("prevu", "en_projet"),
-    ("ouverture prevue", "en_projet"),
-    ("en preparation", "en_projet"),
-    ("en construction", "en_projet"),
-    ("en cours de creation", "en_projet"),
-    ("en creation", "en_projet"),
-    ("a venir", "en_projet"),
-    ("ferme", "ferme"),
-    ("fermee", "ferme"),
-    ("clos", "ferme"),
-    ("arrete", "ferme"),
-    ("inactif", "ferme"),
-)
-
-_HEADER_INDEX = {
-    text_key(name): canonical for canonical, names in COLUMNS.items() for name in names
-}
-_SPLIT_LIST = re.compile(r"[;,/]")
-#: Most words in a département's name ("Alpes de Haute Provence" written with spaces).
-_MAX_NAME_WORDS = 5
-#: Lambert-93 (EPSG:2154) bounds of metropolitan France: X/Y columns often hold these.
-_LAMBERT93 = ((100_000, 1_300_000), (6_000_000, 7_200_000))
+#: Reasons quoted in the error raised when no row of a listing is usable.
+QUOTED_REASONS = 5
 
 
 @dataclass
@@ -230,84 +61,6 @@ class Listing:
     columns_as_written: dict[str, str] = field(default_factory=dict)
 
 
-def _parse_number(raw: str) -> float | None:
-    value = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    value = value.rstrip("°")
-    if not value:
-        return None
-    if "," in value and "." not in value:
-        value = value.replace(",", ".")
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
-def _normalize_choice(raw: str, words: dict[str, str]) -> str | None:
-    return words.get(text_key(raw).replace("_", " "))
-
-
-def _read_type(raw: str) -> tuple[str | None, bool]:
-    """Return (type, exact): a known spelling, or a phrase that names one."""
-    exact = _normalize_choice(raw, _TYPE_WORDS)
-    if exact is not None:
-        return exact, True
-    key = text_key(raw).replace("_", " ")
-    words = key.split()
-    if "ips" in words or "individual placement" in key:
-        return "ips", False
-    if "emploi accompagne" in key or "job coach" in key or "dea" in words:
-        return "emploi_accompagne", False
-    return None, False
-
-
-def _read_statut(raw: str) -> tuple[str | None, bool]:
-    """Return (statut, exact): a known spelling, or a phrase that starts with one."""
-    exact = _normalize_choice(raw, _STATUT_WORDS)
-    if exact is not None:
-        return exact, True
-    key = text_key(raw).replace("_", " ")
-    for prefix, statut in _STATUT_PREFIXES:
-        if key == prefix or key.startswith(prefix + " "):
-            return statut, False
-    return None, False
-
-
-def parse_departements_list(raw: str) -> tuple[list[str], list[str]]:
-    """Split a list of départements ("13; 83 et 84") into codes and unreadable parts.
-
-    Items are separated by ``;`` ``,`` ``/``, spaces or the word "et"; a name written in
-    several words ("Loir-et-Cher", "Côte d'Or", "Seine Saint Denis") is read whole, the
-    longest name first, so that it is not cut into other départements ("Cher").
-    """
-    codes: list[str] = []
-    bad: list[str] = []
-    for chunk in _SPLIT_LIST.split(raw):
-        words = chunk.split()
-        i = 0
-        while i < len(words):
-            if words[i].lower() == "et" or not text_key(words[i]):
-                i += 1
-                continue
-            code, size = None, 1
-            for size in range(min(_MAX_NAME_WORDS, len(words) - i), 0, -1):
-                group = words[i : i + size]
-                # Several words make a name, never a code: "1 3" is 01 and 03, not 13.
-                if size > 1 and any(w.isdigit() for w in group):
-                    continue
-                code, _ = normalize_departement(" ".join(group))
-                if code is not None:
-                    break
-            if code is None:
-                bad.append(words[i])
-                size = 1
-            elif code not in codes:
-                codes.append(code)
-            i += size
-    return codes, bad
-
-
 def read_listing(
     source: Path | str,
     *,
@@ -340,129 +93,77 @@ def read_listing(
         usable row.
     """
     origin = open_source(source, cache_dir=cache_dir, http=http)
-    path = origin.path
-    label = origin.url or str(path)
-    fmt = detect_format(path, origin.data, trust_extension=not origin.url, label=label)
-    table = read_table(label, origin.data, fmt, _HEADER_INDEX)
+    label = origin.url or str(origin.path)
+    fmt = detect_format(origin.path, origin.data, trust_extension=not origin.url, label=label)
+    table = read_table(label, origin.data, fmt, HEADER_INDEX)
     table.notes[:0] = origin.notes
-    return _read_rows(table, origin, label, is_example=is_example, allow_empty=allow_empty)
+    header = map_header(table, label)
+    rows = _read_rows(table, header)
+    if not rows.records and not allow_empty:
+        raise no_usable_row_error(label, rows.rejects, table.unit)
+    return Listing(
+        path=origin.path,
+        name=origin.name,
+        date=origin.date,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        rows=pd.DataFrame.from_records(rows.records),
+        rejects=rows.rejects,
+        problems=[*table.notes, *header.problems, *rows.problems],
+        rows_read=rows.read,
+        unknown_columns=header.unknown,
+        is_example=is_example,
+        format=table.format,
+        sheet=table.sheet,
+        unit=table.unit,
+        url=origin.url,
+        fetched=origin.fetched,
+        from_cache=origin.from_cache,
+        duplicates=rows.duplicates,
+        columns_as_written=header.as_written,
+    )
 
 
-def _map_header(table: RawTable, label: str) -> tuple[dict[int, str], list[str], list[Problem]]:
-    problems: list[Problem] = []
-    mapping: dict[int, str] = {}
-    unknown: dict[int, str] = {}  # by column index: the file's order, whatever the spaces
-    header = table.header
-    order = sorted(range(len(header)), key=lambda i: (i not in table.forced, i))
-    for index in order:
-        name = header[index]
-        canonical = table.forced.get(index)
-        if canonical is None:
-            canonical = _HEADER_INDEX.get(text_key(name).replace("_", " "))
-        if canonical is None:
-            canonical = _HEADER_INDEX.get(text_key(name.replace("_", " ")))
-        if canonical is None:
-            canonical = _HEADER_INDEX.get(_without_unit(name))
-        if canonical is None:
-            if name.strip():
-                unknown[index] = name.strip()
-            continue
-        if canonical in mapping.values():
-            problems.append(
-                Problem(
-                    table.header_line,
-                    name,
-                    "",
-                    f"deuxième colonne pour « {canonical} » : ignorée",
-                    unite=table.unit,
-                )
-            )
-            continue
-        mapping[index] = canonical
-    unknown_names = [unknown[index] for index in sorted(unknown)]
-    if "nom" not in mapping.values():
-        where = f" (feuille « {table.sheet} », ligne {table.header_line})" if table.sheet else ""
-        raise ListingError(
-            f"{label}: aucune colonne « nom » dans l'en-tête{where} (colonnes lues : "
-            f"{', '.join(h for h in header if h.strip()) or 'aucune'}). Ajoutez une colonne "
-            "« nom » avec le nom de chaque service ; voir le README pour les colonnes acceptées."
-        )
-    for name in unknown_names:
-        problems.append(
-            Problem(
-                table.header_line,
-                name,
-                "",
-                "colonne non reconnue : conservée dans services.csv, non utilisée",
-                unite=table.unit,
-            )
-        )
-    return mapping, unknown_names, problems
+# --- rows to records ------------------------------------------------------------------------
 
 
-def _without_unit(name: str) -> str:
-    # "Capacité (places)", "Latitude (WGS84)", "Code postal *": the words in brackets or
-    # after a star are a comment on the column, not its name.
-    bare = re.sub(r"\(.*?\)|\[.*?\]|\*", " ", name)
-    return text_key(bare.replace("_", " "))
+@dataclass
+class _Rows:
+    """The rows of a table read: the usable records, the rejected rows, the exact copies of
+    an earlier row, the problems found, and how many rows were not empty."""
+
+    records: list[dict] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    read: int = 0
 
 
-def _read_rows(
-    table: RawTable, origin: ListingSource, label: str, *, is_example: bool, allow_empty: bool
-) -> Listing:
+def _read_rows(table: RawTable, header: Header) -> _Rows:
+    """Read each row of ``table`` that is not empty into a record, or a reject."""
     unit = table.unit
-    mapping, unknown, header_problems = _map_header(table, label)
-    problems: list[Problem] = list(table.notes) + header_problems
-    header = table.header
-    header_of = {canonical: header[index].strip() for index, canonical in mapping.items()}
-
-    records: list[dict] = []
-    rejects: list[dict] = []
-    duplicates: list[dict] = []
-    seen: dict[tuple, int] = {}
-    rows_read = 0
+    rows = _Rows()
+    seen: dict[tuple, int] = {}  # each row's cells, to the line where they were first seen
     for start, raw in table.rows:
-        if not any(str(cell).strip() for cell in raw):
+        cells = [str(cell).strip() for cell in raw]
+        if not any(cells):
             continue
-        rows_read += 1
-        record = {column: "" for column in COLUMNS}
-        for index, cell in enumerate(raw):
-            if index in mapping:
-                record[mapping[index]] = str(cell).strip()
-        record["extra"] = {
-            header[i].strip(): str(raw[i]).strip()
-            for i in range(min(len(header), len(raw)))
-            if i not in mapping and header[i].strip()
-        }
-        beyond = [
-            str(cell).strip()
-            for i, cell in enumerate(raw)
-            if (i >= len(header) or not header[i].strip()) and str(cell).strip()
-        ]
-        if beyond:
-            problems.append(
-                Problem(
-                    start,
-                    "",
-                    (table.delimiter or " | ").join(beyond),
-                    f"{len(raw)} valeurs pour {len(header)} colonnes : valeurs en trop ignorées "
-                    "(un séparateur dans une valeur doit être entre guillemets)"
-                    if table.format == "csv" and len(raw) > len(header)
-                    else "valeurs dans des colonnes sans en-tête : ignorées",
-                    unite=unit,
-                )
-            )
+        rows.read += 1
+        record = _record(cells, table.header, header.columns)
         record["ligne"] = start
-        key = tuple(str(cell).strip() for cell in raw[: len(header)]) + tuple(
-            str(cell).strip() for cell in raw[len(header) :] if str(cell).strip()
+        overflow = _overflow(table, start, cells)
+        if overflow is not None:
+            rows.problems.append(overflow)
+        key = tuple(cells[: len(table.header)]) + tuple(
+            cell for cell in cells[len(table.header) :] if cell
         )
         if key in seen:
             message = (
                 f"doublon exact de la {unit} {seen[key]} : compté une seule fois "
                 "(supprimez l'une des deux)"
             )
-            problems.append(Problem(start, "", record["nom"], message, unite=unit))
-            duplicates.append(
+            rows.problems.append(Problem(start, "", record["nom"], message, unite=unit))
+            rows.duplicates.append(
                 {
                     "ligne": start,
                     "nom": record["nom"],
@@ -473,41 +174,211 @@ def _read_rows(
             )
             continue
         seen[key] = start
-        row_problems, fatal = _normalize_row(record, header_of, unit=unit)
-        problems.extend(row_problems)
+        warnings, fatal = _normalize_row(record, header.as_written, unit)
+        rows.problems.extend(warnings)
         if fatal:
-            rejects.append(reject_record(record, fatal))
-            continue
-        records.append(record)
+            rows.rejects.append(reject_record(record, fatal))
+        else:
+            rows.records.append(record)
+    return rows
 
-    if not records and not allow_empty:
-        raise no_usable_row_error(label, rejects, unit)
 
-    return Listing(
-        path=origin.path,
-        name=origin.name,
-        date=origin.date,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        rows=pd.DataFrame.from_records(records),
-        rejects=rejects,
-        problems=problems,
-        rows_read=rows_read,
-        unknown_columns=unknown,
-        is_example=is_example,
-        format=table.format,
-        sheet=table.sheet,
-        unit=unit,
-        url=origin.url,
-        fetched=origin.fetched,
-        from_cache=origin.from_cache,
-        duplicates=duplicates,
-        columns_as_written=header_of,
+def _record(cells: list[str], header: list[str], columns: dict[int, str]) -> dict:
+    """Return a row's record: its canonical columns ("" when absent), and in ``extra`` the
+    columns not recognised, by their header names."""
+    record = {column: "" for column in COLUMNS}
+    for index, cell in enumerate(cells):
+        if index in columns:
+            record[columns[index]] = cell
+    record["extra"] = {
+        header[i].strip(): cells[i]
+        for i in range(min(len(header), len(cells)))
+        if i not in columns and header[i].strip()
+    }
+    return record
+
+
+def _overflow(table: RawTable, start: int, cells: list[str]) -> Problem | None:
+    """Return the problem of the values of a row beyond the header, or under no header."""
+    header = table.header
+    beyond = [
+        cell for i, cell in enumerate(cells) if (i >= len(header) or not header[i].strip()) and cell
+    ]
+    if not beyond:
+        return None
+    return Problem(
+        start,
+        "",
+        (table.delimiter or " | ").join(beyond),
+        f"{len(cells)} valeurs pour {len(header)} colonnes : valeurs en trop ignorées "
+        "(un séparateur dans une valeur doit être entre guillemets)"
+        if table.format == "csv" and len(cells) > len(header)
+        else "valeurs dans des colonnes sans en-tête : ignorées",
+        unite=table.unit,
     )
 
 
-#: Reasons quoted in the error raised when no row of a listing is usable.
-QUOTED_REASONS = 5
+# --- a row's values, column group by column group -------------------------------------------
+
+
+@dataclass
+class _Row:
+    """A record being normalised, and the problems found in it."""
+
+    record: dict
+    as_written: dict[str, str]  # canonical column → the file's header name
+    unit: str
+    warnings: list[Problem] = field(default_factory=list)
+    fatal: list[Problem] = field(default_factory=list)
+
+    def warn(self, column: str, message: str, value: str | None = None) -> None:
+        """Record a warning about ``column`` (its value as it is now, unless ``value``)."""
+        self.warnings.append(
+            Problem(
+                self.record["ligne"],
+                self.as_written.get(column, column),
+                self.record[column] if value is None else value,
+                message,
+                unite=self.unit,
+            )
+        )
+
+    def fail(self, column: str, message: str) -> None:
+        """Record a problem about ``column`` that makes the row unusable."""
+        self.fatal.append(
+            Problem(
+                self.record["ligne"],
+                self.as_written.get(column, column),
+                self.record[column],
+                message,
+                ERREUR,
+                self.unit,
+            )
+        )
+
+
+def _normalize_row(
+    record: dict, as_written: dict[str, str], unit: str = "ligne"
+) -> tuple[list[Problem], list[Problem]]:
+    """Normalise one row in place; return (warnings, fatal problems)."""
+    row = _Row(record, as_written, unit)
+    for step in _STEPS:
+        step(row)
+    return row.warnings, row.fatal
+
+
+def _read_name(row: _Row) -> None:
+    name = row.record["nom"]
+    if not name:
+        row.fail("nom", "nom manquant : chaque service doit avoir un nom")
+    elif values.is_template_example(name):
+        row.fail(
+            "nom",
+            "ligne d'exemple du modèle (ips-map template) : remplacez-la par un vrai service "
+            "ou supprimez-la",
+        )
+
+
+def _read_type_and_statut(row: _Row) -> None:
+    record = row.record
+    kind, note = values.read_type(record["type"])
+    if note:
+        row.warn("type", note)
+    record["type"] = kind
+    statut, note = values.read_statut(record["statut"])
+    if statut is None:
+        row.fail("statut", note)
+        return
+    if note:
+        row.warn("statut", note)
+    record["statut"] = statut
+
+
+def _read_coordinates(row: _Row) -> None:
+    record = row.record
+    coordinates = values.read_coordinates(record["latitude"], record["longitude"])
+    if coordinates.note:
+        row.warn(coordinates.column, coordinates.note)
+    record["lat"], record["lon"] = coordinates.lat, coordinates.lon
+
+
+def _read_capacity(row: _Row) -> None:
+    row.record["capacite_n"], note = values.read_capacity(row.record["capacite"])
+    if note:
+        row.warn("capacite", note)
+
+
+def _read_address(row: _Row) -> None:
+    """The postcode, the INSEE code and the commune."""
+    record = row.record
+    record["code_postal_n"], note = values.read_postcode(record["code_postal"])
+    if note:
+        row.warn("code_postal", note)
+    record["code_commune_n"], note = values.read_insee_code(record["code_commune"])
+    if note:
+        row.warn("code_commune", note)
+    commune, note = values.read_commune(record["commune"])
+    if note:
+        row.warn("commune", note)
+        record["commune"] = commune
+
+
+def _refuse_overseas(row: _Row) -> None:
+    """A collectivité d'outre-mer is not a département: the row is rejected."""
+    record = row.record
+    for column, value in (
+        ("departement", record["departement"]),
+        ("code_commune", record["code_commune_n"]),
+        ("code_postal", record["code_postal_n"]),
+    ):
+        refusal = values.overseas_refusal(value, column)
+        if refusal:
+            row.fail(column, refusal)
+            return
+
+
+def _read_departement(row: _Row) -> None:
+    record = row.record
+    record["departement_code"], record["departements_possibles"] = "", ()
+    if not record["departement"] or row.fatal:
+        return
+    code, possible, note = values.read_departement(record["departement"])
+    record["departement_code"], record["departements_possibles"] = code, possible
+    if note:
+        row.warn("departement", note)
+
+
+def _read_departements_served(row: _Row) -> None:
+    codes, unreadable = values.read_departements_list(row.record["departements_desservis"])
+    row.record["desservis"] = codes
+    for part, note in unreadable:
+        row.warn("departements_desservis", note, value=part)
+
+
+def _read_website(row: _Row) -> None:
+    written = row.record["site_web"]
+    row.record["site_web"], note = values.read_website(written)
+    if note:
+        # The note quotes the address completed, or the one ignored.
+        row.warn("site_web", note, value=row.record["site_web"] or written)
+
+
+#: The steps of :func:`_normalize_row`, in order: a département is read only when no step
+#: before it rejected the row.
+_STEPS = (
+    _read_name,
+    _read_type_and_statut,
+    _read_coordinates,
+    _read_capacity,
+    _read_address,
+    _refuse_overseas,
+    _read_departement,
+    _read_departements_served,
+    _read_website,
+)
+
+
+# --- rejects --------------------------------------------------------------------------------
 
 
 def no_usable_row_error(label: str, rejects: list[dict], unit: str = "ligne") -> ListingError:
@@ -565,197 +436,3 @@ def describe_format(listing: Listing) -> str:
     if listing.format == "geojson":
         return f"{name} (numéros = indice de l'entité dans « features », à partir de 0)"
     return name
-
-
-def _normalize_row(
-    record: dict, header_of: dict[str, str], unit: str = "ligne"
-) -> tuple[list[Problem], list[Problem]]:
-    """Normalise one row in place; return (warnings, fatal problems)."""
-    line = record["ligne"]
-    warnings: list[Problem] = []
-    fatal: list[Problem] = []
-
-    def warn(column: str, message: str, value: str | None = None) -> None:
-        warnings.append(
-            Problem(
-                line,
-                header_of.get(column, column),
-                record[column] if value is None else value,
-                message,
-                unite=unit,
-            )
-        )
-
-    def fail(column: str, message: str) -> None:
-        fatal.append(
-            Problem(line, header_of.get(column, column), record[column], message, ERREUR, unit)
-        )
-
-    if not record["nom"]:
-        fail("nom", "nom manquant : chaque service doit avoir un nom")
-    elif text_key(record["nom"]) == text_key(TEMPLATE_EXAMPLE_NAME):
-        fail(
-            "nom",
-            "ligne d'exemple du modèle (ips-map template) : remplacez-la par un vrai service "
-            "ou supprimez-la",
-        )
-
-    if record["type"]:
-        value, exact = _read_type(record["type"])
-        if value is None:
-            warn(
-                "type",
-                f"type inconnu, compté comme « autre » (valeurs : {', '.join(SERVICE_TYPES)})",
-            )
-            value = "autre"
-        elif not exact:
-            warn("type", f"lu comme « {value} »")
-        record["type"] = value
-    else:
-        record["type"] = "ips"
-
-    if record["statut"]:
-        value, exact = _read_statut(record["statut"])
-        if value is None:
-            fail(
-                "statut",
-                f"statut inconnu : indiquez {', '.join(SERVICE_STATUSES)} "
-                "(ou « Actif », « En projet », « Fermé »)",
-            )
-        else:
-            if not exact:
-                warn("statut", f"lu comme « {value} »")
-            record["statut"] = value
-    else:
-        record["statut"] = "actif"
-
-    _normalize_coordinates(record, warn)
-
-    record["capacite_n"] = float("nan")
-    if record["capacite"]:
-        capacity = _parse_number(record["capacite"])
-        if capacity is None or capacity < 0:
-            warn("capacite", "capacité illisible : ignorée (nombre de places attendu)")
-        else:
-            record["capacite_n"] = capacity
-
-    postcode = re.sub(r"(?i)\s*cedex.*$", "", record["code_postal"]).replace(" ", "")
-    postcode = postcode.replace("\u00a0", "")
-    if record["code_postal"]:
-        if re.fullmatch(r"\d{4}", postcode):
-            warn("code_postal", f"code postal à 4 chiffres lu comme « 0{postcode} »")
-            postcode = "0" + postcode
-        elif not re.fullmatch(r"\d{5}", postcode):
-            warn("code_postal", "code postal illisible (5 chiffres attendus) : ignoré")
-            postcode = ""
-    record["code_postal_n"] = postcode
-
-    code = record["code_commune"].upper().replace(" ", "")
-    if code:
-        if re.fullmatch(r"\d{4}", code):
-            warn("code_commune", f"code INSEE à 4 chiffres lu comme « 0{code} »")
-            code = "0" + code
-        elif not re.fullmatch(r"(\d{5}|2[AB]\d{3})", code):
-            warn(
-                "code_commune",
-                "code INSEE illisible (5 caractères, ex. « 01001 », « 2A004 ») : ignoré",
-            )
-            code = ""
-    record["code_commune_n"] = code
-
-    commune = record["commune"]
-    cleaned = re.sub(r"(?i)\s+cedex(\s+\d+)?\s*$", "", commune).strip()
-    if cleaned != commune:
-        warn("commune", f"« CEDEX » retiré : commune lue « {cleaned} »")
-        record["commune"] = cleaned
-
-    for column, value in (
-        ("departement", record["departement"]),
-        ("code_commune", code),
-        ("code_postal", postcode),
-    ):
-        territory = collectivite_outre_mer(value, column)
-        if territory:
-            fail(
-                column,
-                f"{territory} est une collectivité d'outre-mer, pas un département : la carte "
-                "couvre les 101 départements (métropole, Guadeloupe, Martinique, Guyane, "
-                "La Réunion, Mayotte) ; retirez cette ligne de la liste",
-            )
-            break
-
-    record["departement_code"] = ""
-    record["departements_possibles"] = ()
-    if record["departement"] and not fatal:
-        written = record["departement"].strip().upper().replace(" ", "")
-        dep, note = normalize_departement(record["departement"])
-        if written == "20":
-            record["departements_possibles"] = ("2A", "2B")
-            warn(
-                "departement",
-                "« 20 » est l'ancien code de la Corse : 2A ou 2B selon la commune ou les "
-                "coordonnées",
-            )
-        elif dep is None:
-            warn("departement", f"{note} : ignoré")
-        else:
-            record["departement_code"] = dep
-            record["departements_possibles"] = (dep,)
-            if note:
-                warn("departement", note)
-
-    record["desservis"] = ()
-    if record["departements_desservis"]:
-        codes, bad = parse_departements_list(record["departements_desservis"])
-        for part in bad:
-            _, note = normalize_departement(part)
-            warn("departements_desservis", f"{note} : ignoré", value=part)
-        record["desservis"] = tuple(codes)
-
-    if record["site_web"] and not re.match(r"(?i)^https?://", record["site_web"]):
-        if re.match(r"(?i)^www\.", record["site_web"]):
-            record["site_web"] = "https://" + record["site_web"]
-            warn("site_web", "adresse sans « https:// » : complétée")
-        else:
-            warn("site_web", "lien ignoré : seules les adresses http(s) sont publiées")
-            record["site_web"] = ""
-    return warnings, fatal
-
-
-@functools.cache
-def _lambert93_to_wgs84():
-    """The Lambert-93 → WGS84 transformer, built once: building one takes about a
-    millisecond, more than a thousand conversions."""
-    from pyproj import Transformer
-
-    return Transformer.from_crs(2154, 4326, always_xy=True)
-
-
-def _normalize_coordinates(record: dict, warn) -> None:
-    """Read latitude and longitude (decimal commas, Lambert-93 X/Y converted)."""
-    record["lat"] = record["lon"] = float("nan")
-    if not (record["latitude"] or record["longitude"]):
-        return
-    lat = _parse_number(record["latitude"])
-    lon = _parse_number(record["longitude"])
-    if lat is None or lon is None:
-        column = "latitude" if lat is None else "longitude"
-        warn(
-            column,
-            "coordonnées incomplètes ou illisibles : ignorées (nombres décimaux "
-            "attendus, par exemple 45,76 et 4,83)",
-        )
-        return
-    (xmin, xmax), (ymin, ymax) = _LAMBERT93
-    if xmin <= lon <= xmax and ymin <= lat <= ymax:
-        x, y = lon, lat
-        lon, lat = _lambert93_to_wgs84().transform(x, y)
-        warn(
-            "latitude",
-            f"coordonnées en Lambert-93 (X {x:.0f}, Y {y:.0f}) converties en degrés WGS84 "
-            f"({lat:.5f}, {lon:.5f})",
-        )
-    elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        warn("latitude", f"coordonnées hors limites ({lat}, {lon}) : ignorées")
-        return
-    record["lat"], record["lon"] = lat, lon

@@ -5,7 +5,7 @@ and the example row (codes formatted as text, so that "01000" keeps its zero) an
 ``colonnes`` describing each column. As CSV: ``NAME.csv`` (``;`` separated, UTF-8 with BOM,
 as French spreadsheets open it) and ``NAME-colonnes.csv`` beside it with the descriptions.
 
-The example row is named :data:`ips_map.listing.TEMPLATE_EXAMPLE_NAME`: a listing that still
+The example row is named :data:`ips_map.listing.values.TEMPLATE_EXAMPLE_NAME`: a listing that still
 carries it has that row rejected ("ligne d'exemple du modèle"), never placed on a map.
 """
 
@@ -16,7 +16,8 @@ import io
 from pathlib import Path
 
 from ips_map.errors import SettingsError
-from ips_map.listing.read import COLUMNS, TEMPLATE_EXAMPLE_NAME
+from ips_map.listing.columns import COLUMNS
+from ips_map.listing.values import TEMPLATE_EXAMPLE_NAME
 from ips_map.outputs import write_atomic
 
 FORMATS = ("xlsx", "csv")

@@ -4,7 +4,7 @@ made from the coverage table and the placed services."""
 from __future__ import annotations
 
 from ips_map.geocode import GEOCODE_COLUMNS
-from ips_map.listing.read import COLUMNS
+from ips_map.listing.columns import COLUMNS
 
 COVERAGE_COLUMNS = [
     "code",
