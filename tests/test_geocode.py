@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from ips_map import geocode as geocode_module
 from ips_map.cli import cli
 from ips_map.geocode import GEOCODE_COLUMNS, Geocoder, RateLimiter, geocode_listing
+from ips_map.geocode import client as geocode_client
 from ips_map.listing.read import read_listing
 from ips_map.places import place_services
 from ips_map.settings import BuildSettings, default_geocode_url
@@ -676,7 +676,7 @@ def test_build_without_geocode_says_addresses_wait(tmp_path, api, httpserver):
 
 def test_build_with_the_api_down_places_rows_and_warns_once(tmp_path, monkeypatch):
     monkeypatch.setattr(
-        geocode_module, "GEOCODE_HTTP", HttpSettings(timeout=(1.0, 1.0), retries=1, sleep=Sleeps())
+        geocode_client, "GEOCODE_HTTP", HttpSettings(timeout=(1.0, 1.0), retries=1, sleep=Sleeps())
     )
     listing = write_listing(tmp_path / "liste.csv", HEADER + CLERMONT_ROW + "\n" + TOURS_ROW + "\n")
     url = f"http://127.0.0.1:{free_port()}/geocodage"
