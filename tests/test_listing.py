@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ips_map.errors import AVERTISSEMENT, ERREUR, ListingError
-from ips_map.listing.columns import COLUMNS
+from ips_map.listing.columns import COLUMNS, canonical_column
 from ips_map.listing.read import read_listing
 from ips_map.listing.values import parse_departements_list
 from ips_map.settings import data_dir
@@ -70,7 +70,7 @@ def test_cp1252_with_crlf_line_endings(tmp_path):
 def test_utf8_bom_with_invalid_bytes_is_a_listing_error(tmp_path):
     path = tmp_path / "l.csv"
     path.write_bytes(b"\xef\xbb\xbfnom\nF\xe9camp\n")
-    with pytest.raises(ListingError) as info:
+    with pytest.raises(ListingError, match=r"UTF-8 \(BOM\).*octet 8") as info:
         read_listing(path)
     assert str(path) in str(info.value)
 
@@ -208,7 +208,7 @@ def test_header_synonyms_any_case_and_accents(tmp_path):
         "source",
     ]
     assert sorted(canonical) == sorted(COLUMNS)
-    for column, value in zip(canonical, values):
+    for column, value in zip(canonical, values, strict=True):
         if column not in ("type", "statut"):
             assert row[column] == value, column
     assert row["type"] == "ips" and row["statut"] == "actif"
@@ -246,6 +246,20 @@ def test_one_header_spelling(tmp_path, header, column):
     assert row[column] == "45"
 
 
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("Capacité (places)", "capacite"),
+        ("Latitude [WGS84]", "latitude"),
+        ("Code postal *", "code_postal"),
+        ("nom_du_service", "nom"),
+        ("Remarques", None),
+    ],
+)
+def test_header_names_with_a_comment_or_underscores(header, column):
+    assert canonical_column(header) == column
+
+
 def test_second_column_for_the_same_field_is_ignored_and_reported(tmp_path):
     text = "nom,ville,commune\nA,Lyon,Brest\n"
     listing = read_listing(write_listing(tmp_path / "l.csv", text))
@@ -267,7 +281,7 @@ def test_missing_nom_column_names_the_file(tmp_path):
 @pytest.mark.parametrize("content", ["", "\n\n", "   \r\n"])
 def test_empty_file_is_a_listing_error(tmp_path, content):
     path = write_listing(tmp_path / "vide.csv", content)
-    with pytest.raises(ListingError) as info:
+    with pytest.raises(ListingError, match="le fichier est vide") as info:
         read_listing(path)
     assert str(path) in str(info.value)
 
@@ -518,6 +532,12 @@ def test_departement_column(tmp_path, written, code, warned):
     assert bool(found) == warned
     if warned:
         assert found[0].valeur == written
+
+
+def test_the_departement_of_a_rejected_row_is_not_read(tmp_path):
+    listing = read_listing(write_listing(tmp_path / "l.csv", "nom;dept\nA;01\n;20\n"))
+    assert [r["ligne"] for r in listing.rejects] == [3]
+    assert problems_for(listing, "dept") == []  # no word about the old Corsican code
 
 
 @pytest.mark.parametrize("written", ["987", "Nouvelle-Calédonie", "975"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 import pytest
 from click.testing import CliRunner
@@ -121,7 +122,7 @@ def test_empty_workbook_is_a_listing_error(tmp_path):
 def test_corrupt_workbook_is_a_listing_error(tmp_path):
     path = tmp_path / "abime.xlsx"
     path.write_bytes(b"PK\x03\x04 pas vraiment un classeur")
-    with pytest.raises(ListingError, match="illisible"):
+    with pytest.raises(ListingError, match=r"classeur Excel \(XLSX\) illisible"):
         read_listing(path)
 
 
@@ -187,6 +188,34 @@ def test_geojson_in_lambert_93_is_reprojected(tmp_path):
     path = geojson(tmp_path / "l.geojson", [point(842000, 6519000, nom="A")], crs=crs)
     row = read_listing(path).rows.iloc[0]
     assert round(row["lat"], 2) == 45.76 and round(row["lon"], 2) == 4.83
+
+
+def test_geojson_odd_features_are_problems_of_their_entity(tmp_path):
+    multipoint = {"type": "MultiPoint", "coordinates": [[4.83, 45.76]]}
+    unreadable = {"type": "Point", "coordinates": ["est", "nord"]}
+    path = geojson(
+        tmp_path / "l.geojson",
+        [
+            "pas une entité",
+            {"type": "Feature", "geometry": multipoint, "properties": {"nom": "A"}},
+            {"type": "Feature", "geometry": unreadable, "properties": {"nom": "B"}},
+        ],
+    )
+    listing = read_listing(path)
+    rows = listing.rows.set_index("ligne")
+    assert list(rows.index) == [1, 2]
+    assert (rows.loc[1, "lat"], rows.loc[1, "lon"]) == (45.76, 4.83)
+    assert math.isnan(rows.loc[2, "lat"])
+    noted = {(p.ligne, p.message) for p in listing.problems}
+    assert (0, "entité qui n'est pas un objet : ignorée") in noted
+    assert (2, "point illisible : ignoré") in noted
+
+
+def test_geojson_in_an_unknown_crs_is_a_listing_error(tmp_path):
+    crs = {"type": "name", "properties": {"name": "EPSG:999999"}}
+    path = geojson(tmp_path / "l.geojson", [point(1, 2, nom="A")], crs=crs)
+    with pytest.raises(ListingError, match="« EPSG:999999 » inconnu"):
+        read_listing(path)
 
 
 def test_single_feature_and_bad_documents(tmp_path):
