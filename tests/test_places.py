@@ -18,12 +18,8 @@ from shapely.geometry import Point, box
 
 from ips_map.errors import ERREUR
 from ips_map.listing.read import read_listing
-from ips_map.places import (
-    COAST_TOLERANCE_M,
-    count_placements,
-    departements_of_points,
-    place_services,
-)
+from ips_map.places import count_placements, place_services
+from ips_map.places.geometry import COAST_TOLERANCE_M, departements_of_points, distance_km
 from ips_map.territory.data import COMMUNE_COLUMNS, load_communes, load_departements, load_old_codes
 from ips_map.territory.gazetteer import commune_key
 from ips_map.vocabulary import PLACEMENT_METHODS
@@ -396,6 +392,102 @@ def test_unknown_postcode_alone_is_rejected(tmp_path, departements):
     assert any(p.valeur == "99999" for p in problems_at(placement, 2))
 
 
+# --- evidence that disagrees: the warnings say which won --------------------------------------
+
+
+def messages_at(placement, line: int) -> list[str]:
+    return [p.message for p in problems_at(placement, line)]
+
+
+def test_swapped_coordinates_are_read_the_other_way(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"latitude": "4.5", "longitude": "46.5"}])
+    [service] = placement.services.to_dict("records")
+    assert service["methode"] == "coordonnees" and service["code_departement"] == "01"
+    assert service["geometry"].equals(Point(4.5, 46.5))
+    assert messages_at(placement, 2) == [
+        "latitude et longitude inversées : lues comme latitude 46.5, longitude 4.5 "
+        "(dans le département 01 (Ain))"
+    ]
+
+
+def test_evidence_in_an_outvoted_departement_is_ignored(tmp_path, departements):
+    row = {"lat": "41.9", "lon": "8.7", "code insee": "01053", "dept": "01"}
+    placement = place(tmp_path, departements, [row])
+    [service] = placement.services.to_dict("records")
+    assert service["methode"] == "code_commune" and service["code_departement"] == "01"
+    [note] = problems_at(placement, 2)
+    assert (note.colonne, note.valeur) == ("lat", "41.9 ; 8.7")
+    assert note.message == (
+        "coordonnées dans le département 2A (Corse-du-Sud), contredit par code INSEE de la "
+        "commune, département indiqué (01 (Ain)) : ignoré"
+    )
+
+
+def test_the_place_most_evidence_agrees_with_beats_a_better_rank(tmp_path, departements):
+    # Coordinates far from Bourg-en-Bresse, whose INSEE code and postcode agree.
+    row = {"lat": "46.9", "lon": "4.9", "code insee": "01053", "cp": "01000"}
+    placement = place(tmp_path, departements, [row])
+    [service] = placement.services.to_dict("records")
+    assert service["methode"] == "code_commune"
+    assert service["code_commune_trouve"] == "01053"
+    far = distance_km(4.9, 46.9, 4.2, 46.2)
+    assert far > 20
+    assert messages_at(placement, 2) == [
+        f"coordonnées à {far:.0f} km du lieu retenu : placé par code INSEE de la commune, "
+        "cohérent avec code postal (approximation) ; vérifiez"
+    ]
+
+
+def test_far_evidence_alone_keeps_the_best_ranked(tmp_path, departements):
+    placement = place(
+        tmp_path, departements, [{"lat": "46.9", "lon": "4.9", "code insee": "01053"}]
+    )
+    [service] = placement.services.to_dict("records")
+    assert service["methode"] == "coordonnees"
+    # The commune of the code is not claimed: the point is far from it.
+    assert service["code_commune_trouve"] == ""
+    far = distance_km(4.9, 46.9, 4.2, 46.2)
+    assert messages_at(placement, 2) == [
+        f"code INSEE de la commune (Bourg-en-Bresse) à {far:.0f} km du lieu retenu : placé par "
+        "coordonnées ; vérifiez"
+    ]
+
+
+def test_old_corsican_20_is_read_from_the_other_evidence(tmp_path, departements):
+    placement = place(tmp_path, departements, [{"commune": "Ajaccio", "dept": "20"}])
+    [service] = placement.services.to_dict("records")
+    assert service["code_departement"] == "2A"
+    assert messages_at(placement, 2) == ["« 20 » lu comme 2A (Corse-du-Sud)"]
+
+
+def test_same_name_in_the_same_commune_is_a_possible_duplicate(tmp_path, departements):
+    rows = [
+        {"nom": "Accueil IPS", "commune": "Ajaccio"},
+        {"nom": "ACCUEIL IPS", "code insee": "2A004"},
+        {"nom": "Accueil IPS", "commune": "Église-Neuve"},  # another commune
+        {"nom": "accueil ips", "commune": "ajaccio", "cp": "99999"},
+    ]
+    placement = place(tmp_path, departements, rows)
+    assert len(placement.services) == 4  # both are counted
+    duplicate = (
+        "même nom qu'à la ligne 2, dans la même commune : doublon possible, vérifiez "
+        "(les deux sont comptés)"
+    )
+    assert messages_at(placement, 3) == [duplicate]
+    assert messages_at(placement, 4) == []
+    assert messages_at(placement, 5) == ["code postal inconnu : ignoré", duplicate]
+    # The warnings of a row, the duplicate last, in its column.
+    warnings = list(placement.services["avertissements"])
+    assert warnings[0] == warnings[2] == ""
+    assert warnings[1] == f"ligne 3, colonne « nom », valeur « ACCUEIL IPS » : {duplicate}"
+    assert warnings[3] == (
+        "ligne 5, colonne « cp », valeur « 99999 » : code postal inconnu : ignoré | "
+        f"ligne 5, colonne « nom », valeur « accueil ips » : {duplicate}"
+    )
+    # Duplicate warnings come after every row's own problems.
+    assert [p.ligne for p in placement.problems] == [5, 3, 5]
+
+
 # --- rejects and contradictions -------------------------------------------------------------
 
 
@@ -701,8 +793,9 @@ def test_real_data_example_listing_is_placed(real_data):
 def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver, monkeypatch):
     """Geocoding and placement share one Gazetteer: the name index (tens of thousands of
     commune_key calls) is built once, not once for each stage."""
-    from ips_map import geocode, places
+    from ips_map.geocode import query
     from ips_map.pipeline import build
+    from ips_map.places import duplicates, evidence
     from ips_map.settings import BuildSettings
     from ips_map.territory import gazetteer
 
@@ -719,9 +812,7 @@ def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver,
     }
     httpserver.expect_request("/geocodage/search").respond_with_json({"features": [feature]})
     calls = []
-    for module in (gazetteer, places, geocode):
-        if not hasattr(module, "commune_key"):
-            continue
+    for module in (gazetteer, evidence, duplicates, query):
         original = module.commune_key
         monkeypatch.setattr(
             module, "commune_key", lambda name, f=original: calls.append(1) or f(name)

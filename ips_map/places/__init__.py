@@ -1,0 +1,110 @@
+"""Place each service of a listing on the map, from the best evidence it carries.
+
+Evidence, best first: valid coordinates (swapped latitude and longitude are detected when
+the swap lands in France and the original does not); INSEE commune code (current, old code
+of a merged commune, or a municipal arrondissement); commune name with postcode or
+département; postcode alone; and, when nothing else is usable, the département alone (the
+service is then drawn at its chef-lieu: all coverage needs is the département). The method
+used is recorded for every row.
+
+When the evidence disagrees, the best consistent evidence wins and the row's warnings say
+which (:mod:`ips_map.places.row`). A row is rejected only when no placement is consistent
+(as many pieces for one département as for another: coordinates in the Ain and "2A"
+stated, with nothing else) or when it carries no usable evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from ips_map.errors import Problem
+from ips_map.listing.read import Listing, reject_record
+from ips_map.places._seats import SeatFinder
+from ips_map.places.duplicates import possible_duplicates
+from ips_map.places.geometry import read_coordinates
+from ips_map.places.outcome import PlacedRow, RowNotes, services_table
+from ips_map.places.row import place_row
+from ips_map.territory.gazetteer import Gazetteer
+from ips_map.vocabulary import APPROXIMATE_METHODS, COMMUNE_CENTRE_METHODS
+
+__all__ = ["Placement", "count_placements", "place_services"]
+
+
+@dataclass
+class Placement:
+    """Services placed on the map and rows that could not be placed."""
+
+    services: gpd.GeoDataFrame
+    rejects: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def count_placements(services: pd.DataFrame) -> dict[str, int]:
+    """Count placed services by how exact their position is.
+
+    Returns ``places`` (all), ``exactes`` (coordinates or a geocoded address),
+    ``centre_commune`` (a commune's centre, :data:`COMMUNE_CENTRE_METHODS`), ``approchees``
+    (a postcode's commune or the département's chef-lieu, :data:`APPROXIMATE_METHODS`),
+    and ``code_postal`` and ``departement``, the two parts of ``approchees``.
+    """
+    methods = services["methode"] if len(services) else pd.Series([], dtype=object)
+    commune = int(methods.isin(COMMUNE_CENTRE_METHODS).sum())
+    approximate = int(methods.isin(APPROXIMATE_METHODS).sum())
+    return {
+        "places": int(len(methods)),
+        "exactes": int(len(methods)) - commune - approximate,
+        "centre_commune": commune,
+        "approchees": approximate,
+        "code_postal": int((methods == "code_postal").sum()),
+        "departement": int((methods == "departement").sum()),
+    }
+
+
+def place_services(
+    listing: Listing,
+    departements: gpd.GeoDataFrame,
+    communes: pd.DataFrame,
+    old_codes: pd.DataFrame,
+    *,
+    gazetteer: Gazetteer | None = None,
+) -> Placement:
+    """Place every row of a listing, or reject it with the reason.
+
+    ``gazetteer`` is the look-ups of ``communes`` and ``old_codes`` when already built
+    (:class:`Gazetteer`); they are built here otherwise.
+
+    Returns
+    -------
+    Placement
+        ``services`` is a GeoDataFrame of points (EPSG:4326, true positions) with the
+        listing's columns plus ``methode``, ``code_departement`` (the office's),
+        ``code_commune_trouve``, ``nom_commune_trouve``, ``desservis`` (tuple of the codes
+        served) and ``avertissements``.
+    """
+    gazetteer = gazetteer or Gazetteer(communes, old_codes)
+    rows = listing.rows
+    readings = read_coordinates(rows, departements)
+    dep_names = dict(zip(departements["code"], departements["nom"]))
+    seats = SeatFinder(departements, gazetteer)
+
+    placed: list[PlacedRow] = []
+    rejects: list[dict] = []
+    problems: list[Problem] = []
+    for index, row in zip(rows.index, rows.to_dict("records")):
+        notes = RowNotes(int(row["ligne"]), listing.unit, listing.columns_as_written, dep_names)
+        result = place_row(row, readings.get(index), gazetteer, seats, notes)
+        problems.extend(result.warnings)
+        if isinstance(result, PlacedRow):
+            placed.append(result)
+        else:
+            rejects.append(reject_record(row, [result.error]))
+            problems.append(result.error)
+    for item, problem in possible_duplicates(placed, listing.unit):
+        item.warnings.append(problem)
+        problems.append(problem)
+    return Placement(
+        services=services_table(placed, list(rows.columns)), rejects=rejects, problems=problems
+    )
