@@ -33,6 +33,8 @@ log = logging.getLogger("ips_map")
 
 USER_AGENT = f"ips-map/{__version__} (carte des services IPS; python-requests)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Bytes read from the network at a time.
+CHUNK_SIZE = 1 << 16
 
 
 class FetchError(IpsMapError):
@@ -157,12 +159,7 @@ def request(
                 return response
             if response.status_code not in RETRY_STATUSES:
                 response.close()
-                raise FetchError(
-                    f"{url}: le serveur répond {response.status_code} "
-                    f"{response.reason or ''}".rstrip()
-                    + (" (ressource introuvable)" if response.status_code == 404 else ""),
-                    status=response.status_code,
-                )
+                raise _refusal(url, response)
             last_problem = f"le serveur répond {response.status_code}"
             detail = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
             delay = _retry_after(response, wait)
@@ -176,6 +173,16 @@ def request(
     raise FetchError(
         f"{url}: {last_problem}, échec après {settings.retries + 1} tentative(s). "
         f"Vérifiez la connexion ou réessayez plus tard (détail : {detail})."
+    )
+
+
+def _refusal(url: str, response: requests.Response) -> FetchError:
+    """The error of an answer that asking again would not change (404, 400, 403…)."""
+    status = response.status_code
+    return FetchError(
+        f"{url}: le serveur répond {status} {response.reason or ''}".rstrip()
+        + (" (ressource introuvable)" if status == 404 else ""),
+        status=status,
     )
 
 
@@ -242,6 +249,10 @@ def download(
 ) -> Download:
     """Download ``url`` to ``target`` atomically.
 
+    Each attempt sends the request (with its own retries, see :func:`request`), streams the
+    body into a temporary file beside ``target``, checks it, then puts it in place. A body
+    cut short is asked for again, up to ``settings.retries`` more times.
+
     Parameters
     ----------
     sha256
@@ -263,66 +274,101 @@ def download(
     target.parent.mkdir(parents=True, exist_ok=True)
     attempts = settings.retries + 1
     for attempt in range(attempts):
-        response = request(url, params=params, settings=settings, session=session, stream=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".part", dir=target.parent
-        )
-        tmp = Path(tmp_name)
-        announced = _announced_length(response)
-        digest = hashlib.sha256()
-        size = 0
         try:
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    for chunk in response.iter_content(chunk_size=1 << 16):
-                        fh.write(chunk)
-                        digest.update(chunk)
-                        size += len(chunk)
-                        if progress is not None:
-                            progress(size, announced)
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-            ) as exc:
-                raise _Truncated(f"transfert interrompu ({type(exc).__name__})") from exc
-            finally:
-                response.close()
-            # A length that is not a number (or a compressed body) is an unknown length.
-            if announced is not None and announced != size:
-                raise _Truncated(f"{size} octets reçus sur {announced} annoncés")
-            actual = digest.hexdigest()
-            if sha256 and actual != sha256:
-                raise FetchError(
-                    f"{url}: empreinte sha256 inattendue ({actual[:12]}… au lieu de "
-                    f"{sha256[:12]}…) : fichier refusé, l'ancien est conservé."
-                )
-            if validate is not None:
-                validate(tmp)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            return _download_once(
+                url,
+                target,
+                params=params,
+                settings=settings,
+                session=session,
+                sha256=sha256,
+                validate=validate,
+                progress=progress,
+            )
         except _Truncated as exc:
-            tmp.unlink(missing_ok=True)
             if attempt == attempts - 1:
                 raise FetchError(f"{url}: {exc} après {attempts} tentative(s).") from None
             settings.sleep(min(settings.backoff * 2**attempt, settings.max_wait))
-            continue
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return Download(
-            url=response.url or url,
-            path=target,
-            sha256=actual,
-            size=size,
-            date=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-            status=response.status_code,
-        )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 class _Truncated(Exception):
-    pass
+    """The body stopped short of its end: worth asking for again."""
+
+
+def _download_once(
+    url: str,
+    target: Path,
+    *,
+    params: dict | None,
+    settings: HttpSettings,
+    session: requests.Session | None,
+    sha256: str | None,
+    validate: Callable[[Path], None] | None,
+    progress: Callable[[int, int | None], None] | None,
+) -> Download:
+    """One attempt: request, receive into a temporary file, check it, put it in place."""
+    with request(url, params=params, settings=settings, session=session, stream=True) as response:
+        tmp = _temporary_file(target)
+        try:
+            size, digest = _receive(response, tmp, progress)
+            _check_content(url, tmp, digest, sha256, validate)
+            _install(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return Download(
+        url=response.url or url,
+        path=target,
+        sha256=digest,
+        size=size,
+        date=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        status=response.status_code,
+    )
+
+
+def _temporary_file(target: Path) -> Path:
+    """Create an empty hidden file beside ``target`` (same folder: ``os.replace`` is atomic)."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _receive(
+    response: requests.Response,
+    path: Path,
+    progress: Callable[[int, int | None], None] | None,
+) -> tuple[int, str]:
+    """Stream the body into ``path``; return its size and sha256.
+
+    Raises
+    ------
+    _Truncated
+        When the connection breaks or fewer bytes arrive than announced.
+    """
+    announced = _announced_length(response)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "wb") as fh:
+            for chunk in response.iter_content(chunk_size=CHUNK_SIZE):
+                fh.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+                if progress is not None:
+                    progress(size, announced)
+    except (
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+    ) as exc:
+        raise _Truncated(f"transfert interrompu ({type(exc).__name__})") from exc
+    finally:
+        response.close()
+    # A length that is not a number (or a compressed body) is an unknown length.
+    if announced is not None and announced != size:
+        raise _Truncated(f"{size} octets reçus sur {announced} annoncés")
+    return size, digest.hexdigest()
 
 
 def _announced_length(response: requests.Response) -> int | None:
@@ -332,6 +378,30 @@ def _announced_length(response: requests.Response) -> int | None:
     if not (value.isascii() and value.isdigit()) or response.headers.get("Content-Encoding"):
         return None
     return int(value)
+
+
+def _check_content(
+    url: str,
+    path: Path,
+    digest: str,
+    sha256: str | None,
+    validate: Callable[[Path], None] | None,
+) -> None:
+    """Refuse a complete body whose sha256 is not the one expected, or that ``validate``
+    refuses."""
+    if sha256 and digest != sha256:
+        raise FetchError(
+            f"{url}: empreinte sha256 inattendue ({digest[:12]}… au lieu de "
+            f"{sha256[:12]}…) : fichier refusé, l'ancien est conservé."
+        )
+    if validate is not None:
+        validate(path)
+
+
+def _install(tmp: Path, target: Path) -> None:
+    """Put a checked temporary file in place of ``target``, readable like any data file."""
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
 
 
 def cached_download(
