@@ -1,5 +1,6 @@
-"""The census calendar: which INSEE vintages exist, when each is published, where its
-archive lies, and what to tell a user who asks for one the data lack.
+"""The census calendar: which INSEE vintages exist, what INSEE calls them, when each is
+published, where its page and archive lie, and what to tell a user who asks for one the data
+lack. The other modules ask it for these facts rather than repeat them.
 """
 
 from __future__ import annotations
@@ -21,9 +22,45 @@ INSEE_CENSUS_PAGES: dict[int, str] = {
     2023: "8680726",
 }
 INSEE_CENSUS_FILE = "ensemble.zip"
+#: Where the pages of :data:`INSEE_CENSUS_PAGES` are read (cited in the manifest).
+INSEE_PAGES_URL = "https://www.insee.fr/fr/statistiques"
 #: First vintage of INSEE's annual populations légales (``ips-map fetch census`` refuses
 #: earlier ones).
 FIRST_CENSUS_YEAR = 2006
+#: First vintage that INSEE calls "populations de référence" (earlier: "populations légales").
+FIRST_REFERENCE_YEAR = 2023
+#: Why a vintage before :data:`FIRST_CENSUS_YEAR` cannot be had, as told to a user.
+BEFORE_FIRST_CENSUS = (
+    f"les populations légales annuelles de l'Insee commencent en {FIRST_CENSUS_YEAR}."
+)
+
+
+def census_kind(year: int) -> str:
+    """Return INSEE's name for a vintage's figures."""
+    return "populations de référence" if year >= FIRST_REFERENCE_YEAR else "populations légales"
+
+
+def census_citation(year: int) -> str:
+    """Return how a vintage is cited: ``Insee, populations légales 2021 (Mayotte : …)``.
+
+    Mayotte has no annual census: every vintage carries its 2017 census.
+    """
+    return f"Insee, {census_kind(year)} {year} (Mayotte : recensement 2017)"
+
+
+def publication(year: int) -> str:
+    """Return when INSEE publishes a vintage, as told to a user: ``fin décembre N+2``."""
+    return f"fin décembre {year + 2}"
+
+
+def in_force(year: int) -> date:
+    """Return the day a vintage's figures come into force: 1 January N+3."""
+    return date(year + 3, 1, 1)
+
+
+def census_page_url(year: int) -> str:
+    """Return the insee.fr page of a vintage listed in :data:`INSEE_CENSUS_PAGES`."""
+    return f"{INSEE_PAGES_URL}/{INSEE_CENSUS_PAGES[year]}"
 
 
 def insee_census_url(year: int, base: str | None = None) -> str | None:
@@ -47,14 +84,10 @@ def census_fetch_hint(year: int, today: date | None = None) -> str:
     fetch census`` command when it can succeed, else why no command can (a vintage before
     :data:`FIRST_CENSUS_YEAR`, or not published yet)."""
     if year < FIRST_CENSUS_YEAR:
-        return (
-            f"Le millésime {year} n'existe pas : les populations légales annuelles de l'Insee "
-            f"commencent en {FIRST_CENSUS_YEAR}."
-        )
+        return f"Le millésime {year} n'existe pas : {BEFORE_FIRST_CENSUS}"
     if not census_published(year, today):
         return (
-            f"Le millésime {year} n'est pas encore publié : l'Insee le publie fin décembre "
-            f"{year + 2}."
+            f"Le millésime {year} n'est pas encore publié : l'Insee le publie {publication(year)}."
         )
     if year in INSEE_CENSUS_PAGES:
         return f"Pour l'ajouter : ips-map fetch census --year {year}."

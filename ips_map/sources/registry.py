@@ -1,17 +1,15 @@
 """The data registry: the manifest of the files in ``data/``, their hashes and provenance.
 
-Each file is listed with its sha256, licence, attribution and vintage, so that every
-figure on the map can be traced to a file. Loading a file whose hash differs from the
-manifest is an error: ``data/`` holds inputs that are never edited by hand (see
-``data/PROVENANCE.md``).
+Each embedded file is listed in :data:`SOURCES` with its sha256, licence, attribution and
+vintage, so that every figure on the map can be traced to a file; loading a file whose hash
+differs is an error (``data/`` holds inputs never edited by hand, see ``data/PROVENANCE.md``).
 
-Files fetched by ``ips-map fetch`` go to ``data/fetched/``, never over the embedded ones.
-Each comes with a provenance record beside it (``<name>.provenance.json``: the fields of a
-:class:`Source` plus the download's URL, date and sha256), which is its manifest entry: a
-fetched file at the same relative path as an embedded one (``fetched/census/communes.csv``
-for ``census/communes.csv``) takes its place, and its sha256 is checked against its record
-on every load. Census vintages are new files, ``fetched/census/departements_pmun_<N>.csv``.
-Deleting ``data/fetched/`` returns to the embedded data.
+A file fetched by ``ips-map fetch`` lives in ``data/fetched/`` with a provenance record beside
+it (``<name>.provenance.json``: the fields of a :class:`Source` plus the download's URL, date
+and sha256), which is its manifest entry. At the same relative path as an embedded file
+(``fetched/census/communes.csv`` for ``census/communes.csv``) it takes that file's place, and
+its sha256 is checked against its record on every load. Deleting ``data/fetched/`` returns
+to the embedded data.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from pathlib import Path
 
 from ips_map.errors import DataFileError
 from ips_map.settings import data_dir
+from ips_map.sources.calendar import census_page_url
 
 #: Sub-folder of the data folder that holds fetched files and their provenance records.
 FETCHED_DIR = "fetched"
@@ -45,6 +44,28 @@ class Source:
     url: str
 
 
+#: Licences as the files' producers state them (cited on the map and in provenance records).
+INSEE_LICENCE = "Insee, réutilisation libre avec mention de la source"
+ETALAB_LICENCE = "Licence Ouverte / Etalab"
+ETALAB_2_LICENCE = "Licence Ouverte / Etalab 2.0"
+
+# What the files of one release have in common, written once for each release.
+_FRANCE_GEOJSON = {
+    "producer": "IGN ADMIN EXPRESS, via gregoiredavid/france-geojson v2.1.1",
+    "licence": ETALAB_LICENCE,
+    "vintage": "COG 2018",
+    "url": "https://github.com/gregoiredavid/france-geojson/tree/v2.1.1",
+}
+_DECOUPAGE_ADMINISTRATIF = {
+    "licence": ETALAB_2_LICENCE,
+    "vintage": "COG 2026",
+    "url": "https://www.npmjs.com/package/@etalab/decoupage-administratif",
+}
+_EXAMPLE = {
+    "licence": "Faits cités avec leur source",
+    "vintage": "2018–2021",
+}
+
 SOURCES: dict[str, Source] = {
     s.key: s
     for s in [
@@ -53,22 +74,16 @@ SOURCES: dict[str, Source] = {
             path="geo/departements-avec-outre-mer.geojson",
             sha256="0c331e85eef244d8014f68a4c256bb732e28776aceec53ddf849624f2eb6c163",
             title="Contours des 101 départements (métropole et outre-mer)",
-            producer="IGN ADMIN EXPRESS, via gregoiredavid/france-geojson v2.1.1",
-            licence="Licence Ouverte / Etalab",
             attribution="IGN – ADMIN EXPRESS COG 2018 (codes inchangés en 2026)",
-            vintage="COG 2018",
-            url="https://github.com/gregoiredavid/france-geojson/tree/v2.1.1",
+            **_FRANCE_GEOJSON,
         ),
         Source(
             key="regions",
             path="geo/regions-avec-outre-mer.geojson",
             sha256="a573b672264184d11a2f98220867653b092fe3a964433e30e3a0a4708d72d167",
             title="Contours des 18 régions",
-            producer="IGN ADMIN EXPRESS, via gregoiredavid/france-geojson v2.1.1",
-            licence="Licence Ouverte / Etalab",
             attribution="IGN – ADMIN EXPRESS COG 2018",
-            vintage="COG 2018",
-            url="https://github.com/gregoiredavid/france-geojson/tree/v2.1.1",
+            **_FRANCE_GEOJSON,
         ),
         Source(
             key="populations",
@@ -76,11 +91,11 @@ SOURCES: dict[str, Source] = {
             sha256="5b65198ddde6c4d6df22c7294acaa4b27ca5489d62f6479ed18f508fd072c370",
             title="Population municipale des départements, millésimes 2019 à 2023",
             producer="Insee",
-            licence="Insee, réutilisation libre avec mention de la source",
+            licence=INSEE_LICENCE,
             attribution="Source : Insee, populations légales 2019 à 2022 et "
             "populations de référence 2023",
             vintage="2019–2023",
-            url="https://www.insee.fr/fr/statistiques/8680726",
+            url=census_page_url(2023),
         ),
         Source(
             key="communes",
@@ -88,11 +103,9 @@ SOURCES: dict[str, Source] = {
             sha256="b90b6805a89f62c9275154e88a879721ead1a0c5cd28d30588d50ee694a3212d",
             title="Communes : codes, noms, codes postaux, population et centre",
             producer="Etalab (@etalab/decoupage-administratif 6.0.0) et IGN ADMIN EXPRESS",
-            licence="Licence Ouverte / Etalab 2.0",
             attribution="Etalab, découpage administratif COG 2026 ; "
             "IGN ADMIN EXPRESS COG 2024 (centres)",
-            vintage="COG 2026",
-            url="https://www.npmjs.com/package/@etalab/decoupage-administratif",
+            **_DECOUPAGE_ADMINISTRATIF,
         ),
         Source(
             key="anciens_codes",
@@ -100,10 +113,8 @@ SOURCES: dict[str, Source] = {
             sha256="b9712a107da2441f63cc33d73c1e843a0d371177bc5457c9a1243f83ad027d9e",
             title="Anciens codes et communes déléguées vers la commune actuelle",
             producer="Etalab (@etalab/decoupage-administratif 6.0.0)",
-            licence="Licence Ouverte / Etalab 2.0",
             attribution="Etalab, découpage administratif COG 2026",
-            vintage="COG 2026",
-            url="https://www.npmjs.com/package/@etalab/decoupage-administratif",
+            **_DECOUPAGE_ADMINISTRATIF,
         ),
         Source(
             key="exemple_sources",
@@ -111,10 +122,9 @@ SOURCES: dict[str, Source] = {
             sha256="cc012af31e8239c05df6ae5148d7987076d2e1959597161881ed812eb71d1ff9",
             title="Exemple : services cités dans la presse, avec leur source",
             producer="ips-map (relevé d'articles publics)",
-            licence="Faits cités avec leur source",
             attribution="Articles de presse cités ligne par ligne",
-            vintage="2018–2021",
             url="data/services/exemple-sources.csv",
+            **_EXAMPLE,
         ),
         Source(
             # Derived, not copied: scripts/make_example.py (make example) writes it from
@@ -125,10 +135,9 @@ SOURCES: dict[str, Source] = {
             sha256="cb145607596e3c7678305a5acb4b54b3972e8eab8335f2e9fa9069cfa5a0d63e",
             title="Exemple : la liste des services au format d'ips-map",
             producer="ips-map, dérivé de services/exemple-sources.csv par scripts/make_example.py",
-            licence="Faits cités avec leur source",
             attribution="Articles de presse cités ligne par ligne (colonne source)",
-            vintage="2018–2021",
             url="data/services/exemple.csv",
+            **_EXAMPLE,
         ),
     ]
 }
@@ -144,15 +153,27 @@ def file_sha256(path: Path) -> str:
 
 
 @cache
-def _checked(path: Path, expected: str, mtime_ns: int, size: int) -> None:
+def _check_sha256(path: Path, expected: str, stamp: tuple[int, int], against: str, fix: str):
+    # Cached on the file's modification time and size: a file replaced is checked again.
     actual = file_sha256(path)
     if actual != expected:
         raise DataFileError(
-            f"{path}: le contenu ne correspond pas au manifeste des sources "
-            f"(sha256 {actual[:12]}… au lieu de {expected[:12]}…). Les fichiers de data/ ne "
-            "se modifient pas à la main : restaurez-le (git checkout -- data/) ou mettez à jour "
-            "le manifeste dans ips_map/sources/registry.py avec sa provenance."
+            f"{path}: le contenu ne correspond pas {against} (sha256 {actual[:12]}… au lieu "
+            f"de {expected[:12]}…). {fix}"
         )
+
+
+def _verify(path: Path, expected: str, *, against: str, fix: str) -> None:
+    stat = path.stat()
+    _check_sha256(path, expected, (stat.st_mtime_ns, stat.st_size), against, fix)
+
+
+def _fetched_copy(key: str) -> Path | None:
+    """The fetched file that takes the place of the embedded file ``key``, if any."""
+    fetched = fetched_dir() / SOURCES[key].path
+    if fetched.is_file() or provenance_path(fetched).is_file():
+        return fetched
+    return None
 
 
 def source_path(key: str, *, verify: bool = True) -> Path:
@@ -164,8 +185,8 @@ def source_path(key: str, *, verify: bool = True) -> Path:
         When the file is missing or its hash differs from the manifest.
     """
     source = SOURCES[key]
-    fetched = fetched_dir() / source.path
-    if fetched.is_file() or provenance_path(fetched).is_file():
+    fetched = _fetched_copy(key)
+    if fetched is not None:
         return fetched_path(fetched, verify=verify)
     path = data_dir() / source.path
     if not path.is_file():
@@ -174,8 +195,14 @@ def source_path(key: str, *, verify: bool = True) -> Path:
             "Restaurez le dossier data/ du projet (git checkout -- data/)."
         )
     if verify:
-        stat = path.stat()
-        _checked(path, source.sha256, stat.st_mtime_ns, stat.st_size)
+        _verify(
+            path,
+            source.sha256,
+            against="au manifeste des sources",
+            fix="Les fichiers de data/ ne se modifient pas à la main : restaurez-le (git "
+            "checkout -- data/) ou mettez à jour le manifeste dans ips_map/sources/registry.py "
+            "avec sa provenance.",
+        )
     return path
 
 
@@ -234,19 +261,6 @@ def fetched_source(path: Path) -> Source:
     return Source(**{f.name: record[f.name] for f in fields(Source)})
 
 
-@cache
-def _checked_fetched(path: Path, expected: str, mtime_ns: int, size: int) -> None:
-    actual = file_sha256(path)
-    if actual != expected:
-        raise DataFileError(
-            f"{path}: le contenu ne correspond pas à son relevé de provenance "
-            f"{provenance_path(path).name} (sha256 {actual[:12]}… au lieu de {expected[:12]}…). "
-            "Les fichiers récupérés ne se modifient pas à la main : relancez la commande "
-            f"`ips-map fetch` qui l'a produit, ou supprimez {path} et son relevé pour revenir "
-            "aux données embarquées."
-        )
-
-
 def fetched_path(path: Path, *, verify: bool = True) -> Path:
     """Return a fetched file's path after checking it against its provenance record.
 
@@ -263,8 +277,14 @@ def fetched_path(path: Path, *, verify: bool = True) -> Path:
             f"Relancez `ips-map fetch`, ou supprimez {provenance_path(path).name}."
         )
     if verify:
-        stat = path.stat()
-        _checked_fetched(path, source.sha256, stat.st_mtime_ns, stat.st_size)
+        _verify(
+            path,
+            source.sha256,
+            against=f"à son relevé de provenance {provenance_path(path).name}",
+            fix="Les fichiers récupérés ne se modifient pas à la main : relancez la commande "
+            f"`ips-map fetch` qui l'a produit, ou supprimez {path} et son relevé pour revenir "
+            "aux données embarquées.",
+        )
     return path
 
 
@@ -274,7 +294,5 @@ def active_source(key: str) -> Source:
     That is the fetched file's provenance record when ``data/fetched/`` holds a copy of the
     file, otherwise the embedded file's entry in :data:`SOURCES`.
     """
-    fetched = fetched_dir() / SOURCES[key].path
-    if fetched.is_file() or provenance_path(fetched).is_file():
-        return fetched_source(fetched)
-    return SOURCES[key]
+    fetched = _fetched_copy(key)
+    return SOURCES[key] if fetched is None else fetched_source(fetched)
