@@ -5,17 +5,19 @@ from __future__ import annotations
 import click
 
 from ips_map.cli._shared import CONTEXT_SETTINGS, Group
-from ips_map.refresh import FetchResult
+from ips_map.refresh import FetchResult, fetch_boundaries, fetch_census, fetch_communes
 from ips_map.sources.http import HttpSettings
 
 
 def _echo(result: FetchResult) -> None:
+    """Print what a fetch stored: its summary, then each file and record written."""
     click.echo(result.summary)
     for path in result.files + result.records:
         click.echo(str(path))
 
 
 def _http(ctx: click.Context) -> HttpSettings:
+    """The HTTP settings chosen by the options of ``ips-map fetch``."""
     return ctx.obj["http"]
 
 
@@ -86,8 +88,6 @@ def census(ctx: click.Context, year: int, url: str | None, base_url: str | None)
         ips-map fetch census --year 2024 \\
             --url https://www.insee.fr/fr/statistiques/fichier/<page>/ensemble.zip
     """
-    from ips_map.refresh import fetch_census
-
     _echo(fetch_census(year, url=url, base_url=base_url, settings=_http(ctx)))
 
 
@@ -111,8 +111,6 @@ def communes(ctx: click.Context, base_url: str | None) -> None:
     Exemple :
         ips-map fetch communes
     """
-    from ips_map.refresh import fetch_communes
-
     _echo(fetch_communes(base_url=base_url, settings=_http(ctx)))
 
 
@@ -142,8 +140,6 @@ def boundaries(
             --licence "Licence Ouverte / Etalab" --attribution "IGN ADMIN EXPRESS" \\
             --vintage "COG 2025"
     """
-    from ips_map.refresh import fetch_boundaries
-
     result = fetch_boundaries(
         url, settings=_http(ctx), licence=licence, attribution=attribution, vintage=vintage
     )
