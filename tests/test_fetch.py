@@ -88,8 +88,9 @@ def test_timeout_is_retried_then_reported(httpserver, tmp_path, sleeps):
 
 @pytest.fixture
 def raw_server():
-    """A raw socket server: it answers every request with the bytes it is given (``answer``,
-    a one-item list set by the test) and counts the requests (``hits``)."""
+    """A raw socket server: it answers the requests with the bytes it is given (``answer``,
+    a list set by the test: the n-th request gets the n-th item, or the last one) and counts
+    the requests (``hits``)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
@@ -105,7 +106,7 @@ def raw_server():
             with conn:
                 conn.recv(65536)
                 hits.append(1)
-                conn.sendall(answer[0])
+                conn.sendall(answer[min(len(hits), len(answer)) - 1])
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -176,9 +177,36 @@ def test_cache_is_used_when_network_is_down(httpserver, tmp_path, fast, caplog):
 
 def test_error_responses_are_never_cached(httpserver, tmp_path, fast):
     httpserver.expect_request("/e").respond_with_data(b"error page", status=500)
-    with pytest.raises(FetchError):
+    with pytest.raises(FetchError, match="le serveur répond 500"):
         cached_download(httpserver.url_for("/e"), tmp_path, settings=fast)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_download_leaves_nothing_and_is_not_retried(httpserver, tmp_path, fast):
+    # Ctrl-C (or any error that is not a truncated body) while receiving: the temporary
+    # file goes, the previous file stays, and nothing asks the server again.
+    target = tmp_path / "big"
+    target.write_bytes(b"previous")
+    httpserver.expect_request("/big").respond_with_data(BODY)
+
+    def interrupt(size, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        download(httpserver.url_for("/big"), target, settings=fast, progress=interrupt)
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["big"]
+    assert len(httpserver.log) == 1
+
+
+def test_truncated_then_complete_body_is_kept(raw_server, tmp_path, fast, sleeps):
+    url, answer, hits = raw_server
+    answer.append(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
+    answer.append(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nfull")
+    record = download(url, tmp_path / "t", settings=fast)
+    assert (tmp_path / "t").read_bytes() == b"full" and record.size == 4
+    assert len(hits) == 2 and sleeps.calls == [0.5]
+    assert [p.name for p in tmp_path.iterdir()] == ["t"]
 
 
 @pytest.mark.parametrize("length", ["abc", "-5"])

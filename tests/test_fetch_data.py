@@ -136,7 +136,10 @@ def test_census_fetch_stores_the_vintage_with_its_provenance(data, httpserver, i
     assert record["sha256"] == file_sha256(path)
     assert record["download"]["sha256"] == __import__("hashlib").sha256(archive).hexdigest()
     assert record["fetched"].startswith("20")
-    assert "Insee" in record["attribution"] and record["licence"]
+    assert record["attribution"] == (
+        "Source : Insee, populations de référence 2023 (Mayotte : recensement 2017)"
+    )
+    assert record["licence"] == SOURCES["populations"].licence
     assert record["checks"]["departements"] == 101
     assert record["checks"]["reference"]["millesime"] == 2022
     assert "101 départements" in result.summary
@@ -259,6 +262,33 @@ def test_a_web_page_instead_of_the_archive_is_refused(data, httpserver, insee, f
     with pytest.raises(FetchError, match="page web"):
         fetch_census(2023, settings=fast, today=TODAY)
     assert _tree(data / "fetched") == {}
+
+
+def test_a_windows_1252_file_is_read_like_a_utf8_one(data, httpserver, insee, fast):
+    # INSEE's older files are Windows-1252 ("Région", "Ardèche" in one byte each).
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("donnees_departements.csv", PR2023.read_text("utf-8").encode("cp1252"))
+    httpserver.expect_request("/fichier/8680726/ensemble.zip").respond_with_data(bundle.getvalue())
+    fetch_census(2023, settings=fast, today=TODAY)
+    table = load_populations(2023).set_index("code")
+    assert table.loc["07", "nom"] == "Ardèche" and table.loc["07", "nom_region"] == (
+        "Auvergne-Rhône-Alpes"
+    )
+
+
+def test_a_file_in_no_known_encoding_is_still_read(data, httpserver, insee, fast):
+    # 0x81 is neither UTF-8 nor Windows-1252: read as Latin-1, the figures stand.
+    text = PR2023.read_text("utf-8").replace("Ardèche", "Ard?che")
+    raw = text.encode("cp1252").replace(b"Ard?che", b"Ard\x81che")
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("donnees_departements.csv", raw)
+    httpserver.expect_request("/fichier/8680726/ensemble.zip").respond_with_data(bundle.getvalue())
+    fetch_census(2023, settings=fast, today=TODAY)
+    table = load_populations(2023).set_index("code")
+    assert table.loc["07", "nom"] == "Ard\x81che"
+    assert table.loc["01", "population"] == 679_344
 
 
 def test_changed_columns_are_named(data, httpserver, previous_2023, fast):
@@ -412,8 +442,10 @@ def test_fetch_communes_stores_the_table_in_the_embedded_shape(data, httpserver,
     assert calls[0]["geometry"] == "centre" and calls[0]["format"] == "json"
     fetched = data / "fetched" / "census"
     assert result.files == [fetched / "communes.csv", fetched / "communes_anciens_codes.csv"]
-    for path in result.files:
+    for path, key in zip(result.files, ["communes", "anciens_codes"]):
         record = json.loads(provenance_path(path).read_text(encoding="utf-8"))
+        assert record["key"] == key and record["title"] == SOURCES[key].title
+        assert record["licence"] == SOURCES[key].licence == "Licence Ouverte / Etalab 2.0"
         assert record["sha256"] == file_sha256(path)
         assert record["url"].startswith(httpserver.url_for("/communes"))
         assert "fields=" in record["download"]["url"]
@@ -639,10 +671,12 @@ def test_cli_404_is_one_line_without_traceback(data, httpserver):
     httpserver.expect_request("/x/ensemble.zip").respond_with_data(b"", status=404)
     url = httpserver.url_for("/x/ensemble.zip")
     result = CliRunner().invoke(
-        cli, ["fetch", "--retries", "0", "census", "--year", "2023", "--url", url]
+        cli, ["-q", "fetch", "--retries", "0", "census", "--year", "2023", "--url", url]
     )
     assert result.exit_code == 1
-    assert "404" in result.output and "Traceback" not in result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: {url} : l'Insee répond 404") and "Traceback" not in line
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
