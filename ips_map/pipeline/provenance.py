@@ -4,6 +4,7 @@ their sha256) for ``summary.json``, and the sources, vintages and licences named
 from __future__ import annotations
 
 from ips_map.listing.read import Listing
+from ips_map.sources.calendar import census_citation
 from ips_map.sources.registry import SOURCES, active_source, source_path
 from ips_map.territory.data import population_source
 
@@ -25,8 +26,7 @@ def map_sources(year: int) -> list[dict]:
     boundaries, communes = active_source("departements"), active_source("communes")
     population = population_source(year)
     if population == SOURCES["populations"]:
-        kind = "populations de référence" if year >= 2023 else "populations légales"
-        population_text = f"Insee, {kind} {year} (Mayotte : recensement 2017)"
+        population_text = census_citation(year)
     else:
         population_text = f"{population.attribution} ({population.vintage})"
     return [
