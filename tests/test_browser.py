@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from ips_map.render._encode import decode_ring, encode_ring
 from ips_map.render._insets import INSETS
+from ips_map.render.page_data import column_rows
 from ips_map.vocabulary import COVERAGE_STATUS_LABELS
 from tests.helpers import CHROMIUM_ARGS
 from tests.test_render import HOSTILE_ROWS, build_hostile
@@ -36,7 +37,9 @@ JS_POINT = """([lat, lon]) => {
 JS_CLOSE_POPUP = "() => { window[document.querySelector('.folium-map').id].closePopup(); }"
 JS_DATA = "() => JSON.parse(document.getElementById('ips-data').textContent)"
 #: The services as the page decoded them, in the page's order.
-JS_SERVICES = "() => Array.from({length: ipsMap.services.n}, (_, i) => ipsMap.services.record(i))"
+JS_SERVICES = (
+    "() => Array.from({length: ipsMap.services.count}, (_, i) => ipsMap.services.record(i))"
+)
 #: Whether the services' canvas is on the map.
 JS_SERVICES_SHOWN = "() => document.querySelectorAll('canvas.ips-services-canvas').length"
 
@@ -62,15 +65,18 @@ class View:
     def data(self) -> dict:
         return self.page.evaluate(JS_DATA)
 
+    def departements(self) -> list[dict]:
+        return column_rows(self.data()["departements"])
+
     def services(self) -> list[dict]:
         return self.page.evaluate(JS_SERVICES)
 
     def hover_departement(self, code: str) -> None:
         """Move the mouse to a point inside the largest polygon of a département."""
-        shape = next(d for d in self.data()["deps"] if d["c"] == code)
+        shape = next(d for d in self.departements() if d["code"] == code)
         polygons = [
             shapely.Polygon(decode_ring(rings[0]), [decode_ring(r) for r in rings[1:]])
-            for rings in shape["g"]
+            for rings in shape["shape"]
         ]
         inside = max(polygons, key=lambda polygon: polygon.area).representative_point()
         x, y = self.page.evaluate(JS_POINT, [inside.y, inside.x])
@@ -152,7 +158,7 @@ def test_default_view_draws_everything_offline(open_map, example_build, coverage
     assert set(codes) == set(coverage_rows)
     # Status colours come from each département's status.
     data = view.data()
-    status = {d["c"]: d["s"] for d in data["deps"]}
+    status = {d["code"]: d["status"] for d in column_rows(data["departements"])}
     fill = page.get_attribute("path.ips-dep-13", "fill")
     assert fill == data["colours"]["status"][status["13"]]
     # Insets: five frames and their labels.
@@ -165,7 +171,7 @@ def test_default_view_draws_everything_offline(open_map, example_build, coverage
     for i in range(5):
         expect(labels.nth(i)).to_be_visible()
     # One marker per service shown; no tooltip or popup yet.
-    assert page.evaluate("ipsMap.state.services") == data["services"]["n"] > 0
+    assert page.evaluate("ipsMap.state.services") == data["services"]["count"] > 0
     assert page.evaluate(JS_SERVICES_SHOWN) == 1
     expect(page.locator(TOOLTIP)).to_have_count(0)
     expect(page.locator(POPUP)).to_have_count(0)
@@ -221,11 +227,11 @@ def test_switching_layers_switches_legends(open_map, example_build):
     expect(page.locator("#legend-status")).to_be_hidden()
     expect(page.locator("path.ips-dep")).to_have_count(101)
     data = view.data()
-    rate_class = {d["c"]: d["k"] for d in data["deps"]}
+    rate_class = {d["code"]: d["rate_class"] for d in column_rows(data["departements"])}
     covered = next(code for code, k in rate_class.items() if k > 0)
     assert page.get_attribute(f"path.ips-dep-{covered}", "fill") in data["colours"]["rate"]
     uncovered = next(code for code, k in rate_class.items() if k == 0)
-    assert page.get_attribute(f"path.ips-dep-{uncovered}", "fill") == data["colours"]["rateZero"]
+    assert page.get_attribute(f"path.ips-dep-{uncovered}", "fill") == data["colours"]["rate_zero"]
 
     page.get_by_label("Services", exact=True).uncheck()
     expect(page.locator("#legend-services")).to_be_hidden()
@@ -281,7 +287,7 @@ def test_clicking_a_marker_opens_its_popup(open_map, example_build):
     )
     view.click_service(index)
     popup = view.page.locator(POPUP)
-    expect(popup).to_contain_text(services[index]["nom"])
+    expect(popup).to_contain_text(services[index]["name"])
     link = popup.locator("a")
     expect(link).to_have_count(1)
     href = link.get_attribute("href")
@@ -299,10 +305,12 @@ def test_page_decoder_matches_python(open_map, example_build):
     ]
     rings.append(np.array([[-180.0, -90.0], [180.0, 90.0], [0.0, 0.0], [-0.00004, 0.00006]]))
     encoded = [encode_ring(ring) for ring in rings]
-    encoded += [d["g"][0][0] for d in view.data()["deps"][::10]]
+    encoded += [d["shape"][0][0] for d in view.departements()[::10]]
     decoded = view.page.evaluate("rings => rings.map(r => window.ipsMap.decodeRing(r))", encoded)
-    for text, latlngs in zip(encoded, decoded):
+    assert len(decoded) == len(encoded)
+    for text, latlngs in zip(encoded, decoded, strict=True):
         expected = decode_ring(text)[:, ::-1]
+        assert len(latlngs) == len(expected), text
         np.testing.assert_allclose(np.array(latlngs), expected, rtol=0, atol=1e-9)
     view.assert_quiet()
 
@@ -315,8 +323,8 @@ def test_hostile_listing_is_shown_as_text(open_map, hostile_map):
     page = view.page
     expect(page.locator(".ips-subtitle")).to_contain_text("liste {{ 7*7 }}.csv")
     services = view.services()
-    assert sorted(s["nom"] for s in services) == sorted(row["nom"] for row in HOSTILE_ROWS)
-    index_of = {s["nom"]: i for i, s in enumerate(services)}
+    assert sorted(s["name"] for s in services) == sorted(row["nom"] for row in HOSTILE_ROWS)
+    index_of = {s["name"]: i for i, s in enumerate(services)}
     popup = page.locator(POPUP)
 
     view.click_service(index_of[HOSTILE_ROWS[0]["nom"]])
@@ -370,7 +378,7 @@ def test_services_at_one_place_share_one_popup(open_map, example_build):
     services = view.services()
     positions = [(s["lat"], s["lon"]) for s in services]
     shared = next(p for p in positions if positions.count(p) > 1)
-    together = [s["nom"] for s in services if (s["lat"], s["lon"]) == shared]
+    together = [s["name"] for s in services if (s["lat"], s["lon"]) == shared]
     view.click_service(positions.index(shared))
     popup = view.page.locator(POPUP)
     expect(popup).to_contain_text(f"{len(together)} services à cet endroit")

@@ -284,8 +284,8 @@ def test_map_of_a_compared_build_has_the_evolution(editions):
     data = json.loads(
         re.search(r'<script type="application/json" id="ips-data">(.*?)</script>', html).group(1)
     )
-    assert data["evolution"] == {"date": OLD_DATE, "census": 2022}
-    previous = {d["c"]: d["v"] for d in data["deps"] if "v" in d}
+    assert (data["evolution"]["date"], data["evolution"]["census"]) == (OLD_DATE, 2022)
+    previous = {c["code"]: c["previous_status"] for c in data["evolution"]["status_changes"]}
     assert previous == {code: before for code, (before, _) in EXPECTED_STATUS.items()}
     # Boundary vintage, census vintage and listing date in the subtitle; build date below.
     subtitle = re.search(r'<p class="ips-subtitle">(.*?)</p>', html, re.S).group(1)

@@ -32,7 +32,8 @@ from ips_map.render._insets import (
     LABEL_SPACE,
     make_insets,
 )
-from ips_map.render.map import decode_service_table, rate_breaks, simplify_boundaries
+from ips_map.render.map import rate_breaks, simplify_boundaries
+from ips_map.render.page_data import column_rows, read_page_data, service_rows
 from ips_map.settings import BuildSettings
 from ips_map.territory.data import DROM_CRS, METRO_CRS, load_departements
 from tests.helpers import write_listing
@@ -106,9 +107,7 @@ def build_hostile(folder: Path):
 
 def page_data(html: str) -> dict:
     """Return the JSON data embedded in a built page."""
-    match = re.search(r'<script type="application/json" id="ips-data">(.*?)</script>', html, re.S)
-    assert match, "no #ips-data script in the page"
-    return json.loads(match.group(1))
+    return read_page_data(html)
 
 
 class _Tags(HTMLParser):
@@ -356,12 +355,13 @@ def test_page_is_valid_french_and_zoomable(example_html):
 
 def test_page_data_describes_the_build(example_build, example_html):
     data = page_data(example_html)
-    assert len(data["deps"]) == 101
-    assert len({d["c"] for d in data["deps"]}) == 101
-    assert [f["l"] for f in data["frames"]] == [f"{label} ({code})" for code, label in INSETS]
+    departements = column_rows(data["departements"])
+    assert len(departements) == 101
+    assert len({d["code"] for d in departements}) == 101
+    assert [f["label"] for f in data["frames"]] == [f"{label} ({code})" for code, label in INSETS]
     placed = example_build.placement.services
     shown = int((placed["statut"] != "ferme").sum())
-    assert data["services"]["n"] == len(decode_service_table(data["services"])) == shown
+    assert data["services"]["count"] == len(service_rows(data["services"])) == shown
     assert 'class="ips-example"' in example_html
 
 
@@ -395,9 +395,9 @@ def test_hostile_listing_builds_and_places_every_row(hostile_build):
 
 def test_hostile_text_never_runs_as_a_template(hostile_html):
     data = page_data(hostile_html)
-    services = {r["nom"]: r for r in decode_service_table(data["services"])}
+    services = {r["name"]: r for r in service_rows(data["services"])}
     assert services["Service {{ 7*7 }}"]["structure"] == "Structure {% raw %} ouverte"
-    assert "{{ 7*7 }}" in services["</script><script>alert(2)</script>"]["adresse"]
+    assert "{{ 7*7 }}" in services["</script><script>alert(2)</script>"]["address"]
     assert services["<img src=x onerror=alert(1)>"]["source"] == "{{ 7*7 }}"
     assert services["</script><script>alert(2)</script>"]["structure"] == "{{ config }}"
     assert "Service 49" not in hostile_html
@@ -416,15 +416,15 @@ def test_hostile_html_stays_text(hostile_html):
     for _, attrs in start_tags(hostile_html):
         for value in attrs.values():
             assert "javascript:" not in (value or "").lower()
-    names = {r["nom"] for r in decode_service_table(page_data(hostile_html)["services"])}
+    names = {r["name"] for r in service_rows(page_data(hostile_html)["services"])}
     assert "</script><script>alert(2)</script>" in names
     assert "<img src=x onerror=alert(1)>" in names
 
 
 def test_drom_service_is_drawn_in_its_frame(hostile_html):
     data = page_data(hostile_html)
-    service = next(r for r in decode_service_table(data["services"]) if r["desservis"] == "974")
-    frame = next(f["b"] for f in data["frames"] if f["c"] == "974")
+    service = next(r for r in service_rows(data["services"]) if r["served"] == "974")
+    frame = next(f["bounds"] for f in data["frames"] if f["code"] == "974")
     west, south, east, north = frame
     assert west < service["lon"] < east
     assert south < service["lat"] < north
@@ -439,3 +439,31 @@ def test_drawn_boundaries_are_valid_polygons():
             for rings in encode_geometry(geometry)
         ]
         assert shapely.MultiPolygon(polygons).is_valid, code
+
+
+# --- Folium through its public API -------------------------------------------------------------
+
+RENDER = Path(__file__).resolve().parent.parent / "ips_map" / "render"
+
+
+def test_render_reaches_no_private_attribute_of_folium():
+    """Folium's and branca's private attributes change without notice between versions."""
+    private = re.compile(r"\._(id|children|parent|name|template_str|template_name)\b")
+    sources = [*RENDER.glob("*.py"), *RENDER.glob("templates/*.html")]
+    assert len(sources) > 5
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sources
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if private.search(line)
+    ]
+    assert found == []
+
+
+def test_page_names_are_fixed_and_its_charset_declared_once(example_html):
+    # branca's random names are 32 hex digits (urandom); none reaches the page.
+    assert not re.search(r"_[0-9a-f]{32}\b", example_html)
+    assert 'id="coverage_map"' in example_html
+    assert "http-equiv" not in example_html.lower()
+    assert example_html.count("<meta charset") == 1
+    assert example_html.index("<meta charset") < example_html.index("<title>")

@@ -1,7 +1,8 @@
 """Scripts and styles inlined into the page, so that it works offline and from file://.
 
 Leaflet comes from the ``xstatic-leaflet`` package (PyPI); the images its stylesheet names
-are inlined as data URIs. The project's own script and style are in ``static/``.
+are inlined as data URIs. The project's own script and style are in ``static/``: the script
+is several small files, concatenated in the order of :data:`SCRIPTS`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xleaflet
+
+#: The page's script files (``static/``), in the order they run: each adds its functions to
+#: the ``ipsMap`` namespace, and may use those of the files before it.
+SCRIPTS = ("decode.js", "points.js", "popups.js", "service-layer.js", "page.js")
 
 
 def _leaflet_dir() -> Path:
@@ -43,7 +48,12 @@ def leaflet_css() -> str:
     return re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def static_text(name: str) -> str:
-    """Return one of the project's own static files (``app.js``, ``app.css``)."""
+    """Return one of the project's own static files (``app.css``, ``decode.js``…)."""
     return resources.files("ips_map.render").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def page_script() -> str:
+    """Return the page's script: the files of :data:`SCRIPTS`, in order."""
+    return "\n".join(static_text(name) for name in SCRIPTS)

@@ -1,11 +1,6 @@
-"""Folium/branca elements of the page.
-
-Branca renders a ``MacroElement``'s macros, then parses their *output* again as a Jinja
-template (``Element(output)``). Text from a listing must never go through that second pass
-(``{{ 7*7 }}`` would become ``49``, ``{% ... %}`` would crash or run code). So everything
-that carries data is rendered once, by :func:`render_block` with autoescaping, and added as a
-:class:`RawHtml` element whose output is inserted verbatim.
-"""
+"""The page's Folium and branca elements: the page, the map, its panes, the script start,
+and the pieces of HTML rendered once by the project's own templates (see the package
+docstring for why those never go through Folium's templates)."""
 
 from __future__ import annotations
 
@@ -14,9 +9,10 @@ import json
 import folium
 import jinja2
 from branca.element import Element, Figure, MacroElement
+from folium.map import CustomPane
 from folium.template import Template
 
-from ips_map.render._assets import leaflet_css, leaflet_js, static_text
+from ips_map.render._assets import leaflet_css, leaflet_js, page_script, static_text
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("ips_map.render", "templates"),
@@ -63,15 +59,14 @@ def json_for_script(data) -> str:
 
 
 class RawHtml(Element):
-    """A piece of HTML inserted as is: never parsed as a template."""
+    """A piece of HTML inserted as is: its ``render`` returns the text, never a template."""
 
-    def __init__(self, html: str, name: str = "RawHtml"):
+    def __init__(self, html: str):
         super().__init__()
-        self._name = name
-        self._html = html
+        self.text = html
 
     def render(self, **kwargs) -> str:
-        return self._html
+        return self.text
 
 
 class Page(Figure):
@@ -97,15 +92,24 @@ class Page(Figure):
 
     def __init__(self, title: str):
         super().__init__(title=title)
-        # Figure adds a content-type meta; the template above has <meta charset> instead.
-        self.header._children.pop("meta_http", None)
+        # Figure starts its header with a content-type meta named "meta_http"; the template
+        # above declares the charset instead, and a child added under that name replaces it.
+        self.header.add_child(RawHtml(""), name="meta_http")
+
+    def add_head(self, name: str, html: str) -> None:
+        """Add a piece of HTML (a style, a script) to the page's head."""
+        self.header.add_child(RawHtml(html), name=name)
+
+    def add_body(self, name: str, html: str) -> None:
+        """Add a piece of HTML to the page's body, before the map."""
+        self.html.add_child(RawHtml(html), name=name)
 
 
 class BareMap(folium.Map):
     """A folium Map that loads nothing from a CDN and lets the reader zoom the page.
 
     Leaflet is inlined by :func:`add_assets`; jQuery, Bootstrap and Font Awesome are not
-    used by this page.
+    used by this page. The scale is metric only.
     """
 
     default_js: list = []
@@ -141,48 +145,41 @@ class BareMap(folium.Map):
         """
     )
 
+    def get_name(self) -> str:
+        """The map's fixed name (element id and script variable): reproducible bytes."""
+        return "coverage_map"
+
+
+class Pane(CustomPane):
+    """A Leaflet pane of the map, under a fixed name (see :class:`CustomPane`)."""
+
+    def get_name(self) -> str:
+        return "pane_" + self.name.replace("-", "_")
+
 
 class MapApp(MacroElement):
-    """Starts the page's script (``static/app.js``) on the map once Leaflet is ready."""
+    """Starts the page's script on the map once Leaflet is ready, with the page's data."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            ipsMap.init({{ this._parent.get_name() }}, "ips-data");
+            ipsMap.init({{ this.map.get_name() }}, {{ this.data_id|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self):
+    def __init__(self, fmap: folium.Map, data_id: str):
         super().__init__()
-        self._name = "MapApp"
+        self.map = fmap
+        self.data_id = data_id
+
+    def get_name(self) -> str:
+        return "map_app"
 
 
 def add_assets(page: Page) -> None:
     """Inline Leaflet and the project's script and style into the page's head."""
-    page.header.add_child(
-        RawHtml(f"<style>{leaflet_css()}</style>", "LeafletCss"), name="leaflet_css"
-    )
-    page.header.add_child(
-        RawHtml(f"<script>{leaflet_js()}</script>", "LeafletJs"), name="leaflet_js"
-    )
-    page.header.add_child(
-        RawHtml(f"<style>{static_text('app.css')}</style>", "AppCss"), name="app_css"
-    )
-    page.header.add_child(
-        RawHtml(f"<script>{static_text('app.js')}</script>", "AppJs"), name="app_js"
-    )
-
-
-def fix_ids(root: Element) -> None:
-    """Give every element a stable id, so that two builds of the same inputs are identical."""
-    counter = 0
-
-    def visit(element: Element) -> None:
-        nonlocal counter
-        counter += 1
-        element._id = f"{counter:04d}"
-        for child in list(element._children.values()):
-            visit(child)
-
-    visit(root)
+    page.add_head("leaflet_css", f"<style>{leaflet_css()}</style>")
+    page.add_head("leaflet_js", f"<script>{leaflet_js()}</script>")
+    page.add_head("app_css", f"<style>{static_text('app.css')}</style>")
+    page.add_head("app_js", f"<script>{page_script()}</script>")

@@ -2,7 +2,7 @@
 
 Each ring becomes a string of printable ASCII (63–126): latitude and longitude rounded to
 ``PRECISION`` decimals, delta-coded, zig-zagged and cut into 5-bit chunks. A few lines of
-JavaScript in ``static/app.js`` decode it. It is about a quarter of the size of the same
+JavaScript in ``static/decode.js`` decode it. It is about a quarter of the size of the same
 coordinates written as GeoJSON numbers.
 """
 

@@ -20,14 +20,27 @@ from ips_map.render._elements import (
     BareMap,
     MapApp,
     Page,
-    RawHtml,
+    Pane,
     add_assets,
-    fix_ids,
     json_for_script,
     render_block,
 )
-from ips_map.render._encode import PRECISION, decode_ring, encode_geometry, encode_ring
-from ips_map.render._insets import make_insets
+from ips_map.render._encode import PRECISION, encode_geometry
+from ips_map.render._insets import Inset, make_insets
+from ips_map.render._services import service_table
+from ips_map.render.page_data import (
+    Colours,
+    Departement,
+    Evolution,
+    Frame,
+    Labels,
+    PageData,
+    PageText,
+    Panes,
+    RateChange,
+    StatusChange,
+    to_json,
+)
 from ips_map.territory.data import DROM_CRS, METRO_CRS
 from ips_map.vocabulary import (
     COVERAGE_STATUS_LABELS,
@@ -46,6 +59,20 @@ NO_DATA_COLOUR = "#bdbdbd"
 #: Sequential blues for services per 100,000 inhabitants; zero has its own colour.
 RATE_ZERO_COLOUR = "#fde0dd"
 RATE_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
+
+#: What the page's scripts show for each code, and their wording.
+LABELS = Labels(
+    coverage_status=COVERAGE_STATUS_LABELS,
+    service_type=SERVICE_TYPE_LABELS,
+    service_status=SERVICE_STATUS_LABELS,
+    method=PLACEMENT_METHOD_LABELS,
+    locale="fr-FR",
+    text=PageText(),
+)
+#: Id of the page's data script; names of the map's panes.
+DATA_ID = "ips-data"
+SERVICES_PANE = "ips-services"
+CHANGES_PANE = "ips-changes"
 
 
 @dataclass
@@ -115,16 +142,9 @@ def _rate_class(rate: float, breaks: list[float]) -> int:
     return len(breaks)
 
 
-def _clean(value):
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return None if np.isnan(value) else float(value)
-    return value
+def _number(value) -> float | None:
+    """A rate as the page writes it: a float, or None for no data."""
+    return None if value is None or value != value else float(value)
 
 
 def render_map(
@@ -157,82 +177,133 @@ def render_map(
     (Page, BareMap)
         The page (a branca Figure) and the folium map inside it.
     """
+    drawn, insets = _drawn_shapes(coverage)
+    breaks = rate_breaks(coverage["services_pour_100k"])
+    rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
+    mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
+    data = PageData(
+        departements=_departements(coverage, drawn, breaks, mixed),
+        services=service_table(services[services["type"].isin(context.types)], insets),
+        frames=[
+            Frame(code=inset.code, label=f"{inset.label} ({inset.code})", bounds=inset.frame)
+            for inset in insets.values()
+        ],
+        bounds=_bounds(drawn),
+        panes=Panes(services=SERVICES_PANE, changes=CHANGES_PANE if evolution else None),
+        colours=Colours(
+            status=STATUS_COLOURS,
+            no_data=NO_DATA_COLOUR,
+            rate_zero=RATE_ZERO_COLOUR,
+            rate=list(rate_colours),
+        ),
+        labels=LABELS,
+        evolution=_evolution(coverage, evolution),
+    )
+    page, fmap = _page(context, data)
+    values = {
+        "ctx": context,
+        "summary": summary,
+        "coverage": coverage,
+        "breaks": breaks,
+        "rate_colours": rate_colours,
+        "uncovered": _uncovered_rows(coverage, summary),
+        "n_services": data.services.count,
+        "evolution": evolution,
+    }
+    _add_blocks(page, values, data)
+    return page, fmap
+
+
+def _add_blocks(page: Page, values: dict, data: PageData) -> None:
+    """The header, panel, legends and footer, rendered once each; the data as JSON."""
+    values = {
+        **values,
+        "status_colours": STATUS_COLOURS,
+        "no_data_colour": NO_DATA_COLOUR,
+        "rate_zero_colour": RATE_ZERO_COLOUR,
+        "labels": COVERAGE_STATUS_LABELS,
+        "has_no_data": bool(values["coverage"]["services_pour_100k"].isna().any()),
+        "type_names": _type_names(values["ctx"].types),
+    }
+    for block in ("header", "panel", "legends", "footer"):
+        page.add_body(block, render_block(f"{block}.html", **values))
+    script = json_for_script(to_json(data))
+    page.add_body("data", f'<script type="application/json" id="{DATA_ID}">{script}</script>')
+
+
+def _drawn_shapes(coverage: gpd.GeoDataFrame) -> tuple[list, dict[str, Inset]]:
+    """The départements' shapes as drawn (simplified, DROM moved into insets), the insets."""
     drawn = simplify_boundaries(coverage)
     true_drom = {code: geom for code, geom in zip(coverage["code"], drawn) if code in DROM_CRS}
     insets = make_insets(true_drom)
-    drawn = [
+    moved = [
         insets[code].move(geom) if code in insets else geom
         for code, geom in zip(coverage["code"], drawn)
     ]
-    breaks = rate_breaks(coverage["services_pour_100k"])
-    rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
+    return moved, insets
 
-    changed = evolution["departements"] if evolution else {}
-    previous_rates = evolution["rates"] if evolution else {}
-    features = []
-    mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
-    for row, geom in zip(coverage.itertuples(index=False), drawn):
-        rate_class = _rate_class(row.services_pour_100k, breaks)
-        feature = {
-            "c": row.code,
-            "n": row.nom,
-            "r": row.nom_region,
-            "p": int(row.population),
-            "y": int(row.annee_population),
-            "pn": row.note_population,
-            "a": int(row.services_actifs),
-            "e": int(row.services_en_projet),
-            "s": row.statut,
-            "t": _clean(row.services_pour_100k),
-            "k": rate_class,
-            "g": encode_geometry(geom),
-        }
-        # Only the changed départements carry their previous state (v: status, vs: towards
-        # or away from coverage, vt: rate), so that a map without changes weighs nothing more.
-        if row.code in changed:
-            feature["v"] = changed[row.code]["statut"]
-            feature["vs"] = changed[row.code]["sens"]
-        if row.code in previous_rates:
-            feature["vt"] = _clean(previous_rates[row.code])
-        if mixed:
-            # Active services by type (IPS, emploi accompagné, autre), for the tooltip.
-            feature["ty"] = [int(getattr(row, f"actifs_{kind}", 0)) for kind in SERVICE_TYPE_LABELS]
-        features.append(feature)
 
-    service_table = _service_table(services[services["type"].isin(context.types)], insets)
-    bounds = _bounds(drawn)
-    data = {
-        "deps": features,
-        "services": service_table,
-        "frames": [
-            {"c": inset.code, "l": f"{inset.label} ({inset.code})", "b": inset.frame}
-            for inset in insets.values()
+def _departements(
+    coverage: gpd.GeoDataFrame, drawn: list, breaks: list[float], mixed: bool
+) -> list[Departement]:
+    """One record per département; active services by type only for listings that mix them."""
+    return [
+        Departement(
+            code=row.code,
+            name=row.nom,
+            region=row.nom_region,
+            population=int(row.population),
+            census_year=int(row.annee_population),
+            population_note=row.note_population,
+            active=int(row.services_actifs),
+            planned=int(row.services_en_projet),
+            status=row.statut,
+            rate=_number(row.services_pour_100k),
+            rate_class=_rate_class(row.services_pour_100k, breaks),
+            shape=encode_geometry(geom),
+            active_by_type=(
+                [int(getattr(row, f"actifs_{kind}", 0)) for kind in SERVICE_TYPE_LABELS]
+                if mixed
+                else None
+            ),
+        )
+        for row, geom in zip(coverage.itertuples(index=False), drawn)
+    ]
+
+
+def _evolution(coverage: gpd.GeoDataFrame, evolution: dict | None) -> Evolution | None:
+    """The changes since the previous edition, in the order of the départements."""
+    if not evolution:
+        return None
+    changed, rates = evolution["departements"], evolution["rates"]
+    codes = list(coverage["code"])
+    return Evolution(
+        date=evolution["previous"]["date_construction"],
+        census=evolution["previous"]["annee_population"],
+        status_changes=[
+            StatusChange(
+                code=code,
+                previous_status=changed[code]["statut"],
+                direction="gain" if changed[code]["sens"] == "+" else "loss",
+            )
+            for code in codes
+            if code in changed
         ],
-        "bounds": bounds,
-        "colours": {
-            "status": STATUS_COLOURS,
-            "noData": NO_DATA_COLOUR,
-            "rateZero": RATE_ZERO_COLOUR,
-            "rate": list(rate_colours),
-        },
-        "labels": {
-            "status": COVERAGE_STATUS_LABELS,
-            "type": SERVICE_TYPE_LABELS,
-            "serviceStatus": SERVICE_STATUS_LABELS,
-            "method": PLACEMENT_METHOD_LABELS,
-        },
-    }
-    if evolution:
-        data["evolution"] = {
-            "date": evolution["previous"]["date_construction"],
-            "census": evolution["previous"]["annee_population"],
-        }
+        rate_changes=[
+            RateChange(code=code, previous_rate=_number(rates[code]))
+            for code in codes
+            if code in rates
+        ],
+    )
 
+
+def _page(context: MapContext, data: PageData) -> tuple[Page, BareMap]:
+    """The page with its assets, and the map in it with its panes and script."""
     page = Page(title=context.title)
     add_assets(page)
-    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    (south, west), (north, east) = data.bounds
     fmap = BareMap(
-        location=center,
+        location=[(south + north) / 2, (west + east) / 2],
         zoom_start=5,
         tiles=None,
         control_scale=True,
@@ -241,35 +312,12 @@ def render_map(
         attribution_control=False,
     )
     page.add_child(fmap)
-    values = {
-        "ctx": context,
-        "summary": summary,
-        "coverage": coverage,
-        "breaks": breaks,
-        "rate_colours": rate_colours,
-        "status_colours": STATUS_COLOURS,
-        "no_data_colour": NO_DATA_COLOUR,
-        "rate_zero_colour": RATE_ZERO_COLOUR,
-        "labels": COVERAGE_STATUS_LABELS,
-        "uncovered": _uncovered_rows(coverage, summary),
-        "has_no_data": bool(coverage["services_pour_100k"].isna().any()),
-        "n_services": service_table["n"],
-        "type_names": _type_names(context.types),
-        "evolution": evolution,
-    }
-    page.html.add_child(RawHtml(render_block("header.html", **values), "Header"), name="header")
-    page.html.add_child(RawHtml(render_block("panel.html", **values), "Panel"), name="panel")
-    page.html.add_child(RawHtml(render_block("legends.html", **values), "Legends"), name="legends")
-    page.html.add_child(RawHtml(render_block("footer.html", **values), "Footer"), name="footer")
-    page.html.add_child(
-        RawHtml(
-            f'<script type="application/json" id="ips-data">{json_for_script(data)}</script>',
-            "MapData",
-        ),
-        name="data",
-    )
-    fmap.add_child(MapApp())
-    fix_ids(page)
+    # Changed départements' outlines above the départements, letting the pointer through;
+    # the services' canvas above them.
+    if data.panes.changes:
+        fmap.add_child(Pane(data.panes.changes, z_index=420, pointer_events=False))
+    fmap.add_child(Pane(data.panes.services, z_index=450, pointer_events=True))
+    fmap.add_child(MapApp(fmap, DATA_ID))
     return page, fmap
 
 
@@ -286,83 +334,12 @@ def _uncovered_rows(coverage: pd.DataFrame, summary: dict) -> list[dict]:
     ]
 
 
-def _bounds(geometries) -> list[list[float]]:
+def _bounds(geometries) -> tuple[tuple[float, float], tuple[float, float]]:
     minx, miny, maxx, maxy = shapely.total_bounds(np.array(geometries, dtype=object))
-    return [[round(miny, 4), round(minx, 4)], [round(maxy, 4), round(maxx, 4)]]
-
-
-#: Precision of the service positions in the page (1e-4 degree: at most 11 m).
-SERVICE_PRECISION = 4
-#: Fields of a service shown in its popup, in the page's column order.
-SERVICE_FIELDS = (
-    "nom",
-    "structure",
-    "type",
-    "statut",
-    "adresse",
-    "desservis",
-    "tel",
-    "site",
-    "source",
-    "methode",
-)
-
-
-def _service_table(services: gpd.GeoDataFrame, insets: dict) -> dict:
-    """Return the services to draw as a compact column table.
-
-    Positions (moved into their inset for the DROM) are sorted along bands of latitude and
-    encoded as one polyline string; a text column whose values repeat is stored as a
-    dictionary and indices, a column with one value as that value, an empty column not at
-    all. Closed services are not drawn.
-    """
-    shown = services[services["statut"] != "ferme"]
-    lons, lats = [], []
-    for code, point in zip(shown["code_departement"], shown.geometry):
-        if code in insets:
-            point = insets[code].move(point)
-        lons.append(point.x)
-        lats.append(point.y)
-    lons_a, lats_a = np.asarray(lons, float), np.asarray(lats, float)
-    # Serpentine order over half-degree bands keeps consecutive points close.
-    band = np.floor(lats_a * 2).astype(int)
-    order = np.lexsort((np.where(band % 2 == 0, lons_a, -lons_a), band))
-
-    def text(name: str) -> list[str]:
-        if name not in shown:
-            return [""] * len(shown)
-        return ["" if _clean(v) is None else str(v) for v in shown[name]]
-
-    communes = [c or f for c, f in zip(text("commune"), text("nom_commune_trouve"))]
-    address = [
-        ", ".join(part for part in (street, " ".join(p for p in (cp, town) if p)) if part)
-        for street, cp, town in zip(text("adresse"), text("code_postal"), communes)
-    ]
-    values = {
-        "nom": text("nom"),
-        "structure": text("structure"),
-        "type": text("type"),
-        "statut": text("statut"),
-        "adresse": address,
-        "desservis": [" ".join(codes) for codes in shown["desservis"]],
-        "tel": text("telephone"),
-        "site": text("site_web"),
-        "source": text("source"),
-        "methode": text("methode"),
-    }
-    columns = {}
-    for name in SERVICE_FIELDS:
-        column = [values[name][k] for k in order]
-        encoded = _encode_column(column)
-        if encoded is not None:
-            columns[name] = encoded
-    positions = np.column_stack([lons_a[order], lats_a[order]]) if len(order) else None
-    return {
-        "n": int(len(order)),
-        "pos": encode_ring(positions, SERVICE_PRECISION) if positions is not None else "",
-        "precision": SERVICE_PRECISION,
-        "cols": columns,
-    }
+    return (
+        (round(float(miny), 4), round(float(minx), 4)),
+        (round(float(maxy), 4), round(float(maxx), 4)),
+    )
 
 
 def _type_names(types: list[str]) -> str:
@@ -371,33 +348,3 @@ def _type_names(types: list[str]) -> str:
         SERVICE_TYPE_LABELS[t] if t == "ips" else SERVICE_TYPE_LABELS[t].lower() for t in types
     ]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
-
-
-def decode_service_table(table: dict) -> list[dict]:
-    """Decode the page's services table back to one dict per service (tests, diffs)."""
-    positions = decode_ring(table["pos"], table["precision"]) if table["n"] else []
-    records = []
-    for i in range(table["n"]):
-        record = {"lon": float(positions[i][0]), "lat": float(positions[i][1])}
-        for name, column in table["cols"].items():
-            if isinstance(column, list):
-                record[name] = column[i]
-            elif "c" in column:
-                record[name] = column["c"]
-            else:
-                record[name] = column["d"][column["i"][i]]
-        records.append(record)
-    return records
-
-
-def _encode_column(column: list[str]):
-    """Encode a text column: None (all empty), {"c": v}, {"d": [...], "i": [...]} or a list."""
-    uniques = list(dict.fromkeys(column))
-    if uniques in ([], [""]):
-        return None
-    if len(uniques) == 1:
-        return {"c": uniques[0]}
-    if len(uniques) <= len(column) // 2:
-        index = {value: k for k, value in enumerate(uniques)}
-        return {"d": uniques, "i": [index[value] for value in column]}
-    return column

@@ -1,0 +1,146 @@
+/* ips-map, the service layer: every service drawn on one canvas above the départements.
+ * The canvas takes no pointer event (the départements below keep their hover); clicks reach
+ * the map, and the nearest point within a few pixels opens the popup of every service there.
+ * The canvas covers the view with a margin, so that panning redraws only once the view leaves
+ * the drawn area; each point is a pre-drawn sprite, and a point whose pixel is already drawn
+ * is skipped. */
+(function (ipsMap) {
+  "use strict";
+
+  ipsMap.PointLayer = L.Layer.extend({
+    options: { pane: "overlayPane", radius: 5, hit: 8, padding: 0.35 },
+
+    initialize: function (table, labels, options) {
+      // Smaller dots when there are many, so that dense areas stay readable.
+      var n = table.count;
+      L.setOptions(this, L.extend({ radius: n > 5000 ? 3 : n > 500 ? 4 : 5 }, options));
+      this._table = table;
+      this._labels = labels;
+      this._p0 = ipsMap.worldPixels(table.positions);
+      var active = this._active = new Uint8Array(n);
+      for (var i = 0; i < n; i++) active[i] = table.get("status", i) === "actif" ? 1 : 0;
+    },
+
+    onAdd: function (map) {
+      var canvas = this._canvas = L.DomUtil.create("canvas", "ips-services-canvas leaflet-zoom-hide");
+      canvas.style.pointerEvents = "none";
+      map.getPane(this.options.pane).appendChild(canvas);
+      map.on("moveend", this._onMoveEnd, this);
+      map.on("zoomend resize viewreset", this._redraw, this);
+      map.on("click", this._onClick, this);
+      map.on("mousemove", this._onMove, this);
+      this._redraw();
+    },
+
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend", this._onMoveEnd, this);
+      map.off("zoomend resize viewreset", this._redraw, this);
+      map.off("click", this._onClick, this);
+      map.off("mousemove", this._onMove, this);
+      map.getContainer().style.cursor = "";
+      this._xs = this._ys = null;
+    },
+
+    _sprite: function (active, ratio) {
+      var r = this.options.radius, size = 2 * r + 4, sprite = document.createElement("canvas");
+      sprite.width = sprite.height = Math.ceil(size * ratio);
+      var ctx = sprite.getContext("2d");
+      ctx.scale(ratio, ratio);
+      ctx.beginPath();
+      ctx.arc(size / 2, size / 2, r, 0, 2 * Math.PI);
+      ctx.fillStyle = active ? "#111111" : "#ffffff";
+      ctx.fill();
+      ctx.lineWidth = active ? 1.5 : 2;
+      ctx.strokeStyle = active ? "#ffffff" : "#111111";
+      ctx.setLineDash(active ? [] : [2, 2]);
+      ctx.stroke();
+      return sprite;
+    },
+
+    _onMoveEnd: function () {
+      var map = this._map, size = map.getSize(), o = this._origin;
+      var view = map.containerPointToLayerPoint([0, 0]);
+      if (o && this._zoom === map.getZoom() && view.x >= o.x && view.y >= o.y &&
+          view.x + size.x <= o.x + this._w && view.y + size.y <= o.y + this._h) return;
+      this._redraw();
+    },
+
+    // Size the canvas to the view and its margin, then draw.
+    _redraw: function () {
+      var map = this._map;
+      if (!map) return;
+      var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
+      var padX = Math.round(size.x * this.options.padding), padY = Math.round(size.y * this.options.padding);
+      var w = this._w = size.x + 2 * padX, h = this._h = size.y + 2 * padY;
+      var origin = this._origin = map.containerPointToLayerPoint([-padX, -padY]);
+      this._zoom = map.getZoom();
+      L.DomUtil.setPosition(canvas, origin);
+      if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+        canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
+        canvas.style.width = w + "px"; canvas.style.height = h + "px";
+      }
+      if (!this._sprites || this._ratio !== ratio) {
+        this._sprites = [this._sprite(false, ratio), this._sprite(true, ratio)];
+        this._ratio = ratio;
+      }
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      this._draw(ctx, w, h);
+    },
+
+    // Planned services first, active ones on top; keeps every point's pixel for hit tests.
+    _draw: function (ctx, w, h) {
+      var scale = Math.pow(2, this._zoom), pixelOrigin = this._map.getPixelOrigin();
+      var dx = pixelOrigin.x + this._origin.x, dy = pixelOrigin.y + this._origin.y;
+      var n = this._table.count, p = this._p0, r = this.options.radius, half = r + 2, side = 2 * r + 4;
+      var xs = this._xs = new Float32Array(n), ys = this._ys = new Float32Array(n);
+      var taken = new Uint8Array(w * h), drawn = 0;
+      for (var pass = 0; pass < 2; pass++) {
+        var sprite = this._sprites[pass];
+        for (var i = 0; i < n; i++) {
+          var x = p[2 * i] * scale - dx, y = p[2 * i + 1] * scale - dy;
+          xs[i] = x; ys[i] = y;
+          if (this._active[i] !== pass || x < -half || y < -half || x > w + half || y > h + half) continue;
+          var cell = (Math.round(y) * w + Math.round(x));
+          if (x >= 0 && y >= 0 && x < w && y < h) {
+            if (taken[cell] & (1 << pass)) continue;
+            taken[cell] |= 1 << pass;
+          }
+          ctx.drawImage(sprite, x - half, y - half, side, side);
+          drawn++;
+        }
+      }
+      this._drawnCount = drawn;
+    },
+
+    // Container point of the i-th service (tests).
+    containerPoint: function (i) {
+      if (!this._xs) return null;
+      var corner = this._map.layerPointToContainerPoint(this._origin);
+      return { x: this._xs[i] + corner.x, y: this._ys[i] + corner.y };
+    },
+
+    // Indices of the services under a container point.
+    _hits: function (point) {
+      if (!this._xs) return [];
+      var corner = this._map.layerPointToContainerPoint(this._origin);
+      return ipsMap.hitTest(this._xs, this._ys, point.x - corner.x, point.y - corner.y, this.options.hit);
+    },
+
+    _onClick: function (e) {
+      var hits = this._hits(e.containerPoint);
+      if (!hits.length) return;
+      L.popup({ maxWidth: 320, maxHeight: 360 })
+        .setLatLng(this._table.positions[hits[0]])
+        .setContent(ipsMap.servicePopup(this._table, hits, this._labels))
+        .openOn(this._map);
+    },
+
+    _onMove: function (e) {
+      this._map.getContainer().style.cursor = this._hits(e.containerPoint).length ? "pointer" : "";
+    }
+  });
+})(window.ipsMap = window.ipsMap || {});
