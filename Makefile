@@ -78,9 +78,17 @@ chromium: ## Install Debian's Chromium for the browser tests, if missing
 test: $(VENV)/.installed-test chromium ## Run the whole test suite (browser tests included)
 	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
-lint: $(VENV)/.installed-test ## Check style and common bugs (ruff)
+# ESLint for the page's scripts, at the versions of package-lock.json (Node.js >= 20.19).
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm est nécessaire pour ESLint (Node.js 20.19 ou plus récent)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: $(VENV)/.installed-test node_modules/.installed ## Check style, common bugs and the layers (ruff, import-linter, ESLint)
 	$(BIN)/ruff check ips_map tests bench scripts
 	$(BIN)/ruff format --check ips_map tests bench scripts
+	$(BIN)/lint-imports --no-cache
+	node_modules/.bin/eslint ips_map/render/static tests/js eslint.config.js
 
 $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
 	$(PIP_INSTALL) -e '.[test,bench]'
