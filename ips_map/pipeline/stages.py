@@ -224,7 +224,7 @@ def _render(
         build_date=settings.build_date,
         boundary_vintage=provenance.boundary_vintage(),
         sources=provenance.map_sources(year),
-        rows=_panel_counts(counts),
+        rows=counts,
         leaflet_version=leaflet_version(),
         types=list(settings.types),
     )
@@ -232,20 +232,6 @@ def _render(
     services = prepared.placement.services
     page, _ = render_map(coverage, services, summary, context, evolution=evolution)
     return page.render()
-
-
-def _panel_counts(counts: RowCounts) -> dict:
-    # The panel's wording of the counts (render/templates/panel.html).
-    return {
-        "lus": counts.read,
-        "places": counts.placed,
-        "communes": counts.commune_centre,
-        "approches": counts.approximate,
-        "rejetes": counts.rejected,
-        "doublons": counts.duplicates,
-        "fermes": counts.closed,
-        "autres_types": counts.other_types,
-    }
 
 
 def _write_outputs(

@@ -47,6 +47,7 @@ from ips_map.vocabulary import (
     PLACEMENT_METHOD_LABELS,
     SERVICE_STATUS_LABELS,
     SERVICE_TYPE_LABELS,
+    RowCounts,
 )
 
 #: Simplification tolerance (metres) of GEOS coverage simplification: median error about
@@ -87,7 +88,7 @@ class MapContext:
     build_date: str
     boundary_vintage: str
     sources: list = field(default_factory=list)  # dicts: role, text, licence
-    rows: dict = field(default_factory=dict)  # lus, places, approches, rejetes, fermes
+    rows: RowCounts = field(default_factory=RowCounts)  # what became of the listing's rows
     types: list = field(default_factory=lambda: ["ips", "emploi_accompagne", "autre"])
     leaflet_version: str = ""
 
