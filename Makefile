@@ -30,7 +30,7 @@ ifneq ($(CENSUS_YEAR),)
 BUILD_ARGS += --census-year $(call quote,$(CENSUS_YEAR))
 endif
 
-.PHONY: help map edition test lint bench example clean chromium
+.PHONY: help map edition test check lint bench example clean chromium node stress
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
@@ -75,8 +75,24 @@ chromium: ## Install Debian's Chromium for the browser tests, if missing
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
-test: $(VENV)/.installed-test chromium ## Run the whole test suite (browser tests included)
-	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+node: ## Install Debian's Node.js for the scripts' tests (node --test), if missing
+	@if ! command -v node >/dev/null; then \
+	  echo "Installation de Node.js (paquet Debian)…"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs; \
+	fi
+
+# Both targets run the tests in parallel (pytest-xdist, one worker per core); the builds
+# that many tests read are made once per worker (tests/conftest.py). Bytecode and pytest's
+# rewritten test modules are cached even where the environment says not to: every worker
+# imports the whole suite.
+test check: export PYTHONDONTWRITEBYTECODE :=
+test: $(VENV)/.installed-test chromium node ## Run the whole test suite (browser tests included)
+	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n auto --dist worksteal
+
+check: $(VENV)/.installed-test node ## The suite without the browser tests: the edit loop
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not browser"
 
 # ESLint for the page's scripts, at the versions of package-lock.json (Node.js >= 20.19).
 node_modules/.installed: package.json package-lock.json

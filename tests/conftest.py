@@ -1,4 +1,5 @@
-"""Shared fixtures: the embedded example built once per session, Chromium's path."""
+"""Shared fixtures: the real-data builds that many tests read, made once per session (per
+xdist worker) and never modified by a test; one Chromium per session; a private cache."""
 
 from __future__ import annotations
 
@@ -21,6 +22,35 @@ def example_build(tmp_path_factory):
     """Build the map from the embedded example once; return the BuildResult."""
     out = tmp_path_factory.mktemp("example-build")
     return build(BuildSettings(out=out, build_date="2026-01-01"))
+
+
+@pytest.fixture(scope="session")
+def hostile_build(tmp_path_factory):
+    """A build of the hostile listing (tests/test_render.HOSTILE_ROWS), once per session."""
+    from tests.test_render import build_hostile
+
+    return build_hostile(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture(scope="session")
+def editions(tmp_path_factory):
+    """Two editions (census 2022, then 2023 compared with it), once per session."""
+    from tests.test_editions import make_editions
+
+    return make_editions(tmp_path_factory.mktemp("editions"))
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """One headless Chromium for every browser test of the session."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.helpers import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

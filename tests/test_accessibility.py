@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
-
-from tests.helpers import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def page_of(chromium_path):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+@pytest.fixture
+def page_of(browser):
+    pages = []
 
-        def open_(path, width=1280, height=900):
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(path.resolve().as_uri())
-            page.wait_for_selector("html[data-ips-ready='1']", state="attached")
-            return page
+    def open_(path, width=1280, height=900):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        pages.append(page)
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+        return page
 
-        yield open_
-        browser.close()
+    yield open_
+    for page in pages:
+        page.close()
 
 
 def violations(page) -> list[str]:

@@ -10,14 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from ips_map.render._encode import decode_ring, encode_ring
 from ips_map.render._insets import INSETS
 from ips_map.render.page_data import column_rows
 from ips_map.vocabulary import COVERAGE_STATUS_LABELS
-from tests.helpers import CHROMIUM_ARGS
-from tests.test_render import HOSTILE_ROWS, build_hostile
+from tests.test_render import HOSTILE_ROWS
 
 pytestmark = pytest.mark.browser
 
@@ -93,14 +92,6 @@ class View:
         expect(self.page.locator(POPUP)).to_be_visible()
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def open_map(browser):
     """Open a built page in a fresh browser context; return a View once the map is ready."""
@@ -136,8 +127,8 @@ def coverage_rows(example_build) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def hostile_map(tmp_path_factory) -> Path:
-    return Path(build_hostile(tmp_path_factory.mktemp("hostile-browser")).outputs["map"])
+def hostile_map(hostile_build) -> Path:
+    return Path(hostile_build.outputs["map"])
 
 
 def _spaces(text: str) -> str:

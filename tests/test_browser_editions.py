@@ -10,21 +10,15 @@ from playwright.sync_api import expect
 
 from tests import test_browser
 from tests.test_browser import TOOLTIP
-from tests.test_editions import EXPECTED_STATUS, OLD_DATE, OLD_LISTING_NAME, make_editions
+from tests.test_editions import EXPECTED_STATUS, OLD_DATE, OLD_LISTING_NAME
 
 pytestmark = pytest.mark.browser
 
-# The page-opening fixtures of the main browser tests (one Chromium per module).
-browser = test_browser.browser
+# The page-opening fixture of the main browser tests (one Chromium per session).
 open_map = test_browser.open_map
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANGED = "path.ips-changed"
-
-
-@pytest.fixture(scope="module")
-def editions(tmp_path_factory):
-    return make_editions(tmp_path_factory.mktemp("editions-browser"))
 
 
 def _spaces(text: str) -> str:

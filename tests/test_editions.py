@@ -95,11 +95,6 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-@pytest.fixture(scope="module")
-def editions(tmp_path_factory) -> Editions:
-    return make_editions(tmp_path_factory.mktemp("editions"))
-
-
 @pytest.fixture
 def copy_of(tmp_path, editions):
     """Copy a build folder into tmp_path, to damage it."""

@@ -4,6 +4,7 @@ against local servers that reproduce the providers from real files (tests/data/,
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -404,6 +405,12 @@ def api_communes() -> tuple[dict, ...]:
     return tuple(items)
 
 
+@functools.lru_cache(maxsize=4)
+def _api_body(fields: frozenset, limit: int | None) -> str:
+    body = [{k: v for k, v in item.items() if k in fields} for item in api_communes()]
+    return json.dumps(body[:limit] if limit is not None else body)
+
+
 def geo_api(items=None, *, calls: list | None = None):
     """A handler that answers like api-geo's GET /communes (fields, format, limit)."""
 
@@ -423,11 +430,12 @@ def geo_api(items=None, *, calls: list | None = None):
                 "output or a field with contour",
                 status=400,
             )
-        chosen = api_communes() if items is None else items
-        body = [{k: v for k, v in item.items() if k in fields} for item in chosen]
-        if limit is not None:
-            body = body[: int(limit)]
-        return Response(json.dumps(body), content_type="application/json; charset=utf-8")
+        if items is None:  # the whole table: serialised once per set of fields
+            text = _api_body(frozenset(fields), None if limit is None else int(limit))
+        else:
+            body = [{k: v for k, v in item.items() if k in fields} for item in items]
+            text = json.dumps(body[: int(limit)] if limit is not None else body)
+        return Response(text, content_type="application/json; charset=utf-8")
 
     return handle
 

@@ -20,8 +20,7 @@ from ips_map.render.page_data import (
     service_rows,
     to_json,
 )
-from tests.test_editions import EXPECTED_STATUS, make_editions
-from tests.test_render import build_hostile
+from tests.test_editions import EXPECTED_STATUS
 
 SCHEMA = Path(__file__).resolve().parent.parent / "ips_map" / "render" / "page-data.schema.json"
 PAGES = ("example", "hostile", "edition")
@@ -35,14 +34,12 @@ def validator() -> jsonschema.Draft202012Validator:
 
 
 @pytest.fixture(scope="module")
-def pages(example_build, tmp_path_factory) -> dict[str, dict]:
+def pages(example_build, hostile_build, editions) -> dict[str, dict]:
     """The data of the pages built in the tests: the example (its listing mixes types), a
     hostile listing with a service overseas, an edition compared with the previous one."""
-    hostile = build_hostile(tmp_path_factory.mktemp("hostile-data"))
-    editions = make_editions(tmp_path_factory.mktemp("editions-data"))
     paths = {
         "example": example_build.outputs["map"],
-        "hostile": hostile.outputs["map"],
+        "hostile": hostile_build.outputs["map"],
         "edition": editions.new / "index.html",
     }
     return {name: read_page_data(Path(p).read_text(encoding="utf-8")) for name, p in paths.items()}

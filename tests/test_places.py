@@ -792,12 +792,15 @@ def test_real_data_example_listing_is_placed(real_data):
 
 def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver, monkeypatch):
     """Geocoding and placement share one Gazetteer: the name index (tens of thousands of
-    commune_key calls) is built once, not once for each stage."""
+    commune_key calls) is built once, not once for each stage, and a second build of the
+    process reuses it."""
     from ips_map.geocode import query
     from ips_map.pipeline import build
     from ips_map.places import duplicates, evidence
     from ips_map.settings import BuildSettings
     from ips_map.territory import gazetteer
+
+    monkeypatch.setattr(gazetteer, "_SHARED", [])  # as in a new process
 
     feature = {
         "geometry": {"type": "Point", "coordinates": [4.8357, 45.764]},
@@ -841,6 +844,9 @@ def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver,
     assert built == [1]
     names = len(load_communes()) + int((load_old_codes()["ancien_nom"] != "").sum())
     assert names < len(calls) < 1.5 * names
+    before = len(calls)
+    build(BuildSettings(services=listing, out=tmp_path / "again", build_date="2026-01-01"))
+    assert built == [1] and len(calls) - before < 10
 
 
 def test_one_table_of_municipal_arrondissements():

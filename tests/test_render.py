@@ -214,6 +214,18 @@ def _metro(departements) -> np.ndarray:
     return ~departements["code"].isin(list(DROM_CRS)).to_numpy()
 
 
+#: Départements whose simplified shapes are compared with the full-resolution ones in the
+#: tests (the whole comparison, every département, is bench/fidelity.py's): Paris and its
+#: ring, a Breton coast, Corsica's two halves, the Alps and the Lyon area, sharing borders.
+SAMPLE = (
+    "75 77 78 91 92 93 94 95 22 29 35 56 2A 2B 73 74 38 05 04 06 01 69 42 26 07".split()
+)
+
+
+def _sample(departements) -> np.ndarray:
+    return departements["code"].isin(SAMPLE).to_numpy()
+
+
 def test_simplify_keeps_101_valid_lighter_geometries(departements, simplified):
     assert len(simplified) == 101
     assert simplified.crs.to_epsg() == 4326
@@ -229,14 +241,15 @@ def test_simplify_keeps_101_valid_lighter_geometries(departements, simplified):
     simple_metric = simplified.to_crs(METRO_CRS)
     distances = [
         shapely.hausdorff_distance(a, b)
-        for a, b, metro in zip(metric.values, simple_metric.values, _metro(departements))
-        if metro
+        for a, b, chosen in zip(metric.values, simple_metric.values, _sample(departements))
+        if chosen
     ]
+    assert len(distances) == len(SAMPLE)
     assert max(distances) < 2_000
 
 
 def test_simplify_keeps_shared_borders_shared(departements, simplified):
-    metro = _metro(departements)
+    metro = _sample(departements)
     true_parts = departements.geometry[metro].to_crs(METRO_CRS).values
     parts = gpd.GeoSeries(simplified[metro].values, crs=4326).to_crs(METRO_CRS).values
     union = shapely.union_all(parts)
@@ -257,7 +270,7 @@ def test_simplify_keeps_shared_borders_shared(departements, simplified):
     }
     pairs = {(int(i), int(j)) for i, j in tree.query(parts, predicate="intersects").T if i < j}
     assert pairs == true_pairs
-    assert len(pairs) > 200
+    assert len(pairs) > 40
     for i, j in pairs:
         assert shapely.intersection(parts[i], parts[j]).area < 1.0  # m²
     shared = [shapely.intersection(parts[i].boundary, parts[j].boundary).length for i, j in pairs]
@@ -376,11 +389,6 @@ def test_two_builds_are_identical(tmp_path, example_build):
 
 
 # --- A hostile listing -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def hostile_build(tmp_path_factory):
-    return build_hostile(tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.fixture(scope="module")

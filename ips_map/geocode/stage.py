@@ -24,7 +24,7 @@ from ips_map.geocode.statuses import (
 from ips_map.listing.read import Listing
 from ips_map.settings import DEFAULT_MIN_SCORE
 from ips_map.sources.http import FetchError, public_url
-from ips_map.territory.gazetteer import Gazetteer
+from ips_map.territory.gazetteer import Gazetteer, shared_gazetteer
 
 log = logging.getLogger("ips_map")
 
@@ -142,7 +142,7 @@ def geocode_rows(
         ``cached`` (answered by the cache), ``accepted``, ``rejected_low_score``,
         ``rejected_commune``, ``rejected_municipality``, ``not_found`` and ``failed``.
     """
-    run = _Run(geocoder, gazetteer or Gazetteer(communes, old_codes), min_score)
+    run = _Run(geocoder, gazetteer or shared_gazetteer(communes, old_codes), min_score)
     answers: dict = {}
     problems: list[Problem] = []
     mask = needs_geocoding(rows)

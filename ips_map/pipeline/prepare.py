@@ -16,7 +16,7 @@ from ips_map.listing.read import Listing, read_listing
 from ips_map.places import Placement, count_placements, place_services
 from ips_map.sources.http import HttpSettings
 from ips_map.territory.data import load_communes, load_departements, load_old_codes
-from ips_map.territory.gazetteer import Gazetteer
+from ips_map.territory.gazetteer import shared_gazetteer
 from ips_map.vocabulary import SERVICE_TYPES, RowCounts
 
 
@@ -115,7 +115,7 @@ def read_and_place(
     communes = load_communes()
     old_codes = load_old_codes()
     # Name, postcode and old-code look-ups, built once for geocoding and placement.
-    gazetteer = Gazetteer(communes, old_codes)
+    gazetteer = shared_gazetteer(communes, old_codes)
 
     if geocode is not None:
         step("Géocodage des adresses")

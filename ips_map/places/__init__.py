@@ -27,7 +27,7 @@ from ips_map.places.duplicates import possible_duplicates
 from ips_map.places.geometry import read_coordinates
 from ips_map.places.outcome import PlacedRow, RowNotes, services_table
 from ips_map.places.row import place_row
-from ips_map.territory.gazetteer import Gazetteer
+from ips_map.territory.gazetteer import Gazetteer, shared_gazetteer
 from ips_map.vocabulary import APPROXIMATE_METHODS, COMMUNE_CENTRE_METHODS
 
 __all__ = ["Placement", "count_placements", "place_services"]
@@ -84,7 +84,7 @@ def place_services(
         ``code_commune_trouve``, ``nom_commune_trouve``, ``desservis`` (tuple of the codes
         served) and ``avertissements``.
     """
-    gazetteer = gazetteer or Gazetteer(communes, old_codes)
+    gazetteer = gazetteer or shared_gazetteer(communes, old_codes)
     rows = listing.rows
     readings = read_coordinates(rows, departements)
     dep_names = dict(zip(departements["code"], departements["nom"]))

@@ -8,6 +8,7 @@ for each view (coverage status, services per 100,000).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -93,12 +94,34 @@ class MapContext:
     leaflet_version: str = ""
 
 
+#: Simplified boundaries already computed in this process, by their input (see below).
+_SIMPLIFIED: dict[tuple, gpd.GeoSeries] = {}
+
+
 def simplify_boundaries(departements: gpd.GeoDataFrame, tolerance: float = SIMPLIFY_TOLERANCE_M):
     """Return the départements' geometries simplified as coverages (EPSG:4326).
 
     Metropolitan France is simplified as one coverage in Lambert-93, each DROM in its own
-    metric CRS, so that neighbours keep sharing their border exactly.
+    metric CRS, so that neighbours keep sharing their border exactly. The result is kept
+    for the process, keyed by the sha256 of the input geometries, their codes, CRS and the
+    tolerance: the same boundaries are simplified once, whatever the number of builds.
     """
+    wkb = shapely.to_wkb(departements.geometry.values)
+    key = (
+        hashlib.sha256(b"".join(wkb)).hexdigest(),
+        tuple(departements["code"]),
+        str(departements.crs),
+        float(tolerance),
+    )
+    if key not in _SIMPLIFIED:
+        if len(_SIMPLIFIED) >= 4:
+            _SIMPLIFIED.pop(next(iter(_SIMPLIFIED)))
+        _SIMPLIFIED[key] = _simplify(departements, tolerance)
+    simplified = _SIMPLIFIED[key]
+    return gpd.GeoSeries(simplified.values, index=departements.index, crs=simplified.crs)
+
+
+def _simplify(departements: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoSeries:
     out = departements.geometry.copy()
     groups = {"metro": (~departements["code"].isin(list(DROM_CRS)), METRO_CRS)}
     for code, crs in DROM_CRS.items():

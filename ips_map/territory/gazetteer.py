@@ -60,6 +60,25 @@ class Gazetteer:
         return self.communes[code]
 
 
+_SHARED: list[tuple[pd.DataFrame, pd.DataFrame, Gazetteer]] = []
+
+
+def shared_gazetteer(communes: pd.DataFrame, old_codes: pd.DataFrame) -> Gazetteer:
+    """Return the :class:`Gazetteer` of these two tables, built once for the process.
+
+    The tables are the ones :func:`~ips_map.territory.data.load_communes` and
+    :func:`~ips_map.territory.data.load_old_codes` keep for the process (the same objects
+    until their file changes): every build of the process shares their look-ups, which are
+    never modified.
+    """
+    for known_communes, known_old, gazetteer in _SHARED:
+        if known_communes is communes and known_old is old_codes:
+            return gazetteer
+    gazetteer = Gazetteer(communes, old_codes)
+    _SHARED[:] = [(communes, old_codes, gazetteer)]
+    return gazetteer
+
+
 #: Abbreviations in commune names: "St", "Ste", "Chalon s/ Saône", "Villers ss Bois".
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "sur", "ss": "sous"}
 
