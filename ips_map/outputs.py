@@ -1,12 +1,16 @@
 """Write the build's outputs atomically: a temporary file in the target folder, then
 ``os.replace``, so that a reader never sees a half-written file and a failed build leaves
-the previous outputs in place. A folder or file that cannot be written raises
-:class:`OutputError` naming it, never a bare ``OSError``."""
+the previous outputs in place. :class:`OutputSet` writes the files of one build as a set:
+``summary.json`` first says the set is being replaced, and is written last with the sha256
+of every file, so that a build killed half-way leaves a folder that says it is incomplete.
+A folder or file that cannot be written raises :class:`OutputError` naming it, never a bare
+``OSError``."""
 
 from __future__ import annotations
 
 import csv
 import errno
+import hashlib
 import io
 import json
 import os
@@ -119,13 +123,23 @@ def write_text(path: Path, text: str) -> Path:
     return write_atomic(path, text.encode("utf-8"))
 
 
+def json_bytes(data) -> bytes:
+    """Pretty JSON (UTF-8, sorted keys), as every JSON output is written."""
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
 def write_json(path: Path, data) -> Path:
     """Write pretty JSON (UTF-8, sorted keys) atomically."""
-    return write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return write_atomic(path, json_bytes(data))
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict]) -> Path:
-    """Write a CSV file (UTF-8 with BOM, so spreadsheets read the accents) atomically.
+    """Write :func:`csv_bytes` atomically."""
+    return write_atomic(path, csv_bytes(columns, rows))
+
+
+def csv_bytes(columns: Sequence[str], rows: Iterable[dict]) -> bytes:
+    """A CSV file (UTF-8 with BOM, so spreadsheets read the accents).
 
     Text cells that a spreadsheet would run as a formula are prefixed with ``'``
     (:func:`escape_formula`): these files hold text from listings and are opened in
@@ -139,7 +153,7 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict]) -> Path:
     writer.writerow({k: escape_formula(str(k)) for k in columns})  # a listing's own columns
     for row in rows:
         writer.writerow({k: _cell(row.get(k)) for k in columns})
-    return write_atomic(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def _cell(value):
@@ -150,3 +164,86 @@ def _cell(value):
     # The csv module quotes a field holding "\n" but not one holding a lone "\r", which
     # readers take for the end of the row: line breaks inside a cell become "\n".
     return _LINE_BREAK.sub("\n", escape_formula(value))
+
+
+#: The key of a ``summary.json`` that says its folder's files are being replaced: written
+#: before the other outputs of a build, replaced by the full summary once they are all written.
+INCOMPLETE = "construction_incomplete"
+SUMMARY_NAME = "summary.json"
+#: Temporary files that :func:`write_atomic` leaves behind when the process is killed.
+_STRAY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+
+
+class OutputSet:
+    """The files of one build, written into ``folder`` as a set.
+
+    :meth:`begin` removes the temporary files a killed build left and replaces
+    ``summary.json`` by a marker that says the set is incomplete; :meth:`write` writes each
+    file atomically and keeps its sha256; :meth:`finish` writes ``summary.json`` last, with
+    the sha256 of every file (``fichiers``) and an identifier of the set made from them
+    (``id_construction``: the same inputs give the same identifier). A kill leaves either the
+    whole previous set, or the whole new one, or a folder whose ``summary.json`` says it is
+    incomplete.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.hashes: dict[str, str] = {}
+
+    def begin(self, what: str) -> None:
+        """Start replacing the set; ``what`` says in French what was being built."""
+        remove_stray_files(self.folder)
+        marker = {
+            INCOMPLETE: f"{what} : construction interrompue ou en cours, les fichiers de ce "
+            "dossier peuvent venir de deux constructions différentes ; relancez-la."
+        }
+        write_atomic(self.folder / SUMMARY_NAME, json_bytes(marker))
+
+    def write(self, name: str, data: bytes) -> Path:
+        """Write one file of the set."""
+        self.hashes[name] = hashlib.sha256(data).hexdigest()
+        return write_atomic(self.folder / name, data)
+
+    def finish(self, summary: dict) -> Path:
+        """Write ``summary.json``, the last file of the set, with the hashes of the others."""
+        files = dict(sorted(self.hashes.items()))
+        identifier = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+        summary = {**summary, "fichiers": files, "id_construction": identifier[:16]}
+        return write_atomic(self.folder / SUMMARY_NAME, json_bytes(summary))
+
+
+def remove_stray_files(folder: Path) -> list[Path]:
+    """Remove the temporary files (``.name.XXXXXXXX.tmp``) that a killed write left in
+    ``folder``; return them."""
+    removed = []
+    for path in Path(folder).glob(".*.tmp"):
+        if _STRAY.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def refuse_overwriting_inputs(outputs: Iterable[Path], inputs: Iterable[Path], fix: str) -> None:
+    """Refuse to write any of ``outputs`` over one of ``inputs`` (links resolved).
+
+    Raises
+    ------
+    OutputError
+        Naming the file that would be overwritten, and ``fix`` (what to do instead).
+    """
+    read = {}
+    for path in inputs:
+        try:
+            read[Path(path).resolve()] = Path(path)
+        except (OSError, RuntimeError):
+            continue
+    for path in outputs:
+        try:
+            target = Path(path).resolve()
+        except (OSError, RuntimeError):
+            continue
+        if target in read:
+            raise OutputError(
+                f"{path} : ce fichier est lu par cette commande ({read[target]}) et serait "
+                f"écrasé par un résultat ; {fix}"
+            )

@@ -16,9 +16,10 @@ import pandas as pd
 
 from ips_map.errors import ERREUR, ListingError, Problem
 from ips_map.listing.read import Listing, describe_format
-from ips_map.outputs import write_csv
+from ips_map.outputs import refuse_overwriting_inputs, write_csv
 from ips_map.pipeline.prepare import count_rows, read_and_place
 from ips_map.places import Placement
+from ips_map.settings import is_url
 from ips_map.sources.http import HttpSettings
 from ips_map.vocabulary import PLACEMENT_METHODS, RowCounts
 
@@ -130,7 +131,17 @@ def format_report(result: Validation) -> Iterable[str]:
 
 
 def write_report(path: Path, result: Validation) -> Path:
-    """Write every problem as CSV: ``unite, ligne, colonne, valeur, gravite, message``."""
+    """Write every problem as CSV: ``unite, ligne, colonne, valeur, gravite, message``.
+
+    Raises
+    ------
+    OutputError
+        When ``path`` is the listing itself (links resolved): it is never overwritten.
+    """
+    if not is_url(result.source):
+        refuse_overwriting_inputs(
+            [path], [Path(result.source)], "indiquez un autre fichier pour le rapport (--report)."
+        )
     # A rejected row's reasons are in its problems (placement) or only in its reject record
     # (reading): write each once.
     rows = [p.as_dict() for p in result.problems if p.gravite != ERREUR]

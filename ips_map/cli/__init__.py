@@ -11,7 +11,7 @@ import sys
 import click
 
 from ips_map._version import __version__
-from ips_map.cli._shared import CONTEXT_SETTINGS, Group
+from ips_map.cli._shared import CONTEXT_SETTINGS, Group, SafeFormatter
 from ips_map.cli.build import build, diff
 from ips_map.cli.fetch import fetch
 from ips_map.cli.listing import template, validate
@@ -22,7 +22,7 @@ log = logging.getLogger("ips_map")
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(SafeFormatter("%(message)s"))
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False

@@ -3,6 +3,8 @@ place where the package's errors become one-line messages."""
 
 from __future__ import annotations
 
+import logging
+import unicodedata
 from pathlib import Path
 
 import click
@@ -11,6 +13,31 @@ from ips_map.errors import IpsMapError
 from ips_map.settings import is_url
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def terminal_safe(text: str) -> str:
+    """Return ``text`` safe to print on a terminal: control and format characters (escape
+    sequences that retitle or repaint the terminal, bidirectional overrides that reorder a
+    line) are shown escaped (``\\x1b``, ``\\u202e``); line breaks and tabs stay."""
+    out = []
+    for ch in str(text):
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"):
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
+def echo(text: str) -> None:
+    """Print a result line on stdout, made safe for a terminal (it may quote a listing)."""
+    click.echo(terminal_safe(text))
+
+
+class SafeFormatter(logging.Formatter):
+    """Log lines (warnings quote listing values) made safe for a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
 
 
 class Group(click.Group):
@@ -25,7 +52,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except IpsMapError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(terminal_safe(str(exc))) from exc
 
 
 class ListingSourceType(click.ParamType):

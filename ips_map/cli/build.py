@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ips_map.cli._shared import CONTEXT_SETTINGS, ListingSourceType
+from ips_map.cli._shared import CONTEXT_SETTINGS, ListingSourceType, echo
 
 log = logging.getLogger("ips_map")
 
@@ -32,7 +32,7 @@ log = logging.getLogger("ips_map")
 )
 @click.option(
     "--census-year",
-    type=int,
+    type=click.IntRange(1, 9999),
     default=None,
     help="Millésime de population Insee (par défaut le plus récent embarqué).",
 )
@@ -137,7 +137,7 @@ def build(
     s = result.summary
     population = f"{s['population_non_couverte']:,}".replace(",", "\u202f")
     share = f"{100 * s['part_population_non_couverte']:.1f}".replace(".", ",")
-    click.echo(
+    echo(
         f"{s['lignes_placees']} service(s) placé(s) sur {s['lignes_lues']} "
         f"{result.listing.unit}(s), "
         f"{s['lignes_rejetees']} rejetée(s). Départements couverts : "
@@ -145,9 +145,9 @@ def build(
         f"{population} ({share} %), Insee {s['annee_population']}."
     )
     if result.comparison is not None:
-        click.echo("\n".join(result.comparison.describe()))
+        echo("\n".join(result.comparison.describe()))
     for path in result.outputs.values():
-        click.echo(str(path))
+        echo(str(path))
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -174,8 +174,8 @@ def diff(old: Path, new: Path, out: Path | None) -> None:
     from ips_map.editions import diff_builds
 
     comparison, path = diff_builds(old, new, out)
-    click.echo("\n".join(comparison.describe()))
-    click.echo(str(path))
+    echo("\n".join(comparison.describe()))
+    echo(str(path))
 
 
 def _service_types(value: str) -> tuple[str, ...]:

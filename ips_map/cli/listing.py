@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ips_map.cli._shared import CONTEXT_SETTINGS, ListingSourceType
+from ips_map.cli._shared import CONTEXT_SETTINGS, ListingSourceType, echo
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -47,7 +47,7 @@ def template(out: Path | None, fmt: str | None, force: bool) -> None:
     from ips_map.listing.template import write_template
 
     for path in write_template(out, fmt, overwrite=force):
-        click.echo(str(path))
+        echo(str(path))
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -87,8 +87,8 @@ def validate(services, report: Path | None, cache_dir: Path | None) -> None:
 
     result = validate_listing(services, cache_dir=cache_dir)
     for line in format_report(result):
-        click.echo(line)
+        echo(line)
     if report is not None:
-        click.echo(str(write_report(report, result)))
+        echo(str(write_report(report, result)))
     if not result.ok:
         raise SystemExit(1)

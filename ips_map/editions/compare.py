@@ -23,7 +23,7 @@ from ips_map.editions.text import (
     status_detail,
     summary_lines,
 )
-from ips_map.outputs import write_csv
+from ips_map.outputs import csv_bytes, write_atomic
 from ips_map.territory.names import text_key
 
 #: Columns of ``changes.csv``.
@@ -128,9 +128,14 @@ def compare_editions(old: Edition, new: Edition) -> Comparison:
     return comparison
 
 
+def changes_bytes(comparison: Comparison) -> bytes:
+    """The bytes of ``changes.csv``: one row per change."""
+    return csv_bytes(CHANGE_COLUMNS, comparison.changes)
+
+
 def write_changes(path: Path, comparison: Comparison) -> Path:
     """Write ``changes.csv`` (one row per change) atomically and return its path."""
-    return write_csv(Path(path), CHANGE_COLUMNS, comparison.changes)
+    return write_atomic(Path(path), changes_bytes(comparison))
 
 
 def diff_builds(old: Path, new: Path, out: Path | None = None) -> tuple[Comparison, Path]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ips_map.editions.edition import Edition, make_edition
 from ips_map.errors import EditionError
-from ips_map.outputs import unescape_formula
+from ips_map.outputs import INCOMPLETE, unescape_formula
 
 #: The files of a build that a comparison reads.
 EDITION_FILES = ("coverage.csv", "services.csv", "summary.json")
@@ -58,6 +58,7 @@ def read_edition(folder: Path) -> Edition:
                 f"{path} : fichier introuvable ; {folder} n'est pas le dossier d'une construction "
                 f"complète d'ips-map (il faut {needed}) : reconstruisez cette édition."
             )
+    _refuse_incomplete(paths["summary.json"])
     coverage = _read_csv(paths["coverage.csv"], COVERAGE_REQUIRED)
     services = _read_csv(paths["services.csv"], SERVICE_REQUIRED)
     summary = _read_summary(paths["summary.json"])
@@ -97,6 +98,20 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict]]:
 def _unescape(value):
     # Cells beyond the header are gathered by DictReader in a list under the key None.
     return unescape_formula(value) if isinstance(value, str) else value
+
+
+def _refuse_incomplete(path: Path) -> None:
+    """Refuse a folder whose last build did not finish: its files may come from two builds
+    (the summary says so, :class:`ips_map.outputs.OutputSet`)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return  # said with its line by _read_summary
+    if isinstance(data, dict) and INCOMPLETE in data:
+        raise EditionError(
+            f"{path} : {data[INCOMPLETE]} Ce dossier ne peut pas servir d'édition tant que la "
+            "construction n'a pas été relancée jusqu'au bout."
+        )
 
 
 def _read_summary(path: Path) -> dict:

@@ -18,9 +18,9 @@ import pandas as pd
 
 from ips_map._version import __version__
 from ips_map.coverage import measure_coverage, summarize_coverage
-from ips_map.editions import Comparison, compare_editions, make_edition, read_edition, write_changes
+from ips_map.editions import Comparison, changes_bytes, compare_editions, make_edition, read_edition
 from ips_map.listing.read import Listing, no_usable_row_error
-from ips_map.outputs import prepare_folder, write_csv, write_json, write_text
+from ips_map.outputs import OutputSet, csv_bytes, prepare_folder, refuse_overwriting_inputs
 from ips_map.pipeline import provenance
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, read_and_place
 from ips_map.pipeline.tables import (
@@ -32,12 +32,23 @@ from ips_map.pipeline.tables import (
 )
 from ips_map.places import Placement
 from ips_map.render import MapContext, leaflet_version, render_map
-from ips_map.settings import BuildSettings
+from ips_map.settings import BuildSettings, data_dir
 from ips_map.sources.registry import SOURCES, source_path
 from ips_map.territory.data import load_populations
 from ips_map.vocabulary import RowCounts
 
 log = logging.getLogger("ips_map")
+#: The outputs in the order the command line lists them.
+OUTPUT_ORDER = ("coverage", "services", "rejects", "summary", "map", "changes")
+#: The files a build writes into its folder.
+OUTPUT_NAMES = (
+    "coverage.csv",
+    "services.csv",
+    "rejects.csv",
+    "summary.json",
+    "index.html",
+    "changes.csv",
+)
 
 
 @dataclass
@@ -75,7 +86,9 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         # written (the previous edition may be the output folder itself).
         step("Lecture de l'édition précédente")
         previous = read_edition(settings.previous)
-    # A folder that cannot be written fails now, not after the long steps.
+    # A folder that cannot be written, or whose outputs would overwrite an input, fails now,
+    # not after the long steps.
+    _refuse_overwriting_inputs(settings)
     prepare_folder(out)
     populations = load_populations(settings.census_year)  # an unknown vintage fails now too
 
@@ -112,6 +125,19 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         problems=prepared.problems,
         comparison=comparison,
         counts=counts,
+    )
+
+
+def _refuse_overwriting_inputs(settings: BuildSettings) -> None:
+    """No output of the build may replace the listing or a data file it reads."""
+    inputs = [path for path in data_dir().rglob("*") if path.is_file()]
+    if isinstance(settings.services_source, Path):
+        inputs.append(settings.services_source)
+    out = Path(settings.out)
+    refuse_overwriting_inputs(
+        [out / name for name in OUTPUT_NAMES],
+        inputs,
+        "choisissez un autre dossier des résultats (--out) ou déplacez la liste.",
     )
 
 
@@ -243,21 +269,25 @@ def _write_outputs(
     html: str,
     comparison: Comparison | None,
 ) -> dict[str, Path]:
-    """Write every output of the build; remove a changes.csv that no longer applies."""
+    """Write every output of the build as one set (:class:`~ips_map.outputs.OutputSet`):
+    ``summary.json`` last; a changes.csv that no longer applies is removed."""
     rejects = sorted(prepared.rejects + listing.duplicates, key=lambda r: r["ligne"])
+    files = OutputSet(out)
+    files.begin(f"carte de {listing.name}")
     outputs = {
-        "coverage": write_csv(out / "coverage.csv", COVERAGE_COLUMNS, rows["coverage"]),
-        "services": write_csv(
-            out / "services.csv", SERVICE_COLUMNS + listing.unknown_columns, rows["services"]
+        "coverage": files.write("coverage.csv", csv_bytes(COVERAGE_COLUMNS, rows["coverage"])),
+        "services": files.write(
+            "services.csv",
+            csv_bytes(SERVICE_COLUMNS + listing.unknown_columns, rows["services"]),
         ),
-        "rejects": write_csv(out / "rejects.csv", REJECT_COLUMNS, rejects),
-        "summary": write_json(out / "summary.json", summary),
-        "map": write_text(out / "index.html", html),
+        "rejects": files.write("rejects.csv", csv_bytes(REJECT_COLUMNS, rejects)),
+        "map": files.write("index.html", html.encode("utf-8")),
     }
     if comparison is not None:
-        outputs["changes"] = write_changes(out / "changes.csv", comparison)
+        outputs["changes"] = files.write("changes.csv", changes_bytes(comparison))
     elif (out / "changes.csv").exists():
         # A comparison from an earlier build would no longer describe this one.
         (out / "changes.csv").unlink()
         log.info("changes.csv supprimé : il décrivait une construction précédente")
-    return outputs
+    outputs["summary"] = files.finish(summary)
+    return {key: outputs[key] for key in OUTPUT_ORDER if key in outputs}
