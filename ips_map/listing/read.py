@@ -279,13 +279,13 @@ def _read_name(row: _Row) -> None:
         )
 
 
-def _read_type_and_statut(row: _Row) -> None:
+def _read_type_and_status(row: _Row) -> None:
     record = row.record
     kind, note = values.read_type(record["type"])
     if note:
         row.warn("type", note)
     record["type"] = kind
-    statut, note = values.read_statut(record["statut"])
+    statut, note = values.read_status(record["statut"])
     if statut is None:
         row.fail("statut", note)
         return
@@ -367,7 +367,7 @@ def _read_website(row: _Row) -> None:
 #: before it rejected the row.
 _STEPS = (
     _read_name,
-    _read_type_and_statut,
+    _read_type_and_status,
     _read_coordinates,
     _read_capacity,
     _read_address,

@@ -30,7 +30,7 @@ _TYPE_WORDS = {
     "autre": "autre",
 }
 #: Spellings of the service statuses (compared with ``text_key``).
-_STATUT_WORDS = {
+_STATUS_WORDS = {
     "actif": "actif",
     "active": "actif",
     "en activite": "actif",
@@ -50,7 +50,7 @@ _STATUT_WORDS = {
     "inactif": "ferme",
 }
 #: First words that decide a statut written as a phrase ("Actif depuis 2021").
-_STATUT_PREFIXES = (
+_STATUS_PREFIXES = (
     ("actif", "actif"),
     ("active", "actif"),
     ("ouvert", "actif"),
@@ -104,11 +104,11 @@ def read_type(raw: str) -> tuple[str, str | None]:
     return value, None if exact else f"lu comme « {value} »"
 
 
-def read_statut(raw: str) -> tuple[str | None, str | None]:
+def read_status(raw: str) -> tuple[str | None, str | None]:
     """Return the statut a cell names ("actif" when empty); ``None`` and why when unknown."""
     if not raw:
         return "actif", None
-    value, exact = _statut_of(raw)
+    value, exact = _status_of(raw)
     if value is None:
         return None, (
             f"statut inconnu : indiquez {', '.join(SERVICE_STATUSES)} "
@@ -131,13 +131,13 @@ def _type_of(raw: str) -> tuple[str | None, bool]:
     return None, False
 
 
-def _statut_of(raw: str) -> tuple[str | None, bool]:
+def _status_of(raw: str) -> tuple[str | None, bool]:
     """Return (statut, exact): a known spelling, or a phrase that starts with one."""
     key = _words(raw)
-    exact = _STATUT_WORDS.get(key)
+    exact = _STATUS_WORDS.get(key)
     if exact is not None:
         return exact, True
-    for prefix, statut in _STATUT_PREFIXES:
+    for prefix, statut in _STATUS_PREFIXES:
         if key == prefix or key.startswith(prefix + " "):
             return statut, False
     return None, False
