@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from . import build, draw, fidelity, scale, weight
 from ._common import OUT_DIR, BenchError, Run, Settings
-from ._report import append_results, table
+from ._report import append_results, load_average, table
 
 GROUPS = {
     "weight": weight.run,
@@ -55,7 +55,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen groups; exit 1 if a group could not run, 0 otherwise (even on FAIL)."""
     args = _parse(argv)
-    run = Run(Settings(quick=args.quick))
+    run = Run(Settings(quick=args.quick), load_at_start=load_average())
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     started = datetime.now(timezone.utc)
     start = time.perf_counter()

@@ -117,6 +117,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     chromium_version: str = ""
+    load_at_start: str = ""  # the load averages (1, 5, 15 min) when the run started
 
     def add(self, figure: Figure) -> Figure:
         self.figures.append(figure)
