@@ -1,7 +1,7 @@
 """Group "fidelity": how far the drawn boundaries are from the full-resolution ones.
 
 "Drawn" is what the page draws: the départements simplified by
-:func:`ips_map.render.map.simplify_boundaries`, encoded by
+:func:`ips_map.render.boundaries.simplify_boundaries`, encoded by
 :func:`ips_map.render._encode.encode_geometry` and decoded again (coordinates rounded to
 1e-4°), before the DROM are moved into their insets (the move is for display only).
 """
@@ -66,7 +66,7 @@ def _holes(geometry) -> list[Polygon]:
 def run(run: Run) -> None:
     """Measure Hausdorff distances, gaps, overlaps and coverage validity."""
     from ips_map.render._encode import encode_geometry
-    from ips_map.render.map import simplify_boundaries
+    from ips_map.render.boundaries import simplify_boundaries
     from ips_map.territory.data import DROM_CRS, METRO_CRS, load_departements
 
     departements = load_departements()

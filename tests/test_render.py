@@ -32,7 +32,8 @@ from ips_map.render._insets import (
     LABEL_SPACE,
     make_insets,
 )
-from ips_map.render.map import rate_breaks, simplify_boundaries
+from ips_map.render.boundaries import simplify_boundaries
+from ips_map.render.map import rate_breaks
 from ips_map.render.page_data import column_rows, read_page_data, service_rows
 from ips_map.settings import BuildSettings
 from ips_map.territory.data import DROM_CRS, METRO_CRS, load_departements

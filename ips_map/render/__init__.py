@@ -20,7 +20,8 @@ in three places, on purpose:
 """
 
 from ips_map.render._assets import leaflet_version
-from ips_map.render.map import MapContext, render_map, simplify_boundaries
+from ips_map.render.boundaries import simplify_boundaries
+from ips_map.render.map import MapContext, render_map
 from ips_map.render.page_data import PageData, page_data_schema
 
 __all__ = [

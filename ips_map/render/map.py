@@ -8,7 +8,6 @@ for each view (coverage status, services per 100,000).
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -26,9 +25,10 @@ from ips_map.render._elements import (
     json_for_script,
     render_block,
 )
-from ips_map.render._encode import PRECISION, encode_geometry
+from ips_map.render._encode import encode_geometry
 from ips_map.render._insets import Inset, make_insets
 from ips_map.render._services import service_table
+from ips_map.render.boundaries import simplify_boundaries
 from ips_map.render.page_data import (
     Colours,
     Departement,
@@ -42,7 +42,7 @@ from ips_map.render.page_data import (
     StatusChange,
     to_json,
 )
-from ips_map.territory.data import DROM_CRS, METRO_CRS
+from ips_map.territory.data import DROM_CRS
 from ips_map.vocabulary import (
     COVERAGE_STATUS_LABELS,
     PLACEMENT_METHOD_LABELS,
@@ -50,10 +50,6 @@ from ips_map.vocabulary import (
     SERVICE_TYPE_LABELS,
     RowCounts,
 )
-
-#: Simplification tolerance (metres) of GEOS coverage simplification: median error about
-#: 210 m, maximum about 650 m against the full-resolution boundaries (see bench/).
-SIMPLIFY_TOLERANCE_M = 150.0
 
 #: Colour-blind-safe colours (ColorBrewer RdYlBu) for the coverage status.
 STATUS_COLOURS = {"couvert": "#2c7bb6", "en_projet": "#fdae61", "non_couvert": "#d7191c"}
@@ -92,51 +88,6 @@ class MapContext:
     rows: RowCounts = field(default_factory=RowCounts)  # what became of the listing's rows
     types: list = field(default_factory=lambda: ["ips", "emploi_accompagne", "autre"])
     leaflet_version: str = ""
-
-
-#: Simplified boundaries already computed in this process, by their input (see below).
-_SIMPLIFIED: dict[tuple, gpd.GeoSeries] = {}
-
-
-def simplify_boundaries(departements: gpd.GeoDataFrame, tolerance: float = SIMPLIFY_TOLERANCE_M):
-    """Return the départements' geometries simplified as coverages (EPSG:4326).
-
-    Metropolitan France is simplified as one coverage in Lambert-93, each DROM in its own
-    metric CRS, so that neighbours keep sharing their border exactly. The result is kept
-    for the process, keyed by the sha256 of the input geometries, their codes, CRS and the
-    tolerance: the same boundaries are simplified once, whatever the number of builds.
-    """
-    wkb = shapely.to_wkb(departements.geometry.values)
-    key = (
-        hashlib.sha256(b"".join(wkb)).hexdigest(),
-        tuple(departements["code"]),
-        str(departements.crs),
-        float(tolerance),
-    )
-    if key not in _SIMPLIFIED:
-        if len(_SIMPLIFIED) >= 4:
-            _SIMPLIFIED.pop(next(iter(_SIMPLIFIED)))
-        _SIMPLIFIED[key] = _simplify(departements, tolerance)
-    simplified = _SIMPLIFIED[key]
-    return gpd.GeoSeries(simplified.values, index=departements.index, crs=simplified.crs)
-
-
-def _simplify(departements: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoSeries:
-    out = departements.geometry.copy()
-    groups = {"metro": (~departements["code"].isin(list(DROM_CRS)), METRO_CRS)}
-    for code, crs in DROM_CRS.items():
-        groups[code] = (departements["code"] == code, crs)
-    for mask, crs in groups.values():
-        if not mask.any():
-            continue
-        metric = departements.loc[mask].geometry.to_crs(crs)
-        simple = shapely.coverage_simplify(metric.values, tolerance)
-        out.loc[mask] = gpd.GeoSeries(simple, index=metric.index, crs=crs).to_crs(4326).values
-    # Snap to the grid the page encodes (1e-4°) with GEOS, which keeps every polygon valid
-    # (plain rounding made a Finistère ring touch itself) and shared borders shared.
-    return gpd.GeoSeries(
-        shapely.set_precision(out.values, 10.0**-PRECISION), index=out.index, crs=out.crs
-    )
 
 
 def rate_breaks(rates: pd.Series) -> list[float]:
