@@ -7,12 +7,43 @@ key that matches the ways people write a commune's name.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from collections.abc import Iterator, Mapping
+from functools import cached_property, lru_cache
 
 import pandas as pd
 
 from ips_map.territory.data import COMMUNE_COLUMNS
 from ips_map.territory.names import text_key
+
+
+class _Communes(Mapping):
+    """Today's communes by code, each a plain dict made when first asked for: the table's
+    columns are kept as lists, so that a build that places a few rows pays for a few."""
+
+    def __init__(self, table: pd.DataFrame):
+        self._columns = {name: table[name].tolist() for name in COMMUNE_COLUMNS}
+        self._index = {code: i for i, code in enumerate(self._columns["code_commune"])}
+        self._rows: dict[str, dict] = {}
+
+    def __getitem__(self, code: str) -> dict:
+        row = self._rows.get(code)
+        if row is None:
+            i = self._index[code]
+            row = self._rows[code] = {name: column[i] for name, column in self._columns.items()}
+        return row
+
+    def __contains__(self, code) -> bool:
+        return code in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def column(self, name: str) -> list:
+        """One column of the table, in the table's order."""
+        return self._columns[name]
 
 
 class Gazetteer:
@@ -29,17 +60,15 @@ class Gazetteer:
     """
 
     def __init__(self, communes: pd.DataFrame, old_codes: pd.DataFrame):
-        self.communes: dict[str, dict] = {
-            record["code_commune"]: record
-            for record in communes[list(COMMUNE_COLUMNS)].to_dict("records")
-        }
+        self.communes = _Communes(communes)
         self.old_to_new = dict(zip(old_codes["ancien_code"], old_codes["code_commune"]))
         self._old_names = list(zip(old_codes["ancien_nom"], old_codes["code_commune"]))
 
     @cached_property
     def by_name(self) -> dict[str, list[str]]:
         index: dict[str, list[str]] = {}
-        pairs = [(c["nom"], code) for code, c in self.communes.items()] + self._old_names
+        codes = self.communes.column("code_commune")
+        pairs = list(zip(self.communes.column("nom"), codes)) + self._old_names
         for name, code in pairs:
             if not name:
                 continue
@@ -51,8 +80,9 @@ class Gazetteer:
     @cached_property
     def by_postcode(self) -> dict[str, list[str]]:
         index: dict[str, list[str]] = {}
-        for code, commune in self.communes.items():
-            for postcode in commune["codes_postaux"].split():
+        columns = self.communes.column("code_commune"), self.communes.column("codes_postaux")
+        for code, postcodes in zip(*columns):
+            for postcode in postcodes.split():
                 index.setdefault(postcode, []).append(code)
         return index
 
@@ -83,6 +113,7 @@ def shared_gazetteer(communes: pd.DataFrame, old_codes: pd.DataFrame) -> Gazette
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "sur", "ss": "sous"}
 
 
+@lru_cache(maxsize=1 << 17)
 def commune_key(name: str) -> str:
     """Return a key that matches the ways people write a commune's name.
 

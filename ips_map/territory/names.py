@@ -25,6 +25,7 @@ COLLECTIVITES_OUTRE_MER = {
 }
 
 
+@lru_cache(maxsize=1 << 17)
 def text_key(value: str) -> str:
     """Return a comparison key: lower case, no accents, punctuation folded to spaces."""
     decomposed = unicodedata.normalize("NFKD", value)
