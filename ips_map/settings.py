@@ -36,6 +36,13 @@ GEO_API_URL = "https://geo.api.gouv.fr"
 DEFAULT_MIN_SCORE = 0.5
 #: Name of the geocoding cache file inside the cache folder.
 GEOCODE_CACHE_NAME = "geocodage.json"
+#: Bytes in a megabyte (Mo) of ``--max-size``.
+MEGABYTE = 1_000_000
+#: Largest download (decoded) and largest listing file read, in megabytes (``--max-size``).
+DEFAULT_MAX_SIZE_MB = 50
+DEFAULT_MAX_SIZE = DEFAULT_MAX_SIZE_MB * MEGABYTE
+#: Seconds a download may take, every attempt and wait included (``--timeout``).
+DEFAULT_TIMEOUT = 120.0
 
 
 _URL = re.compile(r"(?i)^https?://")
@@ -141,6 +148,12 @@ class BuildSettings:
     types
         Service types that count for coverage (``ips``, ``emploi_accompagne``, ``autre``);
         every type by default. Services of other types are neither counted nor drawn.
+    max_size
+        Largest listing read, in bytes: a file, or a URL's answer once decoded (50 MB by
+        default, :data:`DEFAULT_MAX_SIZE`).
+    timeout
+        Seconds that downloading a listing given as a URL may take, every attempt and wait
+        included (120 by default, :data:`DEFAULT_TIMEOUT`).
     """
 
     services: Path | str | None = None
@@ -155,6 +168,8 @@ class BuildSettings:
     geocode_url: str = field(default_factory=default_geocode_url)
     geocode_min_score: float = DEFAULT_MIN_SCORE
     types: tuple[str, ...] = ("ips", "emploi_accompagne", "autre")
+    max_size: int = DEFAULT_MAX_SIZE
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def services_path(self) -> Path:

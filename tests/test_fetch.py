@@ -10,7 +10,8 @@ import time
 import pytest
 from werkzeug import Response
 
-from ips_map.sources.http import FetchError, HttpSettings, cached_download, download, request
+from ips_map.sources.cache import cached_download
+from ips_map.sources.http import FetchError, HttpSettings, download, request
 
 BODY = b"code;population\n01;679344\n" * 50
 
@@ -53,16 +54,38 @@ def test_server_errors_are_retried_with_backoff(httpserver, tmp_path, fast, slee
     assert sleeps.calls == [0.5, 1.0]
 
 
-def test_retry_after_is_honoured_and_capped(httpserver, tmp_path, fast, sleeps):
+def test_retry_after_is_honoured(httpserver, tmp_path, fast, sleeps):
+    httpserver.expect_ordered_request("/busy").respond_with_data(
+        b"", status=429, headers={"Retry-After": "3"}
+    )
+    httpserver.expect_ordered_request("/busy").respond_with_data(BODY)
+    download(httpserver.url_for("/busy"), tmp_path / "b", settings=fast)
+    assert sleeps.calls == [3.0]
+
+
+def test_retry_after_longer_than_allowed_fails_at_once(httpserver, tmp_path, fast, sleeps):
+    # Asking again before the server allows it would only be refused again: a wait longer
+    # than max_wait (5 s here), or than what is left of the deadline, is not waited.
     httpserver.expect_ordered_request("/busy").respond_with_data(
         b"", status=429, headers={"Retry-After": "3"}
     )
     httpserver.expect_ordered_request("/busy").respond_with_data(
         b"", status=429, headers={"Retry-After": "3600"}
     )
-    httpserver.expect_ordered_request("/busy").respond_with_data(BODY)
-    download(httpserver.url_for("/busy"), tmp_path / "b", settings=fast)
-    assert sleeps.calls == [3.0, 5.0]
+    with pytest.raises(FetchError, match=r"demande d'attendre 3600 s .*abandon sans attendre"):
+        download(httpserver.url_for("/busy"), tmp_path / "b", settings=fast)
+    assert sleeps.calls == [3.0]
+    assert len(httpserver.log) == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_retry_after_longer_than_the_deadline_left_fails_at_once(httpserver, tmp_path, sleeps):
+    settings = HttpSettings(timeout=(2.0, 5.0), deadline=2.0, max_wait=60.0, sleep=sleeps)
+    httpserver.expect_request("/busy").respond_with_data(
+        b"", status=503, headers={"Retry-After": "10"}
+    )
+    with pytest.raises(FetchError, match=r"attendre 10 s .*plus que les [0-2] s possibles"):
+        download(httpserver.url_for("/busy"), tmp_path / "b", settings=settings)
+    assert sleeps.calls == [] and len(httpserver.log) == 1
 
 
 def test_every_attempt_failing_raises_and_leaves_nothing(httpserver, tmp_path, fast, sleeps):

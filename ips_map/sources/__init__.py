@@ -3,7 +3,8 @@ hashes, the census calendar, and the HTTP client that downloads listings and dat
 
 - :mod:`~ips_map.sources.registry`: the manifest, sha256 checks and provenance records;
 - :mod:`~ips_map.sources.calendar`: INSEE census vintages, their pages and publication;
-- :mod:`~ips_map.sources.http`: downloads with timeouts, retries and a disk cache.
+- :mod:`~ips_map.sources.http`: downloads bounded in time and size, with retries;
+- :mod:`~ips_map.sources.cache`: the disk cache of downloaded listings.
 """
 
 from ips_map.sources.registry import SOURCES, Source, active_source, source_path

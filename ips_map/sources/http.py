@@ -1,77 +1,107 @@
-"""HTTP downloads: timeouts, bounded retries with backoff, atomic replacement, a disk cache.
+"""HTTP downloads: bounded in time and size, bounded retries with backoff, atomic
+replacement, a disk cache.
 
-Every download streams into a temporary file beside its target, is checked (length,
-optional sha256, optional validator), then replaces the target with ``os.replace``: a
-failed download leaves the previous file untouched and nothing half-written. Error
-responses are never cached. Base URLs are settings, so tests point them at a local server.
+Every download has a deadline over all its attempts and waits, a size limit counted on the
+decoded bytes as they arrive, and a floor under its transfer rate (:mod:`._bounds`); only
+http(s) redirects are followed, a few at most; every error of requests and urllib3 becomes
+a :class:`FetchError` in French (:mod:`._failures`). A download streams into a temporary
+file beside its target, is checked (length, optional sha256, optional validator), then
+replaces the target with ``os.replace``: a failed download leaves the previous file
+untouched and nothing half-written. Error responses are never cached. Base URLs are
+settings, so tests point them at a local server.
 """
 
 from __future__ import annotations
 
 import email.utils
+import functools
 import hashlib
-import json
 import logging
 import os
-import socket
-import ssl
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import TypeVar
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
+from requests.utils import requote_uri
 
 from ips_map._version import __version__
-from ips_map.errors import IpsMapError
-from ips_map.outputs import write_json
+from ips_map.settings import DEFAULT_MAX_SIZE, DEFAULT_TIMEOUT, MEGABYTE
+from ips_map.sources._bounds import (
+    Deadline,
+    OutOfTime,
+    Refused,
+    Stopped,
+    TooLarge,
+    Truncated,
+    receive,
+    send_within,
+)
+from ips_map.sources._failures import REQUEST_ERRORS, FetchError, describe_failure
+
+__all__ = [
+    "Download",
+    "FetchError",
+    "HttpSettings",
+    "download",
+    "public_url",
+    "read_url",
+    "request",
+]
 
 log = logging.getLogger("ips_map")
 
 USER_AGENT = f"ips-map/{__version__} (carte des services IPS; python-requests)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: Bytes read from the network at a time.
-CHUNK_SIZE = 1 << 16
-
-
-class FetchError(IpsMapError):
-    """A download failed (after its retries) or its content was refused.
-
-    ``status`` is the HTTP status of a refused request (404, 400…), None otherwise, so that
-    a caller can say what a 404 means for its resource (a vintage not yet published…).
-    """
-
-    def __init__(self, message: str, *, status: int | None = None):
-        super().__init__(message)
-        self.status = status
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
 class HttpSettings:
-    """How to talk to a server.
+    """How to talk to a server, and the bounds of each download.
 
     Attributes
     ----------
     timeout
-        Seconds to connect and to wait for each read.
+        Seconds to connect, and to wait for each read.
+    deadline
+        Seconds a download may take in all: every attempt, redirect and wait (a
+        ``Retry-After`` included), to its last byte; 120 by default (``--timeout``).
     retries
         Further attempts after the first one, on connection errors, timeouts, HTTP 429
-        and 5xx.
+        and 5xx, and bodies cut short.
     backoff
         First wait in seconds; doubled at each retry, capped by ``max_wait``.
     max_wait
-        Longest single wait, including a server's ``Retry-After``.
+        Longest single wait. A server's ``Retry-After`` longer than this, or than what is
+        left of the deadline, is not waited: the download fails at once.
+    max_size
+        Largest body accepted, counted on the decoded bytes as they arrive (50 MB by
+        default, ``--max-size``); also the largest listing file read from disk.
+    min_rate, rate_window
+        A body arriving at fewer than ``min_rate`` bytes a second over ``rate_window``
+        seconds is abandoned (0: no floor).
+    max_redirects
+        Most redirects followed (http and https only).
     """
 
     timeout: tuple[float, float] = (10.0, 60.0)
+    deadline: float = DEFAULT_TIMEOUT
     retries: int = 3
     backoff: float = 1.0
     max_wait: float = 60.0
+    max_size: int = DEFAULT_MAX_SIZE
+    min_rate: float = 1000.0
+    rate_window: float = 10.0
+    max_redirects: int = 5
     user_agent: str = USER_AGENT
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
 
 
 @dataclass
@@ -104,10 +134,11 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def _retry_after(response: requests.Response, default: float) -> float:
+def _retry_after(response: requests.Response) -> float | None:
+    """The wait a server asks for (``Retry-After``, seconds or a date), None without one."""
     value = response.headers.get("Retry-After")
     if not value:
-        return default
+        return None
     try:
         return max(0.0, float(value))
     except ValueError:
@@ -115,11 +146,12 @@ def _retry_after(response: requests.Response, default: float) -> float:
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        return default
+        return None
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
-def _session(settings: HttpSettings) -> requests.Session:
+def open_session(settings: HttpSettings) -> requests.Session:
+    """A session that names ips-map in its User-Agent."""
     session = requests.Session()
     session.headers["User-Agent"] = settings.user_agent
     return session
@@ -131,49 +163,125 @@ def request(
     params: dict | None = None,
     settings: HttpSettings | None = None,
     session: requests.Session | None = None,
-    stream: bool = False,
     method: str = "GET",
-    **kwargs,
+    deadline: Deadline | None = None,
 ) -> requests.Response:
-    """Send a request with retries; return a successful (2xx) response.
+    """Send a request with retries; return a successful (2xx) response, its body not read
+    yet (read it with :func:`read_url` or :func:`download`, or close it).
+
+    ``deadline`` is shared by the attempts of one download (a new one by default).
 
     Raises
     ------
     FetchError
-        On a 4xx answer (other than 429), or when every attempt failed.
+        On a 4xx answer (other than 429), an error that asking again would not change (an
+        address refused, a redirect that is not http(s)), when the deadline passes, or when
+        every attempt failed.
     """
     settings = settings or HttpSettings()
-    session = session or _session(settings)
-    wait = settings.backoff
-    last_problem = detail = ""
+    deadline = deadline or Deadline(settings.deadline, settings.clock)
+    session = session or open_session(settings)
+    backoff = settings.backoff
     for attempt in range(settings.retries + 1):
+        asked = None
         try:
-            response = session.request(
-                method, url, params=params, timeout=settings.timeout, stream=stream, **kwargs
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            last_problem, detail = network_problem(exc)
-            delay = wait
+            response = _send(url, params, settings, session, method, deadline)
+        except Stopped as exc:
+            raise _stopped_error(url, exc, settings) from None
+        except REQUEST_ERRORS as exc:
+            failure = describe_failure(exc)
+            if not failure.retry:
+                raise FetchError(f"{url} : {failure.what} ({failure.detail}).") from None
+            problem, detail = failure.what, failure.detail
         else:
             if response.status_code < 400:
                 return response
-            if response.status_code not in RETRY_STATUSES:
-                response.close()
-                raise _refusal(url, response)
-            last_problem = f"le serveur répond {response.status_code}"
-            detail = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
-            delay = _retry_after(response, wait)
             response.close()
+            if response.status_code not in RETRY_STATUSES:
+                raise _refusal(url, response)
+            problem = f"le serveur répond {response.status_code}"
+            detail = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
+            asked = _retry_after(response)
         if attempt == settings.retries:
             break
-        delay = min(delay, settings.max_wait)
-        log.info("%s : %s, nouvel essai dans %.1f s", url, last_problem, delay)
-        settings.sleep(delay)
-        wait = min(wait * 2, settings.max_wait)
+        _pause(url, problem, asked, backoff, settings, deadline)
+        backoff = min(backoff * 2, settings.max_wait)
     raise FetchError(
-        f"{url}: {last_problem}, échec après {settings.retries + 1} tentative(s). "
+        f"{url}: {problem}, échec après {settings.retries + 1} tentative(s). "
         f"Vérifiez la connexion ou réessayez plus tard (détail : {detail})."
     )
+
+
+def _send(
+    url: str,
+    params: dict | None,
+    settings: HttpSettings,
+    session: requests.Session,
+    method: str,
+    deadline: Deadline,
+) -> requests.Response:
+    """One attempt: send the request and follow its redirects, http(s) only and at most
+    ``settings.max_redirects``, each hop within the deadline."""
+    for _ in range(settings.max_redirects + 1):
+        send = functools.partial(
+            session.request,
+            method,
+            url,
+            params=params,
+            timeout=deadline.bound(settings.timeout),
+            stream=True,
+            allow_redirects=False,
+        )
+        response = send_within(deadline, send)
+        target = session.get_redirect_target(response)
+        if target is None:
+            return response
+        response.close()
+        url, params = _redirect(response.url or url, target), None  # the query is in target
+        if response.status_code == 303:
+            method = "GET"
+    raise Refused(f"plus de {settings.max_redirects} redirections (boucle de redirections ?)")
+
+
+def _redirect(origin: str, location: str) -> str:
+    """The address a redirect leads to, refused unless it is http(s): a server must not
+    point the download at a local file (``file:///etc/passwd``) or another protocol."""
+    if location.startswith("//"):
+        location = f"{urlsplit(origin).scheme}:{location}"
+    target = urljoin(origin, requote_uri(location))
+    if urlsplit(target).scheme.lower() not in ("http", "https"):
+        raise Refused(
+            f"redirection vers « {public_url(target)} » refusée : seules les adresses "
+            "http(s) sont suivies"
+        )
+    return target
+
+
+def _pause(
+    url: str,
+    problem: str,
+    asked: float | None,
+    backoff: float,
+    settings: HttpSettings,
+    deadline: Deadline,
+) -> None:
+    """Wait before the next attempt: what the server asked (``Retry-After``), else the
+    backoff (capped at ``max_wait``). A wait that does not fit in what is left of the
+    deadline (or a ``Retry-After`` longer than ``max_wait``) is not waited: the download
+    fails at once, and a caller with a cached copy falls back to it."""
+    left = deadline.left()
+    if asked is not None and asked > min(settings.max_wait, left):
+        raise FetchError(
+            f"{url} : {problem} et demande d'attendre {asked:.0f} s avant un nouvel essai "
+            f"(Retry-After), plus que les {min(settings.max_wait, left):.0f} s possibles : "
+            "abandon sans attendre. Réessayez plus tard, ou accordez plus de temps avec "
+            "--timeout (en secondes)."
+        )
+    delay = asked if asked is not None else min(backoff, settings.max_wait)
+    if delay >= left:
+        raise _stopped_error(url, OutOfTime(f"après « {problem} »"), settings)
+    log.info("%s : %s, nouvel essai dans %.1f s", url, problem, delay)
+    settings.sleep(delay)
 
 
 def _refusal(url: str, response: requests.Response) -> FetchError:
@@ -186,54 +294,101 @@ def _refusal(url: str, response: requests.Response) -> FetchError:
     )
 
 
-def network_problem(exc: BaseException) -> tuple[str, str]:
-    """Say in French what failed on the network, and a short technical detail.
+def _stopped_error(url: str, exc: Stopped, settings: HttpSettings) -> FetchError:
+    """The error of a download stopped by a bound, saying how to lift it."""
+    if isinstance(exc, TooLarge):
+        return FetchError(
+            f"{url} : réponse trop grosse ({exc.reason}, limite {_megabytes(settings.max_size)}) "
+            ": téléchargement abandonné, rien n'est gardé. Si le fichier est vraiment si gros, "
+            "relevez la limite avec --max-size (en Mo)."
+        )
+    if isinstance(exc, OutOfTime):
+        return FetchError(
+            f"{url} : délai total de {_number(settings.deadline)} s dépassé {exc.reason} : "
+            "téléchargement abandonné, rien n'est gardé. Réessayez plus tard, ou accordez plus "
+            "de temps avec --timeout (en secondes)."
+        )
+    return FetchError(f"{url} : {exc.reason} : téléchargement abandonné, rien n'est gardé.")
 
-    requests and urllib3 explain a failure in English, several lines deep
-    (``HTTPConnectionPool(host=…): Max retries exceeded… (Caused by NewConnectionError…``):
-    this returns ``("connexion refusée par le serveur", "ConnectionRefusedError, errno
-    111")`` instead, the first part for the user, the second for whoever debugs it.
+
+def _megabytes(size: int) -> str:
+    """``50 Mo``, ``0,5 Mo``."""
+    return f"{_number(size / MEGABYTE)} Mo"
+
+
+def _number(value: float) -> str:
+    """``120``, ``0,5``: a number as French writes it."""
+    return f"{value:g}".replace(".", ",")
+
+
+# --- bodies -----------------------------------------------------------------------------------
+
+
+def read_url(
+    url: str,
+    *,
+    params: dict | None = None,
+    settings: HttpSettings | None = None,
+    session: requests.Session | None = None,
+) -> bytes:
+    """Return the body of ``url`` (decoded, at most ``settings.max_size`` bytes), asking
+    again for a body cut short, all within the deadline.
+
+    Raises
+    ------
+    FetchError
+        As :func:`request`; also when the body is too large, too slow, or cut short at
+        every attempt.
     """
-    root = _root_cause(exc)
-    if isinstance(exc, requests.ConnectTimeout):
-        what = "délai de connexion dépassé : serveur injoignable"
-    elif isinstance(exc, requests.Timeout):
-        what = "délai de réponse dépassé : le serveur ne répond pas"
-    elif isinstance(root, socket.gaierror) or type(root).__name__ == "NameResolutionError":
-        what = "serveur injoignable : nom de domaine introuvable (adresse ou réseau ?)"
-    elif isinstance(root, ConnectionRefusedError):
-        what = "connexion impossible : refusée par le serveur"
-    elif isinstance(root, (ConnectionResetError, ConnectionAbortedError)):
-        what = "connexion interrompue par le serveur"
-    elif isinstance(root, ssl.SSLError) or isinstance(exc, requests.exceptions.SSLError):
-        what = "connexion sécurisée (TLS) impossible : certificat ou protocole refusé"
-    elif isinstance(root, (TimeoutError, socket.timeout)):
-        what = "délai dépassé : serveur injoignable"
-    else:
-        what = "connexion impossible : serveur injoignable"
-    detail = type(exc).__name__
-    if root is not exc:
-        detail += f", {type(root).__name__}"
-    code = getattr(root, "errno", None)
-    if isinstance(code, int):
-        detail += f", errno {code}"
-    return what, detail
+    settings = settings or HttpSettings()
+    deadline = Deadline(settings.deadline, settings.clock)
+    session = session or open_session(settings)
+
+    def attempt() -> bytes:
+        response = request(
+            url, params=params, settings=settings, session=session, deadline=deadline
+        )
+        chunks: list[bytes] = []
+        _receive(response, chunks.append, settings, deadline)
+        return b"".join(chunks)
+
+    return _with_retries(url, settings, deadline, attempt)
 
 
-def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost exception behind a requests error (urllib3 keeps it in ``reason``)."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and not any(current is s for s in seen):
-        seen.append(current)
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            current = reason
-        elif current.args and isinstance(current.args[0], BaseException):
-            current = current.args[0]
-        else:
-            current = current.__cause__ or current.__context__
-    return seen[-1]
+def _receive(
+    response: requests.Response,
+    write: Callable[[bytes], None],
+    settings: HttpSettings,
+    deadline: Deadline,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> int:
+    return receive(
+        response,
+        write,
+        limit=settings.max_size,
+        deadline=deadline,
+        min_rate=settings.min_rate,
+        window=settings.rate_window,
+        progress=progress,
+    )
+
+
+def _with_retries(
+    url: str, settings: HttpSettings, deadline: Deadline, attempt: Callable[[], _T]
+) -> _T:
+    """Run ``attempt``, again for a body cut short (``settings.retries`` more times at
+    most, within the deadline); a download stopped by a bound is not tried again."""
+    attempts = settings.retries + 1
+    for number in range(attempts):
+        try:
+            return attempt()
+        except Stopped as exc:
+            raise _stopped_error(url, exc, settings) from None
+        except Truncated as exc:
+            if number == attempts - 1:
+                raise FetchError(f"{url}: {exc} après {attempts} tentative(s).") from None
+            _pause(url, str(exc), None, settings.backoff * 2**number, settings, deadline)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def download(
@@ -251,7 +406,9 @@ def download(
 
     Each attempt sends the request (with its own retries, see :func:`request`), streams the
     body into a temporary file beside ``target``, checks it, then puts it in place. A body
-    cut short is asked for again, up to ``settings.retries`` more times.
+    cut short is asked for again, up to ``settings.retries`` more times; every attempt and
+    wait fits in ``settings.deadline``, and a body larger than ``settings.max_size``
+    (decoded) is abandoned.
 
     Parameters
     ----------
@@ -266,65 +423,44 @@ def download(
     Raises
     ------
     FetchError
-        When the download fails, is truncated, or its content is refused; ``target`` is
-        then left as it was.
+        When the download fails, is truncated, too large, too slow or too long, or its
+        content is refused; ``target`` is then left as it was.
     """
     settings = settings or HttpSettings()
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    attempts = settings.retries + 1
-    for attempt in range(attempts):
-        try:
-            return _download_once(
-                url,
-                target,
-                params=params,
-                settings=settings,
-                session=session,
-                sha256=sha256,
-                validate=validate,
-                progress=progress,
-            )
-        except _Truncated as exc:
-            if attempt == attempts - 1:
-                raise FetchError(f"{url}: {exc} après {attempts} tentative(s).") from None
-            settings.sleep(min(settings.backoff * 2**attempt, settings.max_wait))
-    raise AssertionError("unreachable")  # pragma: no cover
+    deadline = Deadline(settings.deadline, settings.clock)
+    session = session or open_session(settings)
 
-
-class _Truncated(Exception):
-    """The body stopped short of its end: worth asking for again."""
-
-
-def _download_once(
-    url: str,
-    target: Path,
-    *,
-    params: dict | None,
-    settings: HttpSettings,
-    session: requests.Session | None,
-    sha256: str | None,
-    validate: Callable[[Path], None] | None,
-    progress: Callable[[int, int | None], None] | None,
-) -> Download:
-    """One attempt: request, receive into a temporary file, check it, put it in place."""
-    with request(url, params=params, settings=settings, session=session, stream=True) as response:
+    def attempt() -> Download:
+        response = request(
+            url, params=params, settings=settings, session=session, deadline=deadline
+        )
         tmp = _temporary_file(target)
         try:
-            size, digest = _receive(response, tmp, progress)
-            _check_content(url, tmp, digest, sha256, validate)
+            digest = hashlib.sha256()
+            with open(tmp, "wb") as fh:
+
+                def write(chunk: bytes) -> None:
+                    fh.write(chunk)
+                    digest.update(chunk)
+
+                size = _receive(response, write, settings, deadline, progress)
+            _check_content(url, tmp, digest.hexdigest(), sha256, validate)
             _install(tmp, target)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-    return Download(
-        url=response.url or url,
-        path=target,
-        sha256=digest,
-        size=size,
-        date=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        status=response.status_code,
-    )
+        return Download(
+            url=response.url or url,
+            path=target,
+            sha256=digest.hexdigest(),
+            size=size,
+            date=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            status=response.status_code,
+        )
+
+    return _with_retries(url, settings, deadline, attempt)
 
 
 def _temporary_file(target: Path) -> Path:
@@ -332,52 +468,6 @@ def _temporary_file(target: Path) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     return Path(name)
-
-
-def _receive(
-    response: requests.Response,
-    path: Path,
-    progress: Callable[[int, int | None], None] | None,
-) -> tuple[int, str]:
-    """Stream the body into ``path``; return its size and sha256.
-
-    Raises
-    ------
-    _Truncated
-        When the connection breaks or fewer bytes arrive than announced.
-    """
-    announced = _announced_length(response)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(path, "wb") as fh:
-            for chunk in response.iter_content(chunk_size=CHUNK_SIZE):
-                fh.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-                if progress is not None:
-                    progress(size, announced)
-    except (
-        requests.ConnectionError,
-        requests.Timeout,
-        requests.exceptions.ChunkedEncodingError,
-    ) as exc:
-        raise _Truncated(f"transfert interrompu ({type(exc).__name__})") from exc
-    finally:
-        response.close()
-    # A length that is not a number (or a compressed body) is an unknown length.
-    if announced is not None and announced != size:
-        raise _Truncated(f"{size} octets reçus sur {announced} annoncés")
-    return size, digest.hexdigest()
-
-
-def _announced_length(response: requests.Response) -> int | None:
-    """The body's length as the server announces it; None when unknown, compressed or not
-    a number (``Content-Length: abc`` is a server's mistake, not a truncated body)."""
-    value = (response.headers.get("Content-Length") or "").strip()
-    if not (value.isascii() and value.isdigit()) or response.headers.get("Content-Encoding"):
-        return None
-    return int(value)
 
 
 def _check_content(
@@ -402,52 +492,3 @@ def _install(tmp: Path, target: Path) -> None:
     """Put a checked temporary file in place of ``target``, readable like any data file."""
     os.chmod(tmp, 0o644)
     os.replace(tmp, target)
-
-
-def cached_download(
-    url: str,
-    cache_dir: Path,
-    *,
-    name: str | None = None,
-    max_age: float | None = None,
-    settings: HttpSettings | None = None,
-    session: requests.Session | None = None,
-    validate: Callable[[Path], None] | None = None,
-) -> Download:
-    """Return a cached copy of ``url``, downloading it when absent or older than ``max_age``.
-
-    The cache keeps the file and a ``.json`` record (URL, date, sha256). When the download
-    fails and a cached copy exists, that copy is returned (``from_cache=True``) with a
-    warning naming its date, so that a build still works offline.
-    """
-    cache_dir = Path(cache_dir)
-    key = name or hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
-    path = cache_dir / key
-    meta_path = cache_dir / f"{key}.json"
-    record = _read_meta(meta_path, path)
-    if record is not None and max_age is not None:
-        age = (datetime.now(timezone.utc) - datetime.fromisoformat(record.date)).total_seconds()
-        if age <= max_age:
-            return record
-    try:
-        fresh = download(url, path, settings=settings, session=session, validate=validate)
-    except FetchError as exc:
-        if record is None:
-            raise
-        log.warning("%s ; copie en cache du %s utilisée.", exc, record.date)
-        record.error = str(exc)
-        return record
-    write_json(meta_path, fresh.as_dict())
-    return fresh
-
-
-def _read_meta(meta_path: Path, path: Path) -> Download | None:
-    if not (meta_path.is_file() and path.is_file()):
-        return None
-    try:
-        data = json.loads(meta_path.read_text(encoding="utf-8"))
-        data["path"] = path
-        data["from_cache"] = True
-        return Download(**data)
-    except (ValueError, TypeError):
-        return None
