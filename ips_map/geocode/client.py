@@ -1,12 +1,17 @@
 """The client of the address API: one query to ``/search``, its answer read, requests
 spaced by a rate limiter and answers kept in an :class:`~ips_map.geocode.cache.AnswerCache`.
 
-:func:`ips_map.sources.http.request` retries 429 (honouring ``Retry-After``), 5xx and
-timeouts; an API that stays unreachable raises :class:`GeocodeUnavailable`.
+:func:`ips_map.sources.http.read_url` retries 429 (honouring ``Retry-After``), 5xx and
+timeouts, within a deadline per query and a size limit per answer (:data:`GEOCODE_HTTP`).
+Whatever else fails (an API unreachable, an answer too large, too slow, cut short, not
+JSON, a redirect loop…) raises :class:`GeocodeUnavailable`, which the stage takes for an
+outage: one warning, and the remaining addresses placed by their commune. Only a query that
+the API refuses (4xx) fails alone.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -16,20 +21,24 @@ import requests
 
 from ips_map.geocode.cache import AnswerCache
 from ips_map.geocode.query import Query
-from ips_map.settings import default_geocode_url
-from ips_map.sources.http import FetchError, HttpSettings, request
+from ips_map.settings import MEGABYTE, default_geocode_url
+from ips_map.sources.http import FetchError, HttpSettings, read_url
 
 # The API's URL, its environment variable, the lowest score kept and the cache's name are
 # options of a build: settings.py holds them (DEFAULT_GEOCODE_URL, GEOCODE_URL_ENV,
 # DEFAULT_MIN_SCORE, GEOCODE_CACHE_NAME), so that settings need not import this stage.
 #: The Géoplateforme's limit per IP address; beyond it, HTTP 429 and a 5 s block.
 REQUESTS_PER_SECOND = 50
-#: Shorter waits than downloads: a query answers in milliseconds or not at all.
-GEOCODE_HTTP = HttpSettings(timeout=(5.0, 15.0), retries=3, backoff=1.0, max_wait=30.0)
+#: Shorter waits than downloads: a query answers in milliseconds or not at all; 30 s at
+#: most per query, retries included; an answer (one feature) weighs a few kB, 1 MB at most.
+GEOCODE_HTTP = HttpSettings(
+    timeout=(5.0, 15.0), retries=3, backoff=1.0, max_wait=30.0, deadline=30.0, max_size=MEGABYTE
+)
 
 
 class GeocodeUnavailable(FetchError):
-    """The address API could not be reached (after its retries)."""
+    """The address API could not be used: unreachable after its retries, or answering
+    something that is not an answer (too large, cut short, not JSON…)."""
 
 
 class RateLimiter:
@@ -60,21 +69,17 @@ class RateLimiter:
 
 
 class _LimitedSession(requests.Session):
-    """A session whose every attempt (retries included) waits for the rate limiter, and
-    which remembers the status of its last answer (None after a connection error)."""
+    """A session whose every request (retries and redirects included) waits for the rate
+    limiter."""
 
     def __init__(self, limiter: RateLimiter, user_agent: str):
         super().__init__()
         self.headers["User-Agent"] = user_agent
         self.limiter = limiter
-        self.last_status: int | None = None
 
     def request(self, method, url, *args, **kwargs):  # noqa: D102 (requests' own)
         self.limiter.wait()
-        self.last_status = None
-        response = super().request(method, url, *args, **kwargs)
-        self.last_status = response.status_code
-        return response
+        return super().request(method, url, *args, **kwargs)
 
 
 class Geocoder:
@@ -123,11 +128,12 @@ class Geocoder:
 
         Raises
         ------
-        GeocodeUnavailable
-            When the API stays unreachable (connection errors, timeouts, 429 or 5xx after
-            every retry).
         FetchError
-            When the API refuses this query (4xx) or answers something unreadable.
+            When the API refuses this query (4xx other than 429).
+        GeocodeUnavailable
+            When anything else fails: the API unreachable (connection errors, timeouts, 429
+            or 5xx after every retry, the deadline passed), or an answer that is not one
+            (too large, cut short, not the JSON of the API).
         """
         entry = self.cached(query)
         if entry is not None:
@@ -135,19 +141,20 @@ class Geocoder:
         url = f"{self.base_url}/search"
         self.requested += 1
         try:
-            response = request(url, params=query.params, settings=self.http, session=self.session)
+            body = read_url(url, params=query.params, settings=self.http, session=self.session)
         except FetchError as exc:
-            status = self.session.last_status
-            if status is None or status == 429 or status >= 500:
-                raise GeocodeUnavailable(str(exc)) from None
-            raise
+            if exc.status is not None and 400 <= exc.status < 500:
+                raise  # this query is refused; the next one may not be
+            raise GeocodeUnavailable(str(exc)) from None
         try:
-            features = response.json()["features"]
+            features = json.loads(body)["features"]
             entry = {"date": _now(), "trouve": bool(features)}
             if features:
                 entry.update(_read_feature(features[0]))
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            raise FetchError(f"{url}: réponse illisible ({type(exc).__name__}: {exc})") from None
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
+            raise GeocodeUnavailable(
+                f"{url}: réponse illisible ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from None
         self.cache.put(query.key, entry)
         return entry
 
