@@ -52,6 +52,9 @@ from ips_map.territory.data import (
 INSEE_DEPARTEMENT_COLUMNS = ("REG", "Région", "DEP", "Département", "PMUN")
 #: The file of the archive that is read.
 DEPARTEMENT_FILE = "donnees_departements.csv"
+#: Largest département file read from the archive (it holds 101 lines, a few kB): a member
+#: announcing more is refused before it is unpacked (a zip bomb never expands in memory).
+MAX_MEMBER_SIZE = 10_000_000
 #: Largest change of the national total accepted per year between two vintages.
 TOTAL_TOLERANCE = 0.03
 #: Largest change of one département's population accepted per year between two vintages.
@@ -220,8 +223,22 @@ def _read_member(archive: Path, where: str) -> tuple[str, bytes]:
                     f"{where} : pas de fichier des départements dans l'archive (attendu "
                     f"{DEPARTEMENT_FILE} ; trouvé : {', '.join(names) or 'rien'})."
                 )
+            size = bundle.getinfo(member).file_size
+            if size > MAX_MEMBER_SIZE:
+                raise FetchError(
+                    f"{where} ({member}) : {size} octets une fois décompressé, bien plus qu'un "
+                    f"fichier des départements (au plus {MAX_MEMBER_SIZE}) : archive refusée. "
+                    f"{KEPT}"
+                )
             return member, bundle.read(member)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        NotImplementedError,  # a compression method zipfile does not know
+        RuntimeError,  # an encrypted member
+    ) as exc:
         raise FetchError(
             f"{where} : archive zip illisible ({exc}), sans doute tronquée. {KEPT}"
         ) from None

@@ -119,7 +119,9 @@ def _download_communes(url: str, settings: HttpSettings | None) -> tuple[Downloa
         except (UnicodeDecodeError, ValueError) as exc:
             raise FetchError(f"{url} : réponse qui n'est pas du JSON ({exc}). {KEPT}") from None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise FetchError(f"{url} : réponse inattendue (une liste de communes était attendue).")
+        raise FetchError(
+            f"{url} : réponse inattendue (une liste de communes était attendue). {KEPT}"
+        )
     return fetched, items
 
 
