@@ -1,16 +1,19 @@
-"""What the commands share: the context settings, the listing argument type, and the one
-place where the package's errors become one-line messages."""
+"""What the commands share: the context settings, the listing argument type, the bounds of
+downloads (``--max-size``, ``--timeout``), and the one place where the package's errors
+become one-line messages."""
 
 from __future__ import annotations
 
 import logging
+import math
 import unicodedata
 from pathlib import Path
 
 import click
 
 from ips_map.errors import IpsMapError
-from ips_map.settings import is_url
+from ips_map.settings import DEFAULT_MAX_SIZE_MB, DEFAULT_TIMEOUT, MEGABYTE, is_url
+from ips_map.sources.http import HttpSettings
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -78,3 +81,47 @@ class ListingSourceType(click.ParamType):
         if path.is_dir():
             self.fail(f"{path} est un dossier : donnez le fichier de la liste.", param, ctx)
         return path
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Refuse ``nan``, which passes any range."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} n'est pas un nombre de secondes.")
+    return value
+
+
+#: ``--max-size MO``: the largest download (decoded) or listing file, in megabytes.
+max_size_option = click.option(
+    "--max-size",
+    "max_size",
+    type=click.IntRange(1, 100_000),
+    default=DEFAULT_MAX_SIZE_MB,
+    show_default=True,
+    metavar="MO",
+    help="Taille maximale en Mo d'un téléchargement (une fois décompressé) ou d'une liste lue "
+    "depuis un fichier ; au-delà, rien n'est gardé.",
+)
+
+#: ``--timeout SECONDES``: the time a download may take, every attempt and wait included.
+timeout_option = click.option(
+    "--timeout",
+    "timeout",
+    type=click.FloatRange(1, 3600),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    callback=_finite,
+    metavar="SECONDES",
+    help="Durée maximale d'un téléchargement, nouveaux essais et attentes compris (connexion "
+    "10 s et chaque lecture 60 s au plus) ; un transfert sous 1 ko/s pendant 10 s est "
+    "abandonné.",
+)
+
+
+def http_settings(timeout: float, max_size: int, **options) -> HttpSettings:
+    """The HTTP settings of ``--timeout`` (seconds) and ``--max-size`` (megabytes)."""
+    return HttpSettings(
+        timeout=(min(10.0, timeout), min(60.0, timeout)),
+        deadline=timeout,
+        max_size=max_size * MEGABYTE,
+        **options,
+    )

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from ips_map.cli._shared import CONTEXT_SETTINGS, ListingSourceType, echo
+from ips_map.cli._shared import (
+    CONTEXT_SETTINGS,
+    ListingSourceType,
+    echo,
+    max_size_option,
+    timeout_option,
+)
+from ips_map.settings import MEGABYTE
 
 log = logging.getLogger("ips_map")
 
@@ -78,6 +85,8 @@ log = logging.getLogger("ips_map")
     default=None,
     help="Score minimal (0 à 1) d'une adresse géocodée retenue (par défaut : 0.5).",
 )
+@max_size_option
+@timeout_option
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -91,12 +100,16 @@ def build(
     geocode_url: str | None,
     geocode_min_score: float | None,
     types: tuple[str, ...],
+    max_size: int,
+    timeout: float,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
     Écrit dans --out : index.html (la carte, autonome), coverage.csv (un département par
     ligne), services.csv (chaque service et son placement), rejects.csv (lignes non
-    utilisées et pourquoi) et summary.json (chiffres nationaux).
+    utilisées et pourquoi) et summary.json (chiffres nationaux). Une liste plus grosse que
+    --max-size est refusée ; une liste en ligne qui ne répond pas dans --timeout, ou dont la
+    réponse n'est pas une liste, est remplacée par sa dernière copie en cache (avertissement).
 
     \b
     Exemple :
@@ -120,6 +133,8 @@ def build(
         **({"geocode_url": geocode_url} if geocode_url else {}),
         **({"geocode_min_score": geocode_min_score} if geocode_min_score is not None else {}),
         types=types,
+        max_size=max_size * MEGABYTE,
+        timeout=timeout,
     )
     result = run_build(settings, progress=lambda message: log.info("… %s", message))
     warnings = [p for p in result.problems if p.gravite != "erreur"]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from ips_map.cli._shared import CONTEXT_SETTINGS, Group
+from ips_map.cli._shared import (
+    CONTEXT_SETTINGS,
+    Group,
+    http_settings,
+    max_size_option,
+    timeout_option,
+)
 from ips_map.refresh import FetchResult, fetch_boundaries, fetch_census, fetch_communes
 from ips_map.sources.http import HttpSettings
 
@@ -22,13 +28,7 @@ def _http(ctx: click.Context) -> HttpSettings:
 
 
 @click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=1),
-    default=60.0,
-    show_default=True,
-    help="Secondes d'attente de chaque réponse (la connexion en a 10).",
-)
+@timeout_option
 @click.option(
     "--retries",
     type=click.IntRange(0, 10),
@@ -36,14 +36,16 @@ def _http(ctx: click.Context) -> HttpSettings:
     show_default=True,
     help="Nouveaux essais après une erreur réseau, 429 ou 5xx (attente doublée à chaque fois).",
 )
+@max_size_option
 @click.pass_context
-def fetch(ctx: click.Context, timeout: float, retries: int) -> None:
+def fetch(ctx: click.Context, timeout: float, retries: int, max_size: int) -> None:
     """Mettre à jour les données : populations Insee, communes, contours.
 
     Chaque fichier téléchargé est vérifié, puis rangé dans data/fetched/ avec son relevé de
     provenance (adresse, date, sha256) ; il remplace alors le fichier embarqué correspondant.
-    Un téléchargement qui échoue ou un fichier refusé ne touche à rien : les données
-    actuelles restent utilisées. Supprimer data/fetched/ revient aux données embarquées.
+    Un téléchargement qui échoue, dépasse --timeout ou --max-size, ou un fichier refusé ne
+    touche à rien : les données actuelles restent utilisées. Supprimer data/fetched/ revient
+    aux données embarquées.
 
     \b
     Exemples :
@@ -51,13 +53,13 @@ def fetch(ctx: click.Context, timeout: float, retries: int) -> None:
         ips-map fetch communes
         ips-map fetch boundaries --url https://exemple.fr/departements.geojson
     """
-    ctx.ensure_object(dict)["http"] = HttpSettings(timeout=(10.0, timeout), retries=retries)
+    ctx.ensure_object(dict)["http"] = http_settings(timeout, max_size, retries=retries)
 
 
 @fetch.command("census")
 @click.option(
     "--year",
-    type=int,
+    type=click.IntRange(1, 9999),
     required=True,
     help="Millésime N (publié par l'Insee fin décembre N+2).",
 )

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from ips_map.cli._shared import CONTEXT_SETTINGS, ListingSourceType, echo
+from ips_map.cli._shared import (
+    CONTEXT_SETTINGS,
+    ListingSourceType,
+    echo,
+    http_settings,
+    max_size_option,
+    timeout_option,
+)
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -71,7 +78,11 @@ def template(out: Path | None, fmt: str | None, force: bool) -> None:
     default=None,
     help="Cache des listes téléchargées (par défaut : $IPS_MAP_CACHE_DIR, sinon ~/.cache/ips-map).",
 )
-def validate(services, report: Path | None, cache_dir: Path | None) -> None:
+@max_size_option
+@timeout_option
+def validate(
+    services, report: Path | None, cache_dir: Path | None, max_size: int, timeout: float
+) -> None:
     """Vérifier une liste sans construire la carte : lecture et placement de chaque ligne.
 
     Affiche chaque problème (ligne, colonne, valeur, ce qui a été fait ou ce qu'il faut
@@ -85,7 +96,8 @@ def validate(services, report: Path | None, cache_dir: Path | None) -> None:
     """
     from ips_map.validate import format_report, validate_listing, write_report
 
-    result = validate_listing(services, cache_dir=cache_dir)
+    http = http_settings(timeout, max_size)
+    result = validate_listing(services, cache_dir=cache_dir, http=http)
     for line in format_report(result):
         echo(line)
     if report is not None:

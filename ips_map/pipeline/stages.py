@@ -33,6 +33,7 @@ from ips_map.pipeline.tables import (
 from ips_map.places import Placement
 from ips_map.render import MapContext, leaflet_version, render_map
 from ips_map.settings import BuildSettings, data_dir
+from ips_map.sources.http import HttpSettings
 from ips_map.sources.registry import SOURCES, source_path
 from ips_map.territory.data import load_populations
 from ips_map.vocabulary import RowCounts
@@ -156,6 +157,7 @@ def _read_and_place(settings: BuildSettings, step: Callable[[str], None]) -> Pre
         settings.services_source,
         is_example=settings.is_example,
         cache_dir=settings.cache_dir,
+        http=HttpSettings(deadline=settings.timeout, max_size=settings.max_size),
         geocode=geocode,
         step=step,
     )
