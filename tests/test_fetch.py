@@ -150,6 +150,15 @@ def test_truncated_body_is_refused(raw_server, tmp_path, fast):
     assert [p.name for p in tmp_path.iterdir()] == ["t"]
 
 
+def test_chunked_body_cut_short_is_refused(raw_server, tmp_path, fast):
+    url, answer, hits = raw_server
+    # One chunk, then the connection closes before the last (empty) chunk.
+    answer.append(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nnom;v\r\n")
+    with pytest.raises(FetchError, match=r"transfert interrompu .* après 3 tentative"):
+        download(url, tmp_path / "c", settings=fast)
+    assert len(hits) == 3 and list(tmp_path.iterdir()) == []
+
+
 def test_wrong_checksum_is_refused(httpserver, tmp_path, fast):
     httpserver.expect_request("/x").respond_with_data(BODY)
     with pytest.raises(FetchError, match="sha256"):
