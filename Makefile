@@ -94,6 +94,9 @@ test: $(VENV)/.installed-test chromium node ## Run the whole test suite (browser
 check: $(VENV)/.installed-test node ## The suite without the browser tests: the edit loop
 	$(BIN)/python -m pytest -n auto --dist worksteal -m "not browser"
 
+stress: $(VENV)/.installed-test ## Kill 50 real builds at random moments of their write (make test kills 6)
+	IPS_MAP_KILLS=50 $(BIN)/python -m pytest tests/test_integrity.py -k kills -q
+
 # ESLint for the page's scripts, at the versions of package-lock.json (Node.js >= 20.19).
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm est nécessaire pour ESLint (Node.js 20.19 ou plus récent)" >&2; exit 1; }
