@@ -332,7 +332,9 @@ def test_a_listing_url_falls_back_to_its_cached_copy(server, tmp_path, fault, ca
     assert tree(tmp_path) == cached  # the good copy and its record, nothing else
 
 
-@pytest.mark.parametrize("fault", [*(NETWORK_FAULTS.keys() - {"drip-head", "stall"}), "json"])
+@pytest.mark.parametrize(
+    "fault", [*(k for k in NETWORK_FAULTS if k not in ("drip-head", "stall")), "json"]
+)
 def test_validate_without_a_cached_copy_says_why_in_one_line(server, tmp_path, fault):
     args = ["validate", "--services", server.url(fault, "/liste.csv"), "--timeout", "1"]
     with within():
