@@ -4,12 +4,22 @@ right, never a traceback and never rows lost without a word."""
 from __future__ import annotations
 
 import json
+import resource
+import subprocess
+import sys
+import time
+import zipfile
 
 import pytest
 
 from ips_map.errors import ListingError
 from ips_map.listing.read import read_listing
 from tests.helpers import write_listing
+from tests.test_listing_formats import xlsx as xlsx_rows
+
+#: The first worksheet of an XLSX, and a value in its last cell (XFD1048576).
+SHEET = "xl/worksheets/sheet1.xml"
+FAR_CELL = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
 
 
 def geojson_text(document) -> str:
@@ -340,3 +350,365 @@ def test_geocoding_problems_use_the_listing_s_unit_and_column(tmp_path, httpserv
     [problem] = geocoding.problems
     assert problem.unite == "entité" and problem.colonne == "Adresse postale"
     assert str(problem).startswith("entité 0, colonne « Adresse postale »")
+
+
+# --- pathological CSVs: refused at once, saying why ---------------------------------------------
+
+#: Seconds a pathological file may take to be refused: under one on this machine, with room
+#: for a loaded CI runner (before the limits, 10 to 30 seconds).
+REFUSED_WITHIN = 3
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(
+            b";" * 2_000_000,
+            ["ligne 1 :", "plus de 1\u202f048\u202f576 caractères sans retour à la ligne"],
+            id="2 million semicolons",
+        ),
+        pytest.param(
+            b"nom;commune\n" + b"abcdefghij" * 3_000_000,
+            ["ligne 2 :", "sans retour à la ligne", "exportée en CSV"],
+            id="a line of 30 MB",
+        ),
+        pytest.param(
+            b"nom;commune\nA;Lyon\n" + b"\n" * 2_000_000,
+            ["2\u202f000\u202f002 lignes", "plus que les 1\u202f048\u202f576", "lignes vides"],
+            id="2 million empty lines",
+        ),
+        pytest.param(
+            b"nom;commune\n" + (b";" * 900_000 + b"\n") * 20,
+            ["ligne 2 :", "900\u202f001 valeurs", "1\u202f000 colonnes", "séparateur"],
+            id="rows of 900,000 values",
+        ),
+        pytest.param(
+            b"nom;commune\nA;" + b"x" * 1_000_000 + b"\nB;Caen\n",
+            ["ligne 2 :", "valeur de plus de 128 Ko"],
+            id="a value of a megabyte",
+        ),
+    ],
+)
+def test_a_pathological_csv_is_refused_at_once(tmp_path, content, expected):
+    path = tmp_path / "l.csv"
+    path.write_bytes(content)
+    start = time.perf_counter()
+    with pytest.raises(ListingError) as info:
+        read_listing(path)
+    seconds = time.perf_counter() - start
+    message = str(info.value)
+    assert message.startswith(str(path))
+    for words in expected:
+        assert words in message, message
+    assert seconds < REFUSED_WITHIN, f"{seconds:.1f} s"
+
+
+def test_a_row_of_more_than_1000_values_is_refused_with_its_line(tmp_path):
+    header = "nom;" + ";".join(f"c{i}" for i in range(999))
+    path = write_listing(tmp_path / "l.csv", f"{header}\nA;Lyon\n")
+    assert len(read_listing(path).rows) == 1  # 1,000 columns: the most a listing may have
+    path = write_listing(tmp_path / "l.csv", f"{header}\nA;Lyon\n" + ";" * 1000 + "x\n")
+    with pytest.raises(
+        ListingError, match=r"ligne 3 : 1\u202f001 valeurs, plus que les 1\u202f000"
+    ):
+        read_listing(path)
+
+
+def test_more_lines_than_a_spreadsheet_holds_are_refused(tmp_path, monkeypatch):
+    import ips_map.listing.formats.csv as csv_format
+
+    monkeypatch.setattr(csv_format, "MAX_ROWS", 4)
+    path = write_listing(tmp_path / "l.csv", "nom\nA\nB\nC\n")
+    assert read_listing(path).rows_read == 3
+    path = write_listing(tmp_path / "l.csv", "nom\nA\nB\nC\nD")
+    with pytest.raises(ListingError, match=r": 5 lignes, plus que les 4 d'une feuille"):
+        read_listing(path)
+
+
+def test_blank_lines_below_a_listing_are_skipped_and_numbers_kept(tmp_path):
+    text = "nom;commune\nA;Lyon\n" + ";\n" * 50_000 + "\r\n" * 50_000 + "B;Caen\r" + "\n" * 3
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert listing.rows_read == 2
+    assert list(listing.rows["ligne"]) == [2, 100_003]
+
+
+def test_line_breaks_of_every_kind_number_the_rows(tmp_path):
+    listing = read_listing(write_listing(tmp_path / "l.csv", 'nom\r"A"\r\nB\n\n"C\nC"\rD'))
+    assert list(zip(listing.rows["ligne"], listing.rows["nom"])) == [
+        (2, "A"),
+        (3, "B"),
+        (5, "C\nC"),
+        (7, "D"),
+    ]
+
+
+# --- damaged or oversized workbooks -------------------------------------------------------------
+
+
+def _rewrite(path, member: str, change) -> None:
+    """Rewrite ``member`` of the workbook at ``path`` with ``change(content)``."""
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as target:
+        for info, content in members:
+            target.writestr(info, change(content) if info.filename == member else content)
+
+
+def _workbook(tmp_path, fmt: str):
+    from tests.test_corpus import corpus
+
+    write = corpus.write_xlsx if fmt == "xlsx" else corpus.write_ods
+    return write(tmp_path / f"classeur.{fmt}")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "member", "change"),
+    [
+        pytest.param("xlsx", SHEET, lambda xml: xml[: len(xml) // 2], id="xlsx sheet cut short"),
+        pytest.param("xlsx", SHEET, lambda xml: xml.replace(b'r="A4"', b'r="A0"'), id="xlsx row 0"),
+        pytest.param(
+            "xlsx", SHEET, lambda xml: xml.replace(b'r="A4"', b'r="4A"'), id="xlsx reference"
+        ),
+        pytest.param(
+            "xlsx", SHEET, lambda xml: xml.replace(b"</c>", b"", 1), id="xlsx cell not closed"
+        ),
+        pytest.param(
+            "xlsx", SHEET, lambda xml: xml.replace(b"<t>", b'<t a="', 1), id="xlsx attribute"
+        ),
+        pytest.param("xlsx", "xl/workbook.xml", lambda xml: xml[:-40], id="xlsx workbook"),
+        pytest.param("ods", "content.xml", lambda xml: xml[: len(xml) // 2], id="ods cut short"),
+        pytest.param(
+            "ods",
+            "content.xml",
+            lambda xml: xml.replace(b'office:value="', b'office:value="x', 1),
+            id="ods value",
+        ),
+        pytest.param(
+            "ods",
+            "content.xml",
+            lambda xml: xml.replace(b'table:name="Liste 2024"', b'table:name="Liste 2024', 1),
+            id="ods attribute",
+        ),
+    ],
+)
+def test_a_workbook_damaged_inside_is_a_listing_error(tmp_path, fmt, member, change):
+    path = _workbook(tmp_path, fmt)
+    _rewrite(path, member, change)
+    with pytest.raises(ListingError) as info:
+        read_listing(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: classeur") and "illisible (" in message
+    assert "enregistrez-le de nouveau" in message
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) * 2 // 3],
+        lambda data: data[:4] + data[400:],
+        lambda data: data[:700] + bytes([data[700] ^ 0xFF]) + data[701:],
+    ],
+    ids=["cut short", "bytes missing", "a byte changed"],
+)
+def test_a_damaged_archive_is_a_listing_error(tmp_path, fmt, damage):
+    path = _workbook(tmp_path, fmt)
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(ListingError, match="illisible|ni un classeur"):
+        read_listing(path)
+
+
+def _read_in_a_child(*paths) -> list[str]:
+    """Read listings in a child process of bounded memory: what each gives, or its crash."""
+    code = (
+        "import sys\n"
+        "from ips_map.errors import ListingError\n"
+        "from ips_map.listing.read import read_listing\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        print('lue :', read_listing(path).rows_read, flush=True)\n"
+        "    except ListingError as exc:\n"
+        "        print(str(exc).replace('\\n', ' '), flush=True)\n"
+    )
+
+    def bounded():
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    child = subprocess.run(
+        [sys.executable, "-c", code, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=bounded,
+    )
+    assert child.returncode == 0, (child.returncode, child.stdout, child.stderr[-2000:])
+    return child.stdout.splitlines()
+
+
+def test_a_sheet_that_would_not_fit_in_memory_is_refused_not_a_crash(tmp_path):
+    """python-calamine ends the process (no exception) on these 5 Ko files: a value far away
+    makes it allocate the whole rectangle up to it."""
+    far = tmp_path / "loin.xlsx"
+    xlsx_rows(far, [["nom", "commune"], ["A", "Lyon"]])
+    _rewrite(far, SHEET, lambda xml: xml.replace(b"</sheetData>", FAR_CELL + b"</sheetData>"))
+    deep = _workbook(tmp_path, "xlsx")
+    _rewrite(deep, SHEET, lambda xml: xml.replace(b'r="A4"', b'r="A99999999"'))
+    repeated = _workbook(tmp_path, "ods")
+    _rewrite(
+        repeated,
+        "content.xml",
+        lambda xml: xml.replace(
+            b"<table:table-row>",
+            b'<table:table-row table:number-rows-repeated="1000000">'
+            b'<table:table-cell table:number-columns-repeated="16384" office:value-type="string">'
+            b"<text:p>x</text:p></table:table-cell></table:table-row><table:table-row>",
+            1,
+        ),
+    )
+    far_message, deep_message, repeated_message = _read_in_a_child(far, deep, repeated)
+    assert far_message.startswith(f"{far}: une feuille du classeur s'étend sur 1\u202f048\u202f576")
+    assert "× 16\u202f384 colonnes, plus que les 10\u202f000\u202f000 cellules" in far_message
+    assert "une valeur isolée loin en bas ou à droite" in far_message
+    assert "s'étend sur 99\u202f999\u202f999 lignes × 14 colonnes" in deep_message
+    assert repeated_message.startswith(f"{repeated}: la feuille « Liste 2024 » s'étend sur")
+
+
+def test_styled_empty_cells_far_away_do_not_count(tmp_path):
+    path = tmp_path / "l.xlsx"
+    xlsx_rows(path, [["nom", "commune"], ["A", "Lyon"]])
+    styled = b'<row r="1048576"><c r="XFD1048576" s="0"/></row>'
+    _rewrite(path, SHEET, lambda xml: xml.replace(b"</sheetData>", styled + b"</sheetData>"))
+    assert read_listing(path).rows_read == 1
+
+
+def test_a_sheet_wider_than_1000_columns_is_refused(tmp_path):
+    path = tmp_path / "l.xlsx"
+    xlsx_rows(path, [["nom", "commune"], ["A", "Lyon"] + [None] * 999 + ["x"]])
+    with pytest.raises(ListingError) as info:
+        read_listing(path)
+    assert "la feuille « services » a 1\u202f002 colonnes, plus que les 1\u202f000" in str(
+        info.value
+    )
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused(tmp_path, monkeypatch):
+    import ips_map.listing.formats._workbook_size as size
+
+    monkeypatch.setattr(size, "MAX_UNPACKED", 1 << 20)
+    path = _workbook(tmp_path, "xlsx")
+    assert read_listing(path).rows_read
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/media/zeros.bin", b"\x00" * (2 << 20), zipfile.ZIP_DEFLATED)
+    with pytest.raises(ListingError, match="se décompresse en 2 Mio, plus que les 1 Mio"):
+        read_listing(path)
+
+
+def test_a_binary_workbook_says_so(tmp_path):
+    path = _workbook(tmp_path, "xlsx")
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/worksheets/sheet3.bin", b"\x00" * 10)
+    with pytest.raises(ListingError, match=r"binaire \(XLSB\)"):
+        read_listing(path)
+
+
+def test_a_panic_of_the_workbook_reader_is_a_listing_error(tmp_path, monkeypatch):
+    import python_calamine
+
+    panic = type("PanicException", (BaseException,), {})
+
+    def explode(_filelike):
+        raise panic("index out of bounds")
+
+    path = _workbook(tmp_path, "xlsx")
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", explode)
+    with pytest.raises(ListingError, match=r"illisible \(PanicException: index out of bounds\)"):
+        read_listing(path)
+
+    def interrupt(_filelike):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        read_listing(path)
+
+
+# --- GeoJSON whatever it holds ------------------------------------------------------------------
+
+
+def test_geojson_nested_too_deep_is_a_listing_error(tmp_path):
+    text = '{"type": "FeatureCollection", "features": [' + "[" * 50_000 + "]" * 50_000 + "]}"
+    path = write_listing(tmp_path / "l.geojson", text)
+    with pytest.raises(ListingError, match="imbriqués trop profondément"):
+        read_listing(path)
+
+
+@pytest.mark.parametrize(
+    "coordinates",
+    ["[1e999, 45.7]", "[1" + "0" * 400 + ", 45.7]", "[NaN, 45.7]", '{"0": 4.8, "1": 45.7}', '"45"']
+    + ["[true, false]", "[4.8]", '["4,8", "45,7"]', "[[4.8], [45.7]]"],
+)
+def test_geojson_odd_coordinates_are_a_problem_of_their_entity(tmp_path, coordinates):
+    text = (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": '
+        f'{{"type": "Point", "coordinates": {coordinates}}}, '
+        '"properties": {"nom": "IPS Lyon", "commune": "Lyon"}}]}'
+    )
+    listing = read_listing(write_listing(tmp_path / "l.geojson", text))
+    assert listing.rows.loc[0, "commune"] == "Lyon"
+    assert [str(p) for p in listing.problems if p.colonne == "geometry"] == [
+        f"entité 0, colonne « geometry », valeur « {_json_text(coordinates)} » : point "
+        "illisible : ignoré"
+    ]
+
+
+def _json_text(coordinates: str) -> str:
+    return json.dumps(json.loads(coordinates))[:80]
+
+
+@pytest.mark.parametrize(
+    ("crs", "expected"),
+    [
+        ({"type": "name", "properties": ["EPSG:2154"]}, None),
+        ({"type": "name", "properties": {"name": {"code": 2154}}}, "inconnu"),
+        ({"type": "name", "properties": {"name": "EPSG:" + "9" * 5000}}, "inconnu"),
+        ({"type": "name", "properties": {"name": "\x00"}}, "inconnu"),
+        ("EPSG:2154", None),
+    ],
+    ids=["properties a list", "name an object", "name of 5,000 characters", "NUL", "a text"],
+)
+def test_geojson_odd_crs_members_are_read_or_refused(tmp_path, crs, expected):
+    document = {
+        "type": "FeatureCollection",
+        "crs": crs,
+        "features": [feature(4.83, 45.76, nom="A")],
+    }
+    path = write_listing(tmp_path / "l.geojson", geojson_text(document))
+    if expected is None:
+        assert read_listing(path).rows.loc[0, "lat"] == 45.76
+    else:
+        with pytest.raises(ListingError, match=f"système de coordonnées « .* » {expected}"):
+            read_listing(path)
+
+
+def test_geojson_of_too_many_properties_is_refused(tmp_path):
+    properties = {f"colonne {i}": i for i in range(1_500)}
+    document = {
+        "type": "FeatureCollection",
+        "features": [feature(4.8, 45.7, nom="A", **properties)],
+    }
+    path = write_listing(tmp_path / "l.geojson", geojson_text(document))
+    with pytest.raises(ListingError, match=r"plus de 1\u202f000 propriétés différentes"):
+        read_listing(path)
+
+
+def test_geojson_of_too_many_features_or_objects_is_refused(tmp_path, monkeypatch):
+    import ips_map.listing.formats.geojson as geojson_format
+
+    document = {"type": "FeatureCollection", "features": [feature(4.8, 45.7, nom="A")] * 3}
+    path = write_listing(tmp_path / "l.geojson", geojson_text(document))
+    monkeypatch.setattr(geojson_format, "MAX_ROWS", 2)
+    with pytest.raises(ListingError, match=r": 3 entités, plus que les 2"):
+        read_listing(path)
+    monkeypatch.setattr(geojson_format, "MAX_CONTAINERS", 10)
+    with pytest.raises(ListingError, match=r"document JSON de 14 objets et listes"):
+        read_listing(path)

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from ips_map.errors import ListingError
+from ips_map.listing.formats._workbook_size import DAMAGED_ARCHIVE
 from ips_map.listing.formats.csv import read_csv
 from ips_map.listing.formats.geojson import read_geojson
 from ips_map.listing.formats.table import FORMAT_NAMES, RawTable
@@ -20,6 +21,7 @@ from ips_map.listing.formats.workbook import read_workbook
 
 __all__ = ["EXTENSIONS", "FORMAT_NAMES", "RawTable", "detect_format", "read_table"]
 
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 #: Formats read, by file extension.
 EXTENSIONS = {
     ".csv": "csv",
@@ -77,17 +79,18 @@ def detect_format(
 
 
 def _zip_format(data: bytes) -> str | None:
-    """Return "xlsx" or "ods" for a ZIP holding that workbook, else None."""
+    """Return "xlsx" or "ods" for a ZIP holding that workbook, else None (a damaged one
+    included: its reader says what is wrong)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").startswith(
-                b"application/vnd.oasis.opendocument.spreadsheet"
-            ):
-                return "ods"
+            if "mimetype" in names:
+                with archive.open("mimetype") as member:
+                    if member.read(64).startswith(_ODS_MIMETYPE):
+                        return "ods"
             if "xl/workbook.xml" in names:
                 return "xlsx"
-    except zipfile.BadZipFile:
+    except DAMAGED_ARCHIVE:
         pass
     return None
 

@@ -4,6 +4,11 @@ The encoding (UTF-8 with or without BOM, UTF-16 with a BOM, Windows-1252) and th
 (``,`` ``;`` or tab, told by the header) are found, and the header is searched among the
 first rows. A quote never closed is reported and ignored rather than swallowing the rows
 below it; values spread over several lines by misplaced quotes are reported.
+
+A file that cannot be a listing is refused before the work its size would cost (finding the
+delimiter, repairing quotes): more lines than a spreadsheet holds (:data:`MAX_ROWS`), a line
+of more than :data:`MAX_LINE_CHARS` characters, a row of more than :data:`MAX_COLUMNS`
+values, a value of more than the csv module's limit (128 Ko).
 """
 
 from __future__ import annotations
@@ -13,11 +18,27 @@ import csv
 import io
 import itertools
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ips_map.errors import ListingError, Problem
-from ips_map.listing.formats.table import HEADER_SEARCH_ROWS, RawTable, find_header, has_text
+from ips_map.listing.formats.table import (
+    HEADER_SEARCH_ROWS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    RawTable,
+    find_header,
+    has_text,
+    thousands,
+)
 
 DELIMITERS = (",", ";", "\t")
+#: Longest line (characters between two line breaks): a row of a listing takes a few
+#: hundred; a value over several lines has line breaks.
+MAX_LINE_CHARS = 1 << 20
+#: Where ``str.splitlines`` cuts lines (all of them whitespace).
+_SPLITLINES_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_NOT_SPACE = re.compile(r"\S")
 #: A quote that opens a quoted value: at the start of the text, a line or a value.
 _OPENING_QUOTE = r'(?:\A|(?<=[\r\n{}]))"'
 #: The rest of a quoted value, up to its closing quote ("" is a quote inside the value).
@@ -34,10 +55,12 @@ def read_csv(path: str, data: bytes, header_index: dict[str, str]) -> RawTable:
     row of the header. Each row is numbered by the physical line where it starts.
     """
     text, encoding = _decode(data, path)
-    if not text.strip():
+    if _NOT_SPACE.search(text) is None:
         raise ListingError(f"{path}: le fichier est vide. Il faut au moins une colonne « nom ».")
+    _check_shape(path, text)
     delimiter = _sniff_delimiter(text, header_index)
-    records, notes, text = _csv_records(path, text, delimiter)
+    parsed, notes, text = _csv_records(path, text, delimiter)
+    records = parsed.records
     found = find_header([cells for _, cells in records], header_index)
     if found is not None:
         index = found[0]
@@ -57,7 +80,8 @@ def read_csv(path: str, data: bytes, header_index: dict[str, str]) -> RawTable:
             )
         )
     rows = records[index + 1 :]
-    notes += _swallowed_rows(text, rows, header, delimiter)
+    if parsed.multiline:
+        notes += _swallowed_rows(text, rows, header, delimiter)
     return RawTable(
         header=header,
         header_line=header_line,
@@ -106,13 +130,19 @@ def _decode(data: bytes, path: str) -> tuple[str, str]:
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:
-    count, inside = 0, False
-    for char in line:
-        if char == '"':
-            inside = not inside
-        elif char == delimiter and not inside:
-            count += 1
-    return count
+    # Every other piece between quotes is outside them.
+    return sum(piece.count(delimiter) for piece in line.split('"')[::2])
+
+
+def _first_line(text: str) -> str:
+    """Return the first line of ``text`` that is not blank, as ``str.splitlines`` cuts lines
+    ("" when there is none), without cutting the whole text into lines."""
+    found = _NOT_SPACE.search(text)
+    if found is None:
+        return ""
+    start = max(text.rfind(char, 0, found.start()) for char in _SPLITLINES_BREAKS) + 1
+    ends = (text.find(char, found.start()) for char in _SPLITLINES_BREAKS)
+    return text[start : min((end for end in ends if end >= 0), default=len(text))]
 
 
 def _sniff_delimiter(text: str, header_index: dict[str, str]) -> str:
@@ -123,14 +153,10 @@ def _sniff_delimiter(text: str, header_index: dict[str, str]) -> str:
     delimiter most frequent outside quotes on the first non-empty line ("," when none is):
     ``nom;"Adresse (rue, n°)";commune`` is a ``;`` file.
     """
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = _first_line(text)
     scores = {}
     for delimiter in DELIMITERS:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows: list[list[str]] = []
-        # A value over the size limit stops the reading: the rows above it still tell.
-        with contextlib.suppress(csv.Error):
-            rows.extend(itertools.islice(reader, HEADER_SEARCH_ROWS))
+        rows = _first_rows(text, delimiter)
         found = find_header(rows, header_index)
         if found is not None:
             index, known = found
@@ -142,22 +168,128 @@ def _sniff_delimiter(text: str, header_index: dict[str, str]) -> str:
     return best if counts[best] else ","
 
 
+def _first_rows(text: str, delimiter: str) -> list[list[str]]:
+    """Return the rows among which a header is searched, read with ``delimiter``.
+
+    A value over the size limit, or a row over :data:`MAX_COLUMNS` values, stops the
+    reading: the rows above it still tell, and the row itself is refused if this delimiter
+    is the file's.
+    """
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    with contextlib.suppress(csv.Error):
+        for row in itertools.islice(reader, HEADER_SEARCH_ROWS):
+            if len(row) > MAX_COLUMNS:
+                break
+            rows.append(row)
+    return rows
+
+
+def _lines(text: str) -> Iterator[str]:
+    """Yield the lines of ``text`` with their line breaks, as ``io.StringIO(text,
+    newline="")`` does, one at a time and without copying the text."""
+    position, size = 0, len(text)
+    # The next line feed and carriage return at or after ``position`` (-1: none left), each
+    # searched again only once passed: every character is looked at once.
+    lf, cr = text.find("\n"), text.find("\r")
+    while position < size:
+        if 0 <= lf < position:
+            lf = text.find("\n", position)
+        if 0 <= cr < position:
+            cr = text.find("\r", position)
+        ends = [i for i in (lf, cr) if i >= 0]
+        if not ends:
+            yield text[position:]
+            return
+        end = min(ends) + 1
+        if text[end - 1] == "\r" and end == lf:
+            end += 1
+        yield text[position:end]
+        position = end
+
+
+# --- limits checked before reading --------------------------------------------------------
+
+
+def _count_breaks(text: str, start: int = 0, end: int | None = None) -> int:
+    """Return the number of line breaks (``\\r\\n``, ``\\r`` or ``\\n``, as the csv module
+    reads them) in ``text[start:end]``, which must not cut a ``\\r\\n`` in two."""
+    end = len(text) if end is None else end
+    lf, cr = text.count("\n", start, end), text.count("\r", start, end)
+    return lf + cr - (text.count("\r\n", start, end) if lf and cr else 0)
+
+
+def _check_shape(path: str, text: str) -> None:
+    """Refuse a text with more lines than :data:`MAX_ROWS`, or a line longer than
+    :data:`MAX_LINE_CHARS`, before anything reads it line by line.
+
+    Raises
+    ------
+    ListingError
+        Saying the number of lines, or which line is too long.
+    """
+    lines = _count_breaks(text) + (not text.endswith(("\r", "\n")))
+    if lines > MAX_ROWS:
+        raise ListingError(
+            f"{path}: {thousands(lines)} lignes, plus que les {thousands(MAX_ROWS)} d'une "
+            "feuille de tableur : ce n'est sans doute pas une liste de services. Si la liste "
+            "est bien là, supprimez les lignes vides sous elle (une mise en forme étendue à "
+            "toute la feuille en ajoute) et exportez-la de nouveau."
+        )
+    if len(text) <= MAX_LINE_CHARS:
+        return
+    # When the text is longer than its lines could all be, a few lines are to be searched;
+    # else all are measured (one at a time, never the whole text cut into lines).
+    if (
+        len(text) <= lines * MAX_LINE_CHARS
+        and max(map(len, io.StringIO(text, newline=""))) <= MAX_LINE_CHARS
+    ):
+        return
+    number = next(n for n, line in enumerate(_lines(text), 1) if len(line) > MAX_LINE_CHARS)
+    raise ListingError(
+        f"{path}, ligne {number} : plus de {thousands(MAX_LINE_CHARS)} caractères sans retour "
+        "à la ligne : ce n'est pas une ligne de liste. Vérifiez que le fichier est bien la "
+        "liste exportée en CSV (un fichier sans retours à la ligne, ou une seule ligne de "
+        "séparateurs, n'en est pas une)."
+    )
+
+
+def _too_many_columns(path: str, line: int, count: int) -> ListingError:
+    """Return the error for a row of ``count`` values, more than :data:`MAX_COLUMNS`."""
+    return ListingError(
+        f"{path}, ligne {line} : {thousands(count)} valeurs, plus que les "
+        f"{thousands(MAX_COLUMNS)} colonnes qu'une liste peut avoir. Vérifiez le séparateur "
+        "(un fichier de séparateurs n'est pas une liste) et supprimez les colonnes vides à "
+        "droite de la liste dans le tableur avant de l'exporter."
+    )
+
+
 # --- records, and quotes never closed -----------------------------------------------------
 
 
+@dataclass
+class _Parsed:
+    """The records of a CSV text, each with the physical line where it starts (blank ones
+    only among the first rows, where the header is searched); where the last record starts
+    in the text; whether a record spans several lines."""
+
+    records: list[tuple[int, list[str]]]
+    last_start: int
+    multiline: bool
+
+
 class _FieldTooLarge(Exception):
-    """A value over the csv module's size limit, in the record starting on ``line``."""
+    """A value over the csv module's size limit, in the record starting on ``line`` (at
+    position ``start`` of the text); the module had read the text up to ``stop``."""
 
-    def __init__(self, line: int):
+    def __init__(self, line: int, start: int, stop: int):
         super().__init__(line)
-        self.line = line
+        self.line, self.start, self.stop = line, start, stop
 
 
-def _csv_records(
-    path: str, text: str, delimiter: str
-) -> tuple[list[tuple[int, list[str]]], list[Problem], str]:
-    """Return every record of a CSV text with the physical line where it starts, the
-    quotes that were never closed, and the text as read (those quotes doubled).
+def _csv_records(path: str, text: str, delimiter: str) -> tuple[_Parsed, list[Problem], str]:
+    """Return every record of a CSV text, the quotes that were never closed, and the text as
+    read (those quotes doubled).
 
     A quote that opens a value and is never closed makes the csv module read everything
     after it as one value: the rows below would be lost (or the value exceed the module's
@@ -168,61 +300,59 @@ def _csv_records(
     Raises
     ------
     ListingError
-        For what the csv module cannot read (a value over its size limit), naming the line.
+        For what the csv module cannot read (a value over its size limit), naming the line,
+        and for a row over :data:`MAX_COLUMNS` values.
     """
     problems: list[Problem] = []
     while True:
         try:
-            records = _parse_csv(path, text, delimiter)
-            too_large, last = None, records[-1][0] if records else 1
+            parsed = _parse_csv(path, text, delimiter)
+            too_large, start, stop = None, parsed.last_start, len(text)
         except _FieldTooLarge as exc:
-            too_large, last = exc.line, exc.line
-        opened = _unclosed_quote(text, delimiter, _offset_of_line(text, last))
+            too_large, start, stop = exc, exc.start, exc.stop
+        opened = _unclosed_quote(text, delimiter, start, stop)
         if opened is None:
             break
         problems.append(_unclosed_quote_problem(text, opened))
         text = text[:opened] + '"' + text[opened:]
     if too_large is not None:
         raise _too_large_error(path, text, too_large)
-    return records, problems, text
+    return parsed, problems, text
 
 
-def _parse_csv(path: str, text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    """Return the records of a CSV text, each with the physical line where it starts."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _parse_csv(path: str, text: str, delimiter: str) -> _Parsed:
+    """Read the records of a CSV text (see :class:`_Parsed`)."""
+    source = io.StringIO(text, newline="")
+    reader = csv.reader(source, delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
-    line = 0
+    line = start = last_start = 0  # the line (from 0) and position where the next record starts
+    multiline = False
     try:
         for raw in reader:
-            records.append((line + 1, raw))
-            line = reader.line_num
+            if len(raw) > MAX_COLUMNS:
+                raise _too_many_columns(path, line + 1, len(raw))
+            # Blank rows are never read: kept only where the header is searched, so that
+            # the search covers the same rows whatever follows.
+            if any(raw) or len(records) < HEADER_SEARCH_ROWS:
+                records.append((line + 1, raw))
+            multiline = multiline or reader.line_num > line + 1
+            last_start, line, start = start, reader.line_num, source.tell()
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise _FieldTooLarge(line + 1) from exc
+            raise _FieldTooLarge(line + 1, start, source.tell()) from exc
         raise ListingError(
             f"{path}, ligne {line + 1} : CSV illisible ({exc}). Ouvrez le fichier dans un "
             "tableur et enregistrez-le de nouveau en « CSV UTF-8 »."
         ) from exc
-    return records
+    return _Parsed(records, last_start, multiline)
 
 
-def _offset_of_line(text: str, line: int) -> int:
-    """Return the position in ``text`` where physical line ``line`` (from 1) starts."""
-    position = 0
-    for _ in range(line - 1):
-        match = _NEWLINE.search(text, position)
-        if match is None:
-            break
-        position = match.end()
-    return position
-
-
-def _unclosed_quote(text: str, delimiter: str, start: int) -> int | None:
-    """Return the position of a quote that opens a value after ``start`` (a position where
-    a record starts) and is never closed, or None."""
+def _unclosed_quote(text: str, delimiter: str, start: int, stop: int) -> int | None:
+    """Return the position of a quote that opens a value between ``start`` (a position
+    where a record starts) and ``stop``, and is never closed; or None."""
     opening = re.compile(_OPENING_QUOTE.format(re.escape(delimiter)))
     position = start
-    while (match := opening.search(text, position)) is not None:
+    while (match := opening.search(text, position, stop)) is not None:
         closing = _QUOTED_REST.match(text, match.end())
         if closing is None:
             return match.start()
@@ -232,8 +362,8 @@ def _unclosed_quote(text: str, delimiter: str, start: int) -> int | None:
 
 def _unclosed_quote_problem(text: str, opened: int) -> Problem:
     """Return the problem of the quote at position ``opened``, never closed."""
-    line = len(_NEWLINE.findall(text, 0, opened)) + 1
-    following = len(io.StringIO(text[opened:], newline="").readlines()) - 1
+    line = _count_breaks(text, 0, opened) + 1
+    following = _count_breaks(text, opened) - text.endswith(("\r", "\n"))
     return Problem(
         line,
         "",
@@ -244,15 +374,17 @@ def _unclosed_quote_problem(text: str, opened: int) -> Problem:
     )
 
 
-def _too_large_error(path: str, text: str, line: int) -> ListingError:
-    """Return the error for a value over the csv module's size limit, on ``line``."""
+def _too_large_error(path: str, text: str, where: _FieldTooLarge) -> ListingError:
+    """Return the error for a value over the csv module's size limit, in the record
+    ``where`` says."""
     limit = csv.field_size_limit() // 1024
-    quoted = '"' in io.StringIO(text, newline="").readlines()[line - 1]
+    end = _NEWLINE.search(text, where.start)
+    quoted = '"' in text[where.start : len(text) if end is None else end.start()]
     return ListingError(
-        f"{path}, ligne {line} : valeur de plus de {limit} Ko, illisible. "
+        f"{path}, ligne {where.line} : valeur de plus de {limit} Ko, illisible. "
         + (
             'Un guillemet (« " ») mal placé réunit sans doute les lignes suivantes en '
-            f"une seule valeur : vérifiez les guillemets à partir de la ligne {line}."
+            f"une seule valeur : vérifiez les guillemets à partir de la ligne {where.line}."
             if quoted
             else "Ce n'est pas une liste de services : vérifiez que le fichier est bien "
             "la liste exportée en CSV."

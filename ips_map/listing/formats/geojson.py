@@ -3,23 +3,56 @@
 The properties are the columns, the geometry gives the coordinates (reprojected to WGS84
 when an old-style ``crs`` member names another system). Rows are numbered by the index of
 the feature in ``features``, and reports call them « entité ».
+
+Whatever the document holds, reading it raises nothing but a
+:class:`~ips_map.errors.ListingError`: nesting too deep, numbers too large, ``NaN``, members
+of the wrong type, an unknown CRS. A document of more than :data:`MAX_CONTAINERS` objects
+and lists is refused before it is parsed, as is one of more than
+:data:`~.table.MAX_ROWS` features or :data:`~.table.MAX_COLUMNS` properties.
 """
 
 from __future__ import annotations
 
 import json
+import math
 
 from ips_map.errors import ListingError, Problem
-from ips_map.listing.formats.table import RawTable, cell_text
+from ips_map.listing.formats.table import MAX_COLUMNS, MAX_ROWS, RawTable, cell_text, thousands
 
 #: Canonical columns filled from a point's geometry.
 GEOMETRY_COLUMNS = ("longitude", "latitude")
+#: Most objects and lists a document may hold (counted by their opening brackets): a
+#: feature takes four (itself, its geometry, its coordinates, its properties).
+MAX_CONTAINERS = 5 * MAX_ROWS
 _UNIT = "entité"
 
 
 def read_geojson(path: str, data: bytes) -> RawTable:
     """Read the bytes of a GeoJSON listing (named ``path`` in messages) as a table of text
-    cells: the point's longitude and latitude first, then every property met."""
+    cells: the point's longitude and latitude first, then every property met.
+
+    Raises
+    ------
+    ListingError
+        For a document that is not a GeoJSON listing, or too large to be one.
+    """
+    containers = data.count(b"{") + data.count(b"[")
+    if containers > MAX_CONTAINERS:
+        raise ListingError(
+            f"{path}: document JSON de {thousands(containers)} objets et listes, plus que "
+            f"les {thousands(MAX_CONTAINERS)} qu'une liste de services peut avoir : ce "
+            "n'est pas une liste GeoJSON. Vérifiez qu'il s'agit bien de la liste."
+        )
+    try:
+        return _read(path, data)
+    except RecursionError as exc:
+        raise ListingError(
+            f"{path}: GeoJSON illisible (objets imbriqués trop profondément) : une liste "
+            "GeoJSON est une FeatureCollection de points dont les propriétés sont les colonnes."
+        ) from exc
+
+
+def _read(path: str, data: bytes) -> RawTable:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -72,6 +105,11 @@ def _features(path: str, document) -> list:
             f"{path}: FeatureCollection sans aucune entité (« features » est vide) : "
             "il faut une entité par service, ses propriétés étant les colonnes."
         )
+    if len(features) > MAX_ROWS:
+        raise ListingError(
+            f"{path}: {thousands(len(features))} entités, plus que les {thousands(MAX_ROWS)} "
+            "qu'une liste de services peut avoir : vérifiez qu'il s'agit bien de la liste."
+        )
     return features
 
 
@@ -83,14 +121,19 @@ def _columns(path: str, features: list) -> list[str]:
     ListingError
         When no feature has its properties as an object, quoting the first that does not.
     """
-    columns: list[str] = []
+    columns: dict[str, None] = {}  # an ordered set
     for feature in features:
         properties = feature.get("properties") if isinstance(feature, dict) else None
-        for key in properties if isinstance(properties, dict) else ():
-            if key not in columns:
-                columns.append(key)
+        if isinstance(properties, dict):
+            columns.update(dict.fromkeys(properties))
+            if len(columns) > MAX_COLUMNS:
+                raise ListingError(
+                    f"{path}: plus de {thousands(MAX_COLUMNS)} propriétés différentes, plus "
+                    "que les colonnes qu'une liste peut avoir : les propriétés d'une entité "
+                    "sont les colonnes de la liste (nom, commune…)."
+                )
     if columns:
-        return columns
+        return list(columns)
     odd = [
         (index, feature["properties"])
         for index, feature in enumerate(features)
@@ -104,7 +147,7 @@ def _columns(path: str, features: list) -> list[str]:
             ": les propriétés sont les colonnes, écrites "
             '{"nom": "…", "commune": "…"}.'
         )
-    return columns
+    return []
 
 
 def _properties(feature: dict, index: int, notes: list[Problem]) -> dict:
@@ -145,20 +188,24 @@ def _json_kind(value) -> str:
 def _crs_transform(path: str, document: dict):
     """A transformer to WGS84 when an old-style ``crs`` member names another CRS."""
     crs = document.get("crs") if isinstance(document, dict) else None
-    name = ((crs or {}).get("properties") or {}).get("name", "") if isinstance(crs, dict) else ""
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = properties.get("name", "") if isinstance(properties, dict) else ""
+    if not isinstance(name, str):
+        name = json.dumps(name, ensure_ascii=False)
     if not name or name.upper().endswith(("CRS84", "EPSG::4326", "EPSG:4326")):
         return None
     # pyproj is imported only for the rare listing in another CRS: it is slow to import.
     from pyproj import CRS, Transformer
-    from pyproj.exceptions import CRSError
 
     try:
-        source = CRS.from_user_input(name)
-    except CRSError as exc:
+        if len(name) > 200:  # no CRS is named so long
+            raise ValueError(name)
+        return Transformer.from_crs(CRS.from_user_input(name), 4326, always_xy=True)
+    except Exception as exc:  # CRSError, ProjError, and whatever PROJ makes of the text
         raise ListingError(
-            f"{path}: système de coordonnées « {name} » inconnu : exportez en WGS84 (EPSG:4326)."
+            f"{path}: système de coordonnées « {name[:80]} » inconnu : exportez en WGS84 "
+            "(EPSG:4326)."
         ) from exc
-    return Transformer.from_crs(source, 4326, always_xy=True)
 
 
 def _point(geometry, index: int, notes: list[Problem], transform) -> tuple[str, str]:
@@ -174,26 +221,43 @@ def _point(geometry, index: int, notes: list[Problem], transform) -> tuple[str, 
             Problem(
                 index,
                 "geometry",
-                str(kind),
+                str(kind)[:80],
                 "géométrie qui n'est pas un point : ignorée (le service est placé par ses "
                 "autres colonnes)",
                 unite=_UNIT,
             )
         )
         return "", ""
-    try:
-        x, y = float(coordinates[0]), float(coordinates[1])
-    except (TypeError, ValueError, IndexError):
+    x, y = (
+        (_coordinate(coordinates[0]), _coordinate(coordinates[1]))
+        if isinstance(coordinates, list) and len(coordinates) >= 2
+        else (None, None)
+    )
+    if x is not None and y is not None and transform is not None:
+        try:
+            x, y = transform.transform(x, y)
+        except Exception:  # PROJ's errors for a point it cannot convert
+            x = y = None
+    if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
         notes.append(
             Problem(
                 index,
                 "geometry",
-                json.dumps(coordinates),
+                json.dumps(coordinates)[:80],
                 "point illisible : ignoré",
                 unite=_UNIT,
             )
         )
         return "", ""
-    if transform is not None:
-        x, y = transform.transform(x, y)
     return cell_text(x), cell_text(y)
+
+
+def _coordinate(value) -> float | None:
+    """Return a coordinate written as a number (or a number's text), or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None

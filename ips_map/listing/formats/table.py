@@ -3,6 +3,9 @@
 A :class:`RawTable` holds a listing's cells as text, each row with the number a user sees;
 :func:`cell_text` writes a typed value (a workbook's number, a JSON list) as a user would
 type it, and :func:`find_header` finds the header among the first rows.
+
+The limits every format shares (:data:`MAX_COLUMNS`, :data:`MAX_ROWS`) are checked by each
+reader before the work they bound, so that a file that is not a listing is refused at once.
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ FORMAT_NAMES = {
 #: Rows searched for the header of a CSV file or a spreadsheet (a title and blank rows often
 #: come first).
 HEADER_SEARCH_ROWS = 20
+#: Most columns of a listing (a row with more values is refused): a listing has a dozen, and
+#: thousands mean a wrong delimiter or a file that is not a listing.
+MAX_COLUMNS = 1_000
+#: Most rows of a listing (lines of a CSV file, rows of a sheet, features of a GeoJSON): as
+#: many as a spreadsheet holds.
+MAX_ROWS = 1_048_576
 
 
 @dataclass
@@ -105,6 +114,11 @@ def find_header(rows: list[list[str]], header_index: dict[str, str]) -> tuple[in
                 return index, len(known)
             found = found or (index, 1)
     return found
+
+
+def thousands(value: int) -> str:
+    """Return ``value`` with a narrow no-break space between thousands, as French writes it."""
+    return f"{value:,}".replace(",", "\u202f")
 
 
 def has_text(cells: list[str]) -> bool:

@@ -3,6 +3,12 @@
 The sheet read is the first whose header (found among its first rows) has a ``nom`` column
 and another known one; other sheets that look like listings are reported, not read. Rows
 are numbered as the spreadsheet shows them.
+
+Whatever python-calamine raises on a damaged workbook (a truncated archive, broken XML, a
+Rust panic) becomes a :class:`~ips_map.errors.ListingError`; a workbook too large for it to
+read safely is refused before (:mod:`._workbook_size`), and a sheet of more than
+:data:`~.table.MAX_COLUMNS` columns or :data:`~._workbook_size.MAX_SHEET_CELLS` cells
+before its cells are turned into Python values.
 """
 
 from __future__ import annotations
@@ -10,7 +16,14 @@ from __future__ import annotations
 import io
 
 from ips_map.errors import ListingError, Problem
-from ips_map.listing.formats.table import FORMAT_NAMES, RawTable, cell_text, find_header
+from ips_map.listing.formats._workbook_size import (
+    MAX_SHEET_CELLS,
+    check_workbook_size,
+    damaged_workbook,
+    sheet_too_large,
+    sheets_too_large,
+)
+from ips_map.listing.formats.table import MAX_COLUMNS, RawTable, cell_text, find_header, thousands
 
 #: A sheet of a workbook: its name and its rows of text cells.
 Sheet = tuple[str, list[list[str]]]
@@ -54,7 +67,7 @@ def read_workbook(path: str, data: bytes, fmt: str, header_index: dict[str, str]
     return RawTable(
         header=rows[index],
         header_line=index + 1,
-        rows=[(i + 1, row) for i, row in enumerate(rows) if i > index],
+        rows=[(i + 1, row) for i, row in enumerate(rows) if i > index and row],
         format=fmt,
         sheet=name,
         notes=notes,
@@ -62,29 +75,70 @@ def read_workbook(path: str, data: bytes, fmt: str, header_index: dict[str, str]
 
 
 def _sheets(path: str, data: bytes, fmt: str) -> list[Sheet]:
-    """Return the worksheets of a workbook (not its chart sheets), their cells as text."""
+    """Return the worksheets of a workbook (not its chart sheets), their cells as text.
+
+    Raises
+    ------
+    ListingError
+        When the workbook is damaged, too large, or has no worksheet.
+    """
+    if fmt in ("xlsx", "ods"):
+        check_workbook_size(path, data, fmt)
+    try:
+        sheets = _read_sheets(path, data)
+    except ListingError:
+        raise
+    except Exception as exc:  # python-calamine raises its own error types, and ValueError…
+        raise damaged_workbook(path, fmt, f"{type(exc).__name__}: {exc}") from exc
+    except BaseException as exc:
+        # …and a Rust panic is a BaseException (pyo3's PanicException): the workbook is
+        # damaged; an interruption (Ctrl-C) is not.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise damaged_workbook(path, fmt, f"{type(exc).__name__}: {exc}") from exc
+    if not sheets:
+        raise ListingError(f"{path}: le classeur n'a aucune feuille de calcul.")
+    return sheets
+
+
+def _read_sheets(path: str, data: bytes) -> list[Sheet]:
+    """Read the worksheets of a workbook with python-calamine (which may raise anything)."""
     # python-calamine is imported when a workbook is read, not when a CSV is.
     from python_calamine import CalamineWorkbook
 
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types, and ValueError
-        raise ListingError(
-            f"{path}: classeur {FORMAT_NAMES[fmt]} illisible ({type(exc).__name__}: {exc}). "
-            "Ouvrez-le dans un tableur et enregistrez-le de nouveau, ou exportez-le en CSV."
-        ) from exc
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     sheets: list[Sheet] = []
+    cells = 0
     for meta in workbook.sheets_metadata:
         if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
             continue
         sheet = workbook.get_sheet_by_name(meta.name)
-        rows = [
-            [cell_text(v).strip() for v in row] for row in sheet.to_python(skip_empty_area=False)
-        ]
-        sheets.append((meta.name, rows))
-    if not sheets:
-        raise ListingError(f"{path}: le classeur n'a aucune feuille de calcul.")
+        # The sheet's rectangle is known before its cells become Python values.
+        height, width = sheet.height, sheet.width
+        if width > MAX_COLUMNS:
+            raise ListingError(
+                f"{path}: la feuille « {meta.name} » a {thousands(width)} colonnes, plus que "
+                f"les {thousands(MAX_COLUMNS)} qu'une liste peut avoir : une valeur isolée "
+                "loin à droite de la liste étend la feuille jusqu'à elle. Supprimez les "
+                "colonnes au-delà de la liste, ou exportez la liste en CSV."
+            )
+        if height * width > MAX_SHEET_CELLS:
+            raise sheet_too_large(path, str(meta.name), height, width)
+        cells += height * width
+        if cells > MAX_SHEET_CELLS:
+            raise sheets_too_large(path, cells)
+        sheets.append(
+            (str(meta.name), [_row_text(row) for row in sheet.to_python(skip_empty_area=False)])
+        )
     return sheets
+
+
+def _row_text(values: list) -> list[str]:
+    """Return a row's values as text; a blank row as an empty list (a stray value far down a
+    sheet makes a million blank rows above it)."""
+    if values.count("") == len(values):
+        return []
+    return [cell_text(value).strip() for value in values]
 
 
 def _listing_sheets(
