@@ -30,7 +30,7 @@ ifneq ($(CENSUS_YEAR),)
 BUILD_ARGS += --census-year $(call quote,$(CENSUS_YEAR))
 endif
 
-.PHONY: help map edition test check lint bench example clean chromium node stress
+.PHONY: help map edition test check fuzz lint bench example clean chromium node stress
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
@@ -93,6 +93,12 @@ test: $(VENV)/.installed-test chromium node ## Run the whole test suite (browser
 
 check: $(VENV)/.installed-test node ## The suite without the browser tests: the edit loop
 	$(BIN)/python -m pytest -n auto --dist worksteal -m "not browser"
+
+# The fuzz suite (tests/test_fuzz.py) with 100,000 inputs instead of the few hundred of
+# `make test`: IPS_MAP_FUZZ_EXAMPLES=… for another number, IPS_MAP_FUZZ_SEED=… to replay.
+fuzz: $(VENV)/.installed-test ## Fuzz the listing readers with 100,000 inputs (about an hour)
+	IPS_MAP_FUZZ_EXAMPLES=$${IPS_MAP_FUZZ_EXAMPLES:-100000} $(BIN)/python -m pytest -n auto \
+	  --dist worksteal --hypothesis-show-statistics tests/test_fuzz.py
 
 stress: $(VENV)/.installed-test ## Kill 50 real builds at random moments of their write (make test kills 6)
 	IPS_MAP_KILLS=50 $(BIN)/python -m pytest tests/test_integrity.py -k kills -q
