@@ -100,7 +100,7 @@ fuzz: $(VENV)/.installed-test ## Fuzz the listing readers with 100,000 inputs (a
 	IPS_MAP_FUZZ_EXAMPLES=$${IPS_MAP_FUZZ_EXAMPLES:-100000} $(BIN)/python -m pytest -n auto \
 	  --dist worksteal --hypothesis-show-statistics tests/test_fuzz.py
 
-stress: $(VENV)/.installed-test ## Kill 50 real builds at random moments of their write (make test kills 6)
+stress: $(VENV)/.installed-test ## Kill 50 real builds at random moments of their write (make test kills 20)
 	IPS_MAP_KILLS=50 $(BIN)/python -m pytest tests/test_integrity.py -k kills -q
 
 # ESLint for the page's scripts, at the versions of package-lock.json (Node.js >= 20.19).

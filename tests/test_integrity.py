@@ -140,7 +140,7 @@ def _state(folder: Path, old: dict, new: dict) -> str:
 
 
 #: Kills of the kill test; ``make stress`` asks for more (IPS_MAP_KILLS=50).
-KILLS = int(os.environ.get("IPS_MAP_KILLS", "6"))
+KILLS = int(os.environ.get("IPS_MAP_KILLS", "20"))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
