@@ -41,14 +41,22 @@ _TOKEN = re.compile(
 )
 #: The XML declaration that may open a member.
 _DECLARATION = re.compile(rb"\s*<\?xml[^<>]*\?>")
-#: A "<" inside a quoted value, where it is no tag.
-_QUOTED_BRACKET = re.compile(rb"""=\s*(?:"[^"<]*<|'[^'<]*<)""")
-#: A cell that may hold a value (not written ``<c …/>``), with and without its reference.
-_XLSX_CELL = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s>])" + _ATTRIBUTES + rb"(?<!/)>")
-_XLSX_CELL_REF = re.compile(
-    rb"<(?:[\w.-]+:)?c(?=\s)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?"
-    rb"\sr\s*=\s*[\"']([A-Z]{1,3})([0-9]{1,7})[\"']" + _ATTRIBUTES + rb"(?<!/)>"
+#: What makes a tag impossible to tell by its brackets alone: a "<" or ">" inside a quoted
+#: value, or an "=" spaced from its value.
+_UNPLAIN = (
+    re.compile(rb'="[^"<>]*[<>]'),
+    re.compile(rb"='[^'<>]*[<>]"),
+    re.compile(rb"=\s+[\"']"),
 )
+#: In plain XML (:func:`_plain`): a cell that may hold a value (not written ``<c …/>``),
+#: and one that says where it is (``r`` first, as spreadsheets write it, or anywhere).
+_XLSX_CELL = re.compile(rb"<c[\s>][^>]*(?<!/)>")
+_XLSX_CELL_REFS = (
+    re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>'),
+    re.compile(rb"<c\s[^>]*?(?<=\s)r=[\"']([A-Z]{1,3})([0-9]{1,7})[\"'][^>]*(?<!/)>"),
+)
+_XLSX_TAGS = (b"row", b"c")
+_ODS_TAGS = (b"table", b"table-row", b"table-cell", b"covered-table-cell")
 
 
 #: What unpacking a damaged archive raises (NotImplementedError: a compression method no
@@ -195,23 +203,26 @@ def _unpacks_too_large(path: str, size: int) -> ListingError:
 def _xlsx_extent(xml: bytes) -> _Extent:
     """Return the rectangle of a worksheet's cells that may hold a value."""
     extent = _Extent()
-    refs = _cell_references(xml)
+    plain = _plain(xml)
+    refs = _cell_references(xml) if plain else None
     if refs is not None:
-        columns = {letters: _column_number(letters) for letters, _ in set(refs)}
-        for letters, digits in refs:
-            extent.add(int(digits) - 1, columns[letters])
+        if refs:
+            rows = list(map(int, [digits for _, digits in refs]))
+            columns = [_column_number(letters) for letters in {letters for letters, _ in refs}]
+            extent.add(min(rows) - 1, min(columns))
+            extent.add(max(rows) - 1, max(columns))
         return extent
     # Some cells say no place: they follow the one before on the row, as python-calamine
     # places them (a row without a number follows the row before).
     row = column = 0
-    for closing, tag, attributes in _tags(xml):
+    for closing, tag, attributes in _tags(xml, _XLSX_TAGS, plain):
         empty = attributes.endswith(b"/")
         if tag == b"row":
             if closing:
                 row, column = row + 1, 0
             elif not empty and (number := _attribute(attributes, b"r")) is not None:
                 row = _digits(number) - 1
-        elif tag == b"c" and not (closing or empty):
+        elif not (closing or empty):
             reference = _attribute(attributes, b"r")
             if reference is not None:
                 letters = bytes(c for c in reference if chr(c).isalpha())
@@ -222,26 +233,50 @@ def _xlsx_extent(xml: bytes) -> _Extent:
 
 
 def _cell_references(xml: bytes) -> list[tuple[bytes, bytes]] | None:
-    """Return the (column letters, row digits) of every cell of a worksheet that may hold a
-    value, when each says where it is (as spreadsheets write them) and nothing but tags
-    holds a "<"; else None (the worksheet is then read tag by tag)."""
+    """Return the (column letters, row digits) of every cell of a plain worksheet that may
+    hold a value, when each says where it is (as spreadsheets write them); else None."""
+    if xml.find(b":c") >= 0 and re.search(rb"<[\w.-]+:c[\s/>]", xml):
+        return None  # cells with a namespace prefix: read tag by tag
+    cells = len(_XLSX_CELL.findall(xml))
+    for pattern in _XLSX_CELL_REFS:
+        refs = pattern.findall(xml)
+        if len(refs) == cells:
+            return refs
+    return None
+
+
+def _plain(xml: bytes) -> bool:
+    """Return True for XML whose tags are told by their brackets alone: no comment, CDATA
+    section or processing instruction (but the declaration), no bracket in a quoted value.
+
+    In plain XML a search for a tag finds it, and only it: every "<" starts a tag and the
+    first ">" after it ends the tag.
+    """
     declaration = _DECLARATION.match(xml)
-    body = xml[declaration.end() :] if declaration else xml
-    if b"<!" in body or b"<?" in body or _QUOTED_BRACKET.search(body):
-        return None
-    refs = _XLSX_CELL_REF.findall(body)
-    return refs if len(refs) == len(_XLSX_CELL.findall(body)) else None
+    start = declaration.end() if declaration else 0
+    return (
+        xml.find(b"<!", start) < 0
+        and xml.find(b"<?", start) < 0
+        and not any(pattern.search(xml, start) for pattern in _UNPLAIN)
+    )
 
 
-def _tags(xml: bytes) -> Iterator[tuple[bool, bytes, bytes]]:
-    """Yield (closing, local name, attributes) of each tag of an XML text, read as an XML
-    reader reads it (comments and CDATA sections skipped whole).
+def _tags(xml: bytes, names: tuple[bytes, ...], plain: bool) -> Iterator[tuple[bool, bytes, bytes]]:
+    """Yield (closing, local name, attributes) of each tag of an XML text named one of
+    ``names``, read as an XML reader reads it: in plain XML (:func:`_plain`) found by their
+    brackets; else read piece by piece, comments and CDATA sections skipped whole.
 
     Raises
     ------
     _Malformed
         At a "<" that starts nothing readable (a tag never closed…).
     """
+    if plain:
+        found = re.compile(rb"<(/?)(?:[\w.-]+:)?(" + b"|".join(names) + rb")(?=[\s/>])([^>]*)>")
+        for match in found.finditer(xml):
+            closing, name, attributes = match.groups()
+            yield bool(closing), name, attributes
+        return
     position = 0
     while (start := xml.find(b"<", position)) >= 0:
         token = _TOKEN.match(xml, start)
@@ -250,7 +285,8 @@ def _tags(xml: bytes) -> Iterator[tuple[bool, bytes, bytes]]:
         position = token.end()
         if token.group("name") is not None:
             name = token.group("name").rpartition(b":")[2]
-            yield bool(token.group("closing")), name, token.group("attributes")
+            if name in names:
+                yield bool(token.group("closing")), name, token.group("attributes")
 
 
 def _attribute(attributes: bytes, name: bytes, *, any_prefix: bool = False) -> bytes | None:
@@ -301,9 +337,12 @@ class _Table:
 
 def _ods_extents(xml: bytes) -> list[_Extent]:
     """Return the rectangle of each table's cells that may hold a value, repeats counted."""
-    extents: list[_Extent] = []
+    plain = _plain(xml)
+    if plain and (extents := _plain_ods_extents(xml)) is not None:
+        return extents
+    extents = []
     tables: list[_Table] = []  # the tables open (a table may hold another in a cell)
-    for closing, tag, attributes in _tags(xml):
+    for closing, tag, attributes in _tags(xml, _ODS_TAGS, plain):
         empty = attributes.endswith(b"/")
         if tag == b"table":
             if closing and tables:
@@ -319,7 +358,7 @@ def _ods_extents(xml: bytes) -> list[_Extent]:
             else:
                 table.repeats = _repeats(attributes, b"number-rows-repeated")
                 table.rows += table.repeats if empty else 0
-        elif tables and tag in (b"table-cell", b"covered-table-cell") and not closing:
+        elif tables and not closing:  # a cell
             table = tables[-1]
             repeats = _repeats(attributes, b"number-columns-repeated")
             if not empty or b"value-type" in attributes:
@@ -331,5 +370,80 @@ def _ods_extents(xml: bytes) -> list[_Extent]:
 
 def _repeats(attributes: bytes, name: bytes) -> int:
     """Return how many times a row or cell is repeated (1 when not said)."""
-    value = _attribute(attributes, name, any_prefix=True)
+    value = _attribute(attributes, name, any_prefix=True) if name in attributes else None
     return 1 if value is None else _digits(value)
+
+
+_ODS_TABLE = re.compile(rb"<table:table(?=[\s>])([^>]*)>")
+_ODS_ROW = re.compile(rb"<table:table-row(?=[\s/>])([^>]*)>")
+_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell(?=[\s/>])([^>]*)>")
+_ODS_ROW_END = b"</table:table-row>"
+_ODS_TABLE_END = b"</table:table>"
+
+
+def _plain_ods_extents(xml: bytes) -> list[_Extent] | None:
+    """The extents of :func:`_ods_extents` for plain XML (:func:`_plain`) whose tables,
+    rows and cells are all written with the ``table:`` prefix and no table holds another,
+    as spreadsheets write them: read row by row. None for any other XML."""
+    # Every ":table…" and ":covered-table-cell" is a tag with the "table:" prefix (or the
+    # prefix's declaration): no table, row or cell is written with another prefix.
+    tags = xml.count(b"<table:table") + xml.count(b"</table:table") + xml.count(b"xmlns:table")
+    covered = xml.count(b"<table:covered-table-cell") + xml.count(b"</table:covered-table-cell")
+    if xml.count(b":table") != tags or xml.count(b":covered-table-cell") != covered:
+        return None
+    extents = []
+    position = 0
+    while (table := _ODS_TABLE.search(xml, position)) is not None:
+        end = xml.find(_ODS_TABLE_END, table.end())
+        if end < 0 or _ODS_TABLE.search(xml, table.end(), end) is not None:
+            return None  # a table never closed, or holding another
+        name = _attribute(table.group(1), b"name", any_prefix=True) or b""
+        extents.append(_plain_ods_table(xml, table.end(), end, name.decode("utf-8", "replace")))
+        position = end
+    return extents
+
+
+def _plain_ods_table(xml: bytes, start: int, end: int, name: str) -> _Extent:
+    """Return the extent of the table written in ``xml[start:end]``, row by row."""
+    extent = _Extent(name)
+    rows = 0
+    position = start
+    while (row := _ODS_ROW.search(xml, position, end)) is not None:
+        attributes = row.group(1)
+        repeats = _repeats(attributes, b"number-rows-repeated")
+        if attributes.endswith(b"/"):
+            position = row.end()
+        else:
+            position = xml.find(_ODS_ROW_END, row.end(), end)
+            if position < 0:
+                position = end
+            cells = _ODS_CELL.findall(xml, row.end(), position)
+            repeated = xml.find(b"number-columns-repeated", row.end(), position) >= 0
+            first, last = _row_extent(cells, repeated)
+            if last:
+                extent.add(rows, first)
+                extent.add(rows + repeats - 1, last - 1)
+        rows += repeats
+    return extent
+
+
+def _row_extent(cells: list[bytes], repeated: bool) -> tuple[int, int]:
+    """Return (first, last + 1) of the positions that a row's cells that may hold a value
+    take ((0, 0) for none), given each cell's attributes and whether any is repeated."""
+    if not repeated:  # a cell is a position: the first and last that may hold a value tell
+        held = [i for i in (0, len(cells) - 1) if cells and _holds(cells[i])]
+        if len(held) == 2:
+            return 0, len(cells)
+    first, last, position = 0, 0, 0
+    for attributes in cells:
+        repeats = _repeats(attributes, b"number-columns-repeated") if repeated else 1
+        if _holds(attributes):
+            first = first if last else position
+            last = position + repeats
+        position += repeats
+    return first, last
+
+
+def _holds(attributes: bytes) -> bool:
+    """Return True for an ODS cell that may hold a value (written with content or a value)."""
+    return not attributes.endswith(b"/") or b"value-type" in attributes
