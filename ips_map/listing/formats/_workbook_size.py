@@ -114,6 +114,23 @@ def check_workbook_size(path: str, data: bytes, fmt: str) -> None:
     ListingError
         Saying what is too large and what to do, or that the archive is damaged.
     """
+    extents = sheet_extents(path, data, fmt)
+    for extent in extents:
+        if extent.rows * extent.columns > MAX_SHEET_CELLS:
+            raise sheet_too_large(path, extent.name, extent.rows, extent.columns)
+    if sum(extent.rows * extent.columns for extent in extents) > MAX_SHEET_CELLS:
+        raise sheets_too_large(path, sum(extent.rows * extent.columns for extent in extents))
+
+
+def sheet_extents(path: str, data: bytes, fmt: str) -> list[_Extent]:
+    """Return the rectangle of each sheet of an XLSX or ODS workbook, never smaller than the
+    one python-calamine would build.
+
+    Raises
+    ------
+    ListingError
+        When the archive is damaged or unpacks to more than :data:`MAX_UNPACKED` bytes.
+    """
     try:
         members = _unpack(path, data)
     except DAMAGED_ARCHIVE as exc:
@@ -124,11 +141,7 @@ def check_workbook_size(path: str, data: bytes, fmt: str) -> None:
             extents += _ods_extents(xml) if name == "content.xml" else [_xlsx_extent(xml)]
     except _Malformed as exc:
         raise damaged_workbook(path, fmt, str(exc)) from exc
-    for extent in extents:
-        if extent.rows * extent.columns > MAX_SHEET_CELLS:
-            raise sheet_too_large(path, extent.name, extent.rows, extent.columns)
-    if sum(extent.rows * extent.columns for extent in extents) > MAX_SHEET_CELLS:
-        raise sheets_too_large(path, sum(extent.rows * extent.columns for extent in extents))
+    return extents
 
 
 def damaged_workbook(path: str, fmt: str, reason: str) -> ListingError:
