@@ -8,6 +8,7 @@ import resource
 import subprocess
 import sys
 import time
+import warnings
 import zipfile
 
 import pytest
@@ -571,6 +572,76 @@ def test_a_sheet_that_would_not_fit_in_memory_is_refused_not_a_crash(tmp_path):
     assert "une valeur isolée loin en bas ou à droite" in far_message
     assert "s'étend sur 99\u202f999\u202f999 lignes × 14 colonnes" in deep_message
     assert repeated_message.startswith(f"{repeated}: la feuille « Liste 2024 » s'étend sur")
+
+
+#: Far cells written in ways a quick look at the XML would miss: each must still be measured.
+HIDDEN_FAR_CELLS = {
+    "single quotes": b"<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c>"
+    b"</row>",
+    "a namespace prefix": b'<row r="1048576"><x:c xmlns:x="http://schemas.openxmlformats.org/'
+    b'spreadsheetml/2006/main" r="XFD1048576" t="inlineStr"><is><t>x</t></is></x:c></row>',
+    "a > before the reference": b'<row r="1048576"><c a=">" r="XFD1048576" t="inlineStr">'
+    b"<is><t>x</t></is></c></row>",
+    "a /> in a value": b'<row r="1048576"><c r="XFD1048576" a="/>" t="inlineStr">'
+    b"<is><t>x</t></is></c></row>",
+    "a comment": b'<!-- <c a=" --><row r="1048576"><c r="XFD1048576" t="inlineStr">'
+    b'<is><t>x</t></is></c></row><!-- " -->',
+    "no reference": b'<row r="1048576"><c r="XFD1048575" t="inlineStr"><is><t>x</t></is></c>'
+    b'<c t="inlineStr"><is><t>x</t></is></c></row>',
+}
+
+
+def test_far_cells_are_measured_however_they_are_written(tmp_path):
+    paths = []
+    for number, far in enumerate(HIDDEN_FAR_CELLS.values()):
+        path = tmp_path / f"loin-{number}.xlsx"
+        xlsx_rows(path, [["nom", "commune"], ["A", "Lyon"]])
+        _rewrite(
+            path, SHEET, lambda xml, far=far: xml.replace(b"</sheetData>", far + b"</sheetData>")
+        )
+        paths.append(path)
+    # A second worksheet of the same name, the one python-calamine may read.
+    twice = tmp_path / "twice.xlsx"
+    xlsx_rows(twice, [["nom", "commune"], ["A", "Lyon"]])
+    with zipfile.ZipFile(twice) as source:
+        sheet = source.read(SHEET)
+    with zipfile.ZipFile(twice, "a") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the name written twice
+        archive.writestr(SHEET, sheet.replace(b"</sheetData>", FAR_CELL + b"</sheetData>"))
+    paths.append(twice)
+    for path, message in zip(paths, _read_in_a_child(*paths)):
+        assert message.startswith(f"{path}: une feuille du classeur s'étend sur"), message
+
+
+def test_repeats_are_measured_however_the_ods_is_written(tmp_path):
+    repeated = (
+        b'<table:table-row table:number-rows-repeated="1000000"><table:table-cell '
+        b'table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p>'
+        b"</table:table-cell></table:table-row>"
+    )
+    changes = {
+        "a row never closed": lambda xml: xml.replace(b"</table:table-row>", b"", 1).replace(
+            b"<table:table-row>", repeated + b"<table:table-row>", 1
+        ),
+        "a > before the repeats": lambda xml: xml.replace(
+            b"<table:table-row>",
+            repeated.replace(b"<table:table-cell ", b'<table:table-cell a=">" ')
+            + b"<table:table-row>",
+            1,
+        ),
+        "a comment": lambda xml: xml.replace(
+            b"<table:table-row>",
+            b'<!-- <table:table-row a=" -->' + repeated + b'<!-- " -->' + b"<table:table-row>",
+            1,
+        ),
+    }
+    paths = []
+    for number, change in enumerate(changes.values()):
+        path = _workbook(tmp_path, "ods").rename(tmp_path / f"repete-{number}.ods")
+        _rewrite(path, "content.xml", change)
+        paths.append(path)
+    for path, message in zip(paths, _read_in_a_child(*paths)):
+        assert message.startswith(f"{path}: la feuille « Liste 2024 » s'étend sur"), message
 
 
 def test_styled_empty_cells_far_away_do_not_count(tmp_path):

@@ -137,7 +137,7 @@ def sheet_extents(path: str, data: bytes, fmt: str) -> list[_Extent]:
         raise damaged_workbook(path, fmt, f"{type(exc).__name__}: {exc}") from exc
     extents: list[_Extent] = []
     try:
-        for name, xml in members.items():
+        for name, xml in members:
             extents += _ods_extents(xml) if name == "content.xml" else [_xlsx_extent(xml)]
     except _Malformed as exc:
         raise damaged_workbook(path, fmt, str(exc)) from exc
@@ -164,10 +164,11 @@ def sheet_too_large(path: str, sheet: str, rows: int, columns: int) -> ListingEr
     )
 
 
-def _unpack(path: str, data: bytes) -> dict[str, bytes]:
-    """Return the members of a workbook that hold sheets (by name), every member having been
-    unpacked (and its checksum checked) within :data:`MAX_UNPACKED` bytes in all."""
-    sheets: dict[str, bytes] = {}
+def _unpack(path: str, data: bytes) -> list[tuple[str, bytes]]:
+    """Return the members of a workbook that may hold sheets (name as python-calamine may
+    look it up, content), every member having been unpacked (and its checksum checked)
+    within :data:`MAX_UNPACKED` bytes in all; a name twice is two members."""
+    sheets: list[tuple[str, bytes]] = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
         declared = sum(info.file_size for info in infos)
@@ -178,16 +179,14 @@ def _unpack(path: str, data: bytes) -> dict[str, bytes]:
             # checks the checksum): the sum above bounds what is unpacked.
             with archive.open(info) as member:
                 content = member.read()
-            name = info.filename.lower().lstrip("/")
+            name = info.filename.replace("\\", "/").lower().lstrip("/")
             if name.startswith("xl/worksheets/") and name.endswith(".bin"):
                 raise ListingError(
                     f"{path}: classeur Excel binaire (XLSB), non pris en charge : "
                     "enregistrez-le en « Classeur Excel (.xlsx) » ou exportez-le en CSV."
                 )
-            if name == "content.xml" or (
-                name.startswith("xl/worksheets/") and name.endswith(".xml")
-            ):
-                sheets["content.xml" if name == "content.xml" else info.filename] = content
+            if name == "content.xml" or name.startswith("xl/worksheets/"):
+                sheets.append((name, content))
     return sheets
 
 
@@ -411,13 +410,17 @@ def _plain_ods_extents(xml: bytes) -> list[_Extent] | None:
         if end < 0 or _ODS_TABLE.search(xml, table.end(), end) is not None:
             return None  # a table never closed, or holding another
         name = _attribute(table.group(1), b"name", any_prefix=True) or b""
-        extents.append(_plain_ods_table(xml, table.end(), end, name.decode("utf-8", "replace")))
+        extent = _plain_ods_table(xml, table.end(), end, name.decode("utf-8", "replace"))
+        if extent is None:
+            return None
+        extents.append(extent)
         position = end
     return extents
 
 
-def _plain_ods_table(xml: bytes, start: int, end: int, name: str) -> _Extent:
-    """Return the extent of the table written in ``xml[start:end]``, row by row."""
+def _plain_ods_table(xml: bytes, start: int, end: int, name: str) -> _Extent | None:
+    """Return the extent of the table written in ``xml[start:end]``, row by row (None when
+    a row is never closed)."""
     extent = _Extent(name)
     rows = 0
     position = start
@@ -428,8 +431,8 @@ def _plain_ods_table(xml: bytes, start: int, end: int, name: str) -> _Extent:
             position = row.end()
         else:
             position = xml.find(_ODS_ROW_END, row.end(), end)
-            if position < 0:
-                position = end
+            if position < 0 or _ODS_ROW.search(xml, row.end(), position) is not None:
+                return None  # a row never closed, or holding another
             cells = _ODS_CELL.findall(xml, row.end(), position)
             repeated = xml.find(b"number-columns-repeated", row.end(), position) >= 0
             first, last = _row_extent(cells, repeated)
