@@ -329,9 +329,8 @@ CRS_NAMES = st.sampled_from(
 ) | st.text(max_size=20)
 
 
+#: Where :func:`geojson_mutation` writes a value nested deeper than json.dumps goes.
 _DEEP = "\x00deep\x00"
-
-
 #: A point's coordinates, as odd as JSON allows.
 COORDINATES = st.lists(
     st.sampled_from([4.8357, 45.764, 0, -0.0, 1e308, 10**400, "4,8", "x", True, None, [], {}])
@@ -364,11 +363,12 @@ def geojson_mutation(draw, text: bytes) -> bytes:
             document["crs"] = {"type": "name", "properties": {"name": draw(CRS_NAMES)}}
             continue
         if kind == "coordinates":
-            feature = draw(st.sampled_from(document.get("features") or [{}]))
+            features = document.get("features")
+            choices = features if isinstance(features, list) and features else [{}]
+            feature = draw(st.sampled_from(choices))
             if isinstance(feature, dict):
                 feature["geometry"] = {"type": "Point", "coordinates": draw(COORDINATES)}
             continue
-        # A value nested deeper than json.dumps goes is written in the text afterwards.
         value = _DEEP if kind == "deep" else draw(JSON_VALUES)
         parent = document
         for key in path[:-1]:
