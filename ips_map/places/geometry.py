@@ -32,7 +32,7 @@ def departements_of_points(
         geometry=shapely.points(np.asarray(lons, float), np.asarray(lats, float)),
         crs=4326,
     )
-    polygons = departements[["code", "geometry"]]
+    polygons, mercator = _polygons(departements)
     inside = gpd.sjoin(points, polygons, how="left", predicate="intersects")
     inside = inside[~inside.index.duplicated(keep="first")]
     result: list[str | None] = [
@@ -42,7 +42,7 @@ def departements_of_points(
     if missing:
         near = gpd.sjoin_nearest(
             points.iloc[missing].to_crs(3857),
-            polygons.to_crs(3857),
+            mercator,
             how="left",
             max_distance=COAST_TOLERANCE_M,
         )
@@ -51,6 +51,22 @@ def departements_of_points(
             if not pd.isna(code):
                 result[index] = str(code)
     return result
+
+
+_POLYGONS: list[tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]] = []
+
+
+def _polygons(departements: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The départements' codes and shapes, in EPSG:4326 and in EPSG:3857, made once for the
+    table (the one :func:`~ips_map.territory.data.load_departements` keeps for the process):
+    every call reuses their spatial indexes instead of reprojecting and indexing again."""
+    for known, polygons, mercator in _POLYGONS:
+        if known is departements:
+            return polygons, mercator
+    polygons = departements[["code", "geometry"]]
+    mercator = polygons.to_crs(3857)
+    _POLYGONS[:] = [(departements, polygons, mercator)]
+    return polygons, mercator
 
 
 @dataclass(frozen=True)
