@@ -39,17 +39,15 @@ from ips_map.territory.data import load_populations
 from ips_map.vocabulary import RowCounts
 
 log = logging.getLogger("ips_map")
-#: The outputs in the order the command line lists them.
-OUTPUT_ORDER = ("coverage", "services", "rejects", "summary", "map", "changes")
-#: The files a build writes into its folder.
-OUTPUT_NAMES = (
-    "coverage.csv",
-    "services.csv",
-    "rejects.csv",
-    "summary.json",
-    "index.html",
-    "changes.csv",
-)
+#: The files a build writes into its folder, by key, in the order the command line lists them.
+OUTPUT_FILES = {
+    "coverage": "coverage.csv",
+    "services": "services.csv",
+    "rejects": "rejects.csv",
+    "summary": "summary.json",
+    "map": "index.html",
+    "changes": "changes.csv",
+}
 
 
 @dataclass
@@ -136,7 +134,7 @@ def _refuse_overwriting_inputs(settings: BuildSettings) -> None:
         inputs.append(settings.services_source)
     out = Path(settings.out)
     refuse_overwriting_inputs(
-        [out / name for name in OUTPUT_NAMES],
+        [out / name for name in OUTPUT_FILES.values()],
         inputs,
         "choisissez un autre dossier des résultats (--out) ou déplacez la liste.",
     )
@@ -276,20 +274,19 @@ def _write_outputs(
     rejects = sorted(prepared.rejects + listing.duplicates, key=lambda r: r["ligne"])
     files = OutputSet(out)
     files.begin(f"carte de {listing.name}")
-    outputs = {
-        "coverage": files.write("coverage.csv", csv_bytes(COVERAGE_COLUMNS, rows["coverage"])),
-        "services": files.write(
-            "services.csv",
-            csv_bytes(SERVICE_COLUMNS + listing.unknown_columns, rows["services"]),
-        ),
-        "rejects": files.write("rejects.csv", csv_bytes(REJECT_COLUMNS, rejects)),
-        "map": files.write("index.html", html.encode("utf-8")),
+    contents = {
+        "coverage": csv_bytes(COVERAGE_COLUMNS, rows["coverage"]),
+        "services": csv_bytes(SERVICE_COLUMNS + listing.unknown_columns, rows["services"]),
+        "rejects": csv_bytes(REJECT_COLUMNS, rejects),
+        "map": html.encode("utf-8"),
     }
+    changes = out / OUTPUT_FILES["changes"]
     if comparison is not None:
-        outputs["changes"] = files.write("changes.csv", changes_bytes(comparison))
-    elif (out / "changes.csv").exists():
+        contents["changes"] = changes_bytes(comparison)
+    elif changes.exists():
         # A comparison from an earlier build would no longer describe this one.
-        (out / "changes.csv").unlink()
+        changes.unlink()
         log.info("changes.csv supprimé : il décrivait une construction précédente")
+    outputs = {key: files.write(OUTPUT_FILES[key], data) for key, data in contents.items()}
     outputs["summary"] = files.finish(summary)
-    return {key: outputs[key] for key in OUTPUT_ORDER if key in outputs}
+    return {key: outputs[key] for key in OUTPUT_FILES if key in outputs}
