@@ -54,6 +54,12 @@ COMMUNE_CENTRE_METHODS = ("code_commune", "ancien_code_commune", "commune")
 APPROXIMATE_METHODS = ("code_postal", "departement")
 
 
+def thousands(value: int) -> str:
+    """Return ``value`` as French writes it: 1\u202f234\u202f567, a narrow no-break space
+    between thousands (every message, table and page of ips-map writes numbers so)."""
+    return f"{int(value):,}".replace(",", "\u202f")
+
+
 @dataclass(frozen=True)
 class RowCounts:
     """What became of a listing's rows, under one set of names for every report.

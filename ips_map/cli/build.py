@@ -17,6 +17,7 @@ from ips_map.cli._shared import (
     timeout_option,
 )
 from ips_map.settings import MEGABYTE
+from ips_map.vocabulary import thousands
 
 log = logging.getLogger("ips_map")
 
@@ -150,7 +151,7 @@ def build(
     for double in result.listing.duplicates:
         log.warning("Doublon : %s", double["raison"])
     s = result.summary
-    population = f"{s['population_non_couverte']:,}".replace(",", "\u202f")
+    population = thousands(s["population_non_couverte"])
     share = f"{100 * s['part_population_non_couverte']:.1f}".replace(".", ",")
     echo(
         f"{s['lignes_placees']} service(s) placé(s) sur {s['lignes_lues']} "

@@ -6,7 +6,7 @@ the vocabulary; nothing here decides what changed.
 from __future__ import annotations
 
 from ips_map.editions.edition import Departement, Service
-from ips_map.vocabulary import COVERAGE_STATUS_LABELS, SERVICE_STATUS_LABELS
+from ips_map.vocabulary import COVERAGE_STATUS_LABELS, SERVICE_STATUS_LABELS, thousands
 
 #: The ``nom`` of the row of ``changes.csv`` that records another census vintage.
 CENSUS_NAME = "population municipale Insee"
@@ -121,4 +121,4 @@ def summary_lines(
 
 def _thousands(value: int | None) -> str:
     """1 234 567 with narrow no-break spaces, as French writes it; « inconnue » for None."""
-    return "inconnue" if value is None else f"{value:,}".replace(",", "\u202f")
+    return "inconnue" if value is None else thousands(value)

@@ -115,11 +115,6 @@ def csv_bytes(columns: list[str], rows: Iterable[Iterable]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def thousands(value: int) -> str:
-    """Return ``value`` with a narrow no-break space between thousands, as French writes it."""
-    return f"{value:,}".replace(",", "\u202f")
-
-
 # --- provenance -------------------------------------------------------------------------------
 
 

@@ -24,7 +24,6 @@ from ips_map.refresh._common import (
     refusal,
     store,
     temporary_folder,
-    thousands,
 )
 from ips_map.sources.calendar import (
     BEFORE_FIRST_CENSUS,
@@ -47,6 +46,7 @@ from ips_map.territory.data import (
     departement_codes,
     load_populations,
 )
+from ips_map.vocabulary import thousands
 
 #: Columns of INSEE's ``donnees_departements.csv`` that are read (others are ignored).
 INSEE_DEPARTEMENT_COLUMNS = ("REG", "Région", "DEP", "Département", "PMUN")

@@ -27,7 +27,6 @@ from ips_map.refresh._common import (
     refusal,
     store,
     temporary_folder,
-    thousands,
 )
 from ips_map.settings import geo_api_url
 from ips_map.sources.http import Download, FetchError, HttpSettings
@@ -40,6 +39,7 @@ from ips_map.territory.data import (
     load_populations,
 )
 from ips_map.territory.names import COLLECTIVITES_OUTRE_MER
+from ips_map.vocabulary import thousands
 
 log = logging.getLogger("ips_map")
 

@@ -13,6 +13,7 @@ from folium.map import CustomPane
 from folium.template import Template
 
 from ips_map.render._assets import leaflet_css, leaflet_js, page_script, static_text
+from ips_map.vocabulary import thousands
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("ips_map.render", "templates"),
@@ -23,11 +24,6 @@ _ENV = jinja2.Environment(
 )
 
 
-def _format_int(value) -> str:
-    # French thousands separator: narrow no-break space.
-    return f"{int(value):,}".replace(",", "\u202f")
-
-
 def _format_float(value, digits: int = 2) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
@@ -36,7 +32,7 @@ def _format_pct(value) -> str:
     return _format_float(100 * value, 1) + "\u00a0%"
 
 
-_ENV.filters["int_fr"] = _format_int
+_ENV.filters["int_fr"] = thousands
 _ENV.filters["float_fr"] = _format_float
 _ENV.filters["pct_fr"] = _format_pct
 

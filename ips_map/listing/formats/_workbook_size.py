@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ips_map.errors import ListingError
-from ips_map.listing.formats.table import FORMAT_NAMES, thousands
+from ips_map.listing.formats.table import FORMAT_NAMES
+from ips_map.vocabulary import thousands
 
 #: Bytes a workbook's archive may unpack to: a listing of a million rows takes a few hundred
 #: megabytes of XML.

@@ -29,8 +29,8 @@ from ips_map.listing.formats.table import (
     RawTable,
     find_header,
     has_text,
-    thousands,
 )
+from ips_map.vocabulary import thousands
 
 DELIMITERS = (",", ";", "\t")
 #: Longest line (characters between two line breaks): a row of a listing takes a few

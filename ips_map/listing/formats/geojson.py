@@ -17,7 +17,8 @@ import json
 import math
 
 from ips_map.errors import ListingError, Problem
-from ips_map.listing.formats.table import MAX_COLUMNS, MAX_ROWS, RawTable, cell_text, thousands
+from ips_map.listing.formats.table import MAX_COLUMNS, MAX_ROWS, RawTable, cell_text
+from ips_map.vocabulary import thousands
 
 #: Canonical columns filled from a point's geometry.
 GEOMETRY_COLUMNS = ("longitude", "latitude")

@@ -116,11 +116,6 @@ def find_header(rows: list[list[str]], header_index: dict[str, str]) -> tuple[in
     return found
 
 
-def thousands(value: int) -> str:
-    """Return ``value`` with a narrow no-break space between thousands, as French writes it."""
-    return f"{value:,}".replace(",", "\u202f")
-
-
 def has_text(cells: list[str]) -> bool:
     """Return True when a row has a cell that is not blank."""
     return any(map(str.strip, cells))

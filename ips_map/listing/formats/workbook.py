@@ -23,7 +23,8 @@ from ips_map.listing.formats._workbook_size import (
     sheet_too_large,
     sheets_too_large,
 )
-from ips_map.listing.formats.table import MAX_COLUMNS, RawTable, cell_text, find_header, thousands
+from ips_map.listing.formats.table import MAX_COLUMNS, RawTable, cell_text, find_header
+from ips_map.vocabulary import thousands
 
 #: A sheet of a workbook: its name and its rows of text cells.
 Sheet = tuple[str, list[list[str]]]
