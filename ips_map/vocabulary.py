@@ -47,6 +47,9 @@ PLACEMENT_METHOD_LABELS = {
     "code_postal": "centre de la commune du code postal (approché)",
     "departement": "chef-lieu du département, seul connu (approché)",
 }
+#: The geocoding status (``geocodage_statut``) of a row whose coordinates the address API
+#: filled: geocoding writes it, placement trusts those coordinates as an address.
+GEOCODE_ACCEPTED = "accepte"
 #: Methods that place a service at a commune's centre: an approximation, like the postcode.
 COMMUNE_CENTRE_METHODS = ("code_commune", "ancien_code_commune", "commune")
 #: Methods whose position is only roughly the service's: a postcode's commune, or the

@@ -3,10 +3,12 @@ means, and the figure of the summary it adds to; and the columns geocoding write
 
 from __future__ import annotations
 
+from ips_map.vocabulary import GEOCODE_ACCEPTED
+
 #: Columns added to the rows (and written to services.csv).
 GEOCODE_COLUMNS = ("geocodage_statut", "geocodage_score", "geocodage_label", "geocodage_requete")
 
-ACCEPTE = "accepte"
+ACCEPTE = GEOCODE_ACCEPTED
 SCORE_FAIBLE = "score_faible"
 AUTRE_COMMUNE = "autre_commune"
 COMMUNE_SEULEMENT = "commune_seulement"

@@ -14,13 +14,11 @@ from ips_map.territory.gazetteer import (
     arrondissement_city,
     commune_key,
 )
-from ips_map.vocabulary import PLACEMENT_METHODS
+from ips_map.vocabulary import GEOCODE_ACCEPTED, PLACEMENT_METHODS
 
 #: Two pieces of evidence further apart than this (km) disagree: coordinates 25 km from
 #: the commune they name are reported, and the place most evidence agrees with wins.
 FAR_KM = 20.0
-#: The status ips_map.geocode gives the coordinates it filled from the row's address.
-_GEOCODED = "accepte"
 
 
 @dataclass
@@ -127,7 +125,7 @@ def coordinate_evidence(
     """The row's coordinates (or those geocoded from its address), when in a département."""
     if reading is None:
         return None
-    geocoded = row.get("geocodage_statut") == _GEOCODED
+    geocoded = row.get("geocodage_statut") == GEOCODE_ACCEPTED
     value = f"{row['latitude']} ; {row['longitude']}"
     if geocoded:
         value = f"{row['geocodage_label']} ({row['lat']} ; {row['lon']})"
