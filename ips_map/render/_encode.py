@@ -15,18 +15,24 @@ PRECISION = 4
 
 
 def encode_ring(coords: np.ndarray, precision: int = PRECISION) -> str:
-    """Encode an (n, 2) array of lon/lat as a polyline string (lat first, as Leaflet)."""
+    """Encode an (n, 2) array of lon/lat as a polyline string (lat first, as Leaflet).
+
+    Vectorised: each zig-zagged delta is cut into its 5-bit chunks, low bits first, every
+    chunk but the last flagged with 0x20, all of them offset by 63 into printable ASCII.
+    """
     scaled = np.round(np.asarray(coords)[:, ::-1] * 10**precision).astype(np.int64)
     deltas = np.diff(scaled, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
-    values = np.where(deltas < 0, ~(deltas << 1), deltas << 1)
-    out = []
-    append = out.append
-    for value in values.tolist():
-        while value >= 0x20:
-            append(chr((0x20 | (value & 0x1F)) + 63))
-            value >>= 5
-        append(chr(value + 63))
-    return "".join(out)
+    values = np.where(deltas < 0, ~(deltas << 1), deltas << 1).astype(np.uint64)
+    if values.size == 0:
+        return ""
+    width = max(1, -(-int(values.max()).bit_length() // 5))  # chunks of the largest value
+    shifts = np.arange(0, 5 * width, 5, dtype=np.uint64)
+    rest = values[:, None] >> shifts[None, :]
+    chunks = rest & np.uint64(0x1F)
+    more = (rest >> np.uint64(5)) > 0
+    used = np.concatenate([np.ones((len(values), 1), bool), more[:, :-1]], axis=1)
+    chars = chunks + np.uint64(63) + np.where(more, np.uint64(0x20), np.uint64(0))
+    return chars[used].astype(np.uint8).tobytes().decode("ascii")
 
 
 def decode_ring(text: str, precision: int = PRECISION) -> np.ndarray:
