@@ -575,7 +575,15 @@ def embedded_boundaries() -> gpd.GeoDataFrame:
 
 
 def geojson(frame: gpd.GeoDataFrame) -> bytes:
-    return frame.to_json(drop_id=True).encode("utf-8")
+    """The frame as a GeoJSON FeatureCollection (geometries written by GEOS: fast)."""
+    properties = frame.drop(columns="geometry").to_dict("records")
+    features = ",".join(
+        f'{{"type":"Feature","properties":{json.dumps(p, ensure_ascii=False)},"geometry":{g}}}'
+        for p, g in zip(properties, shapely.to_geojson(frame.geometry.values))
+    )
+    crs = frame.crs.to_epsg()
+    named = "" if crs == 4326 else f',"crs":{{"type":"name","properties":{{"name":"EPSG:{crs}"}}}}'
+    return f'{{"type":"FeatureCollection"{named},"features":[{features}]}}'.encode()
 
 
 def test_fetch_boundaries_replaces_them_with_provenance(data, httpserver, fast):
