@@ -10,15 +10,19 @@ import hashlib
 import io
 import logging
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ips_map._version import __version__
 from ips_map.outputs import write_atomic, write_json
 from ips_map.settings import data_dir
 from ips_map.sources.http import Download, FetchError, HttpSettings, download
 from ips_map.sources.registry import active_source, fetched_dir, file_sha256, provenance_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("ips_map")
 
@@ -106,12 +110,15 @@ def refusal(what: str, problems: list[str]) -> FetchError:
     return FetchError(f"{what} refusé : " + " ; ".join(shown) + more + f". {KEPT}")
 
 
-def csv_bytes(columns: list[str], rows: Iterable[Iterable]) -> bytes:
-    """Return a table as the UTF-8 CSV bytes of a data file (``\\n`` line ends)."""
+def csv_bytes(table: pd.DataFrame, columns: Sequence[str] | None = None) -> bytes:
+    """Return ``table`` (its ``columns``, all by default) as the UTF-8 CSV bytes of a data
+    file (``\\n`` line ends). Rows are made from whole columns (``tolist``): iterating a
+    frame row by row costs a Python call per cell of pandas' string columns."""
+    columns = list(table.columns if columns is None else columns)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows(zip(*(table[c].tolist() for c in columns)))
     return buffer.getvalue().encode("utf-8")
 
 

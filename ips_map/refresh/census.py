@@ -107,7 +107,7 @@ def fetch_census(
     table = _census_table(raw, year, source=f"{url} ({member})")
     checks = check_census(table, year)
     target = fetched_dir() / "census" / f"departements_pmun_{year}.csv"
-    data = csv_bytes(list(table.columns), table.itertuples(index=False, name=None))
+    data = csv_bytes(table)
     record = provenance(
         key=f"populations_{year}",
         path=target,

@@ -337,7 +337,7 @@ def _communes_entry(
     communes: pd.DataFrame, pop_column: str, checks: dict, fetched: Download
 ) -> tuple[Path, bytes, dict]:
     columns = COMMUNE_COLUMNS_BEFORE_POP + [pop_column] + COMMUNE_COLUMNS_AFTER_POP
-    data = csv_bytes(columns, communes[columns].itertuples(index=False, name=None))
+    data = csv_bytes(communes, columns)
     target = fetched_dir() / SOURCES["communes"].path
     recovered = bool(checks.get("centres_repris"))
     record = provenance(
@@ -368,9 +368,7 @@ def _communes_entry(
 
 def _old_codes_entry(tables: _Tables, fetched: Download) -> tuple[Path, bytes, dict]:
     old_codes = tables.old_codes
-    data = csv_bytes(
-        OLD_CODE_COLUMNS, old_codes[OLD_CODE_COLUMNS].itertuples(index=False, name=None)
-    )
+    data = csv_bytes(old_codes, OLD_CODE_COLUMNS)
     target = fetched_dir() / SOURCES["anciens_codes"].path
     kept = int((old_codes["source"] == "precedente").sum()) if len(old_codes) else 0
     record = provenance(
