@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import socket
-import time
+import threading
 
 import pytest
 import requests
@@ -89,6 +89,7 @@ class FakeAddressApi:
         self.delays: list[float] = []  # seconds to wait before the next answers
         self.delays_given: list[float] = []
         self.seen: list[dict] = []
+        self.done = threading.Event()  # set when the test ends: late answers stop waiting
 
     def add(self, **answer) -> None:
         self.answers.setdefault(text_key(answer["q"]), []).append(answer)
@@ -103,7 +104,7 @@ class FakeAddressApi:
         self.seen.append(args)
         if self.delays:
             self.delays_given.append(self.delays.pop(0))
-            time.sleep(self.delays_given[-1])
+            self.done.wait(self.delays_given[-1])
         q = args.get("q", "").strip()
         if not q:
             return self._error("q is a required param")
@@ -213,7 +214,7 @@ def slow_api():
     server.expect_request("/geocodage/search").respond_with_handler(fake)
     fake.url = server.url_for("/geocodage")
     yield fake
-    time.sleep(max(fake.delays_given, default=0))  # let late answers finish
+    fake.done.set()  # late answers end now, not after their delay
     server.clear()
     server.stop()
 
