@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from ips_map.render._encode import decode_ring, encode_ring
 from ips_map.render._insets import INSETS
-from ips_map.render.page_data import column_rows
+from ips_map.render.page_data import column_rows, departement_shapes
 from ips_map.vocabulary import COVERAGE_STATUS_LABELS
 from tests.test_render import HOSTILE_ROWS
 
@@ -72,11 +72,8 @@ class View:
 
     def hover_departement(self, code: str) -> None:
         """Move the mouse to a point inside the largest polygon of a département."""
-        shape = next(d for d in self.departements() if d["code"] == code)
-        polygons = [
-            shapely.Polygon(decode_ring(rings[0]), [decode_ring(r) for r in rings[1:]])
-            for rings in shape["shape"]
-        ]
+        shape = departement_shapes(self.data())[code]
+        polygons = shapely.get_parts(shape)
         inside = max(polygons, key=lambda polygon: polygon.area).representative_point()
         x, y = self.page.evaluate(JS_POINT, [inside.y, inside.x])
         self.page.mouse.move(x, y)
@@ -296,13 +293,55 @@ def test_page_decoder_matches_python(open_map, example_build):
     ]
     rings.append(np.array([[-180.0, -90.0], [180.0, 90.0], [0.0, 0.0], [-0.00004, 0.00006]]))
     encoded = [encode_ring(ring) for ring in rings]
-    encoded += [d["shape"][0][0] for d in view.departements()[::10]]
     decoded = view.page.evaluate("rings => rings.map(r => window.ipsMap.decodeRing(r))", encoded)
     assert len(decoded) == len(encoded)
     for text, latlngs in zip(encoded, decoded, strict=True):
         expected = decode_ring(text)[:, ::-1]
         assert len(latlngs) == len(expected), text
         np.testing.assert_allclose(np.array(latlngs), expected, rtol=0, atol=1e-9)
+    view.assert_quiet()
+
+
+#: Every département's rings rebuilt by the page's decoder from the page's own arcs.
+JS_SHAPES = """() => {
+    const data = JSON.parse(document.getElementById('ips-data').textContent);
+    const topology = new ipsMap.Topology(data.topology);
+    return data.departements.shape.map(s => topology.shape(s, ipsMap.latLngPair));
+}"""
+
+
+#: The LatLngs of each département's shape on the map, by code.
+JS_DRAWN_LATLNGS = """() => {
+    const out = [];
+    window[document.querySelector('.folium-map').id].eachLayer(layer => {
+        const match = /(?:^| )ips-dep-(\\w+)/.exec((layer.options || {}).className || '');
+        if (match) {
+            const rings = layer.getLatLngs().map(p => p.map(r => r.map(q => [q.lat, q.lng])));
+            out.push([match[1], rings]);
+        }
+    });
+    return out;
+}"""
+
+
+def test_page_topology_decoder_matches_python(open_map, example_build):
+    """The rings the page rebuilds from its arcs are Python's, and so are those it draws."""
+    view = open_map(example_build.outputs["map"])
+    data = view.data()
+    expected = departement_shapes(data)
+    decoded = view.page.evaluate(JS_SHAPES)
+    drawn = dict(view.page.evaluate(JS_DRAWN_LATLNGS))
+    assert len(decoded) == len(drawn) == len(expected) == 101
+    for code, polygons in zip(data["departements"]["code"], decoded, strict=True):
+        shown = drawn[code]
+        parts = shapely.get_parts(expected[code])
+        assert len(polygons) == len(parts) == len(shown), code
+        for polygon, part, shown_polygon in zip(polygons, parts, shown, strict=True):
+            rings = [part.exterior, *part.interiors]
+            for ring, want, seen in zip(polygon, rings, shown_polygon, strict=True):
+                want = np.asarray(want.coords)[:-1, ::-1]
+                np.testing.assert_allclose(np.array(ring), want, rtol=0, atol=1e-9)
+                np.testing.assert_allclose(np.array(seen), want, rtol=0, atol=1e-9)
     view.assert_quiet()
 
 

@@ -142,6 +142,7 @@ def test_schema_requires_what_is_always_written():
     schema = page_data_schema()
     assert schema["required"] == [
         "departements",
+        "topology",
         "services",
         "frames",
         "bounds",
@@ -152,4 +153,10 @@ def test_schema_requires_what_is_always_written():
     columns = schema["$defs"]["DepartementColumns"]
     assert "active_by_type" not in columns["required"] and "code" in columns["required"]
     assert columns["properties"]["rate"]["items"] == {"type": ["number", "null"]}
+    # A shape: polygons of rings of signed arc indices.
+    assert columns["properties"]["shape"]["items"] == {
+        "type": "array",
+        "items": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
+    }
+    assert schema["$defs"]["Topology"]["required"] == ["precision", "arcs", "lengths"]
     assert set(schema["properties"]) == {f for f in PageData.__dataclass_fields__}

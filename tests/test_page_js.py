@@ -1,5 +1,6 @@
-"""The page's script files under node's test runner (tests/js/): the decoder against what
-Python encodes, column tables, the services table, the service layer's hit test."""
+"""The page's script files under node's test runner (tests/js/): the decoders against what
+Python encodes (polylines, the départements' arcs), column tables, the services table, the
+service layer's hit test."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 
 from ips_map.render._assets import SCRIPTS
 from ips_map.render._encode import decode_ring, encode_ring
+from ips_map.render._topology import build_arcs, decode_arcs, encode_arcs, ring_points
+from ips_map.render.boundaries import simplify_boundaries
 from ips_map.territory.data import load_departements
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,13 +49,36 @@ def _cases() -> list[dict]:
     return cases
 
 
+def _topology_case() -> dict:
+    """The départements' arcs as the page gets them, and every ring Python rebuilds from them
+    (latitude, longitude)."""
+    topology = build_arcs(list(simplify_boundaries(load_departements())))
+    text, lengths = encode_arcs(topology.arcs)
+    arcs = decode_arcs(text, lengths)
+    rings = [
+        [[(ring_points(refs, arcs) / 1e4).tolist() for refs in rings] for rings in shape]
+        for shape in topology.shapes
+    ]
+    return {
+        "topology": {"precision": topology.precision, "arcs": text, "lengths": lengths},
+        "shapes": topology.shapes,
+        "rings": rings,
+    }
+
+
 def test_page_scripts_pass_their_node_tests(node, tmp_path):
     cases = tmp_path / "cases.json"
     cases.write_text(json.dumps(_cases()), encoding="utf-8")
+    topology = tmp_path / "topology.json"
+    topology.write_text(json.dumps(_topology_case()), encoding="utf-8")
     result = subprocess.run(
         [node, "--test", *sorted(str(p) for p in JS_TESTS.glob("*.test.js"))],
         cwd=ROOT,
-        env={"PATH": str(Path(node).parent), "IPS_MAP_JS_CASES": str(cases)},
+        env={
+            "PATH": str(Path(node).parent),
+            "IPS_MAP_JS_CASES": str(cases),
+            "IPS_MAP_JS_TOPOLOGY": str(topology),
+        },
         capture_output=True,
         text=True,
         timeout=120,

@@ -23,7 +23,7 @@ from pyproj import Transformer
 from ips_map.listing.columns import COLUMNS
 from ips_map.pipeline import build
 from ips_map.render._elements import json_for_script
-from ips_map.render._encode import decode_ring, encode_geometry, encode_ring
+from ips_map.render._encode import decode_ring, encode_ring
 from ips_map.render._insets import (
     FRAME_GAP,
     FRAME_SIDE,
@@ -34,7 +34,12 @@ from ips_map.render._insets import (
 )
 from ips_map.render.boundaries import simplify_boundaries
 from ips_map.render.map import rate_breaks
-from ips_map.render.page_data import column_rows, read_page_data, service_rows
+from ips_map.render.page_data import (
+    column_rows,
+    departement_shapes,
+    read_page_data,
+    service_rows,
+)
 from ips_map.settings import BuildSettings
 from ips_map.territory.data import DROM_CRS, METRO_CRS, load_departements
 from tests.helpers import write_listing
@@ -148,18 +153,6 @@ def test_polyline_round_trip(ring):
     assert decoded.shape == coords.shape
     np.testing.assert_array_equal(decoded, np.round(coords * 1e4) / 1e4)
     assert np.abs(decoded - coords).max() <= 0.5e-4 + 1e-9
-
-
-def test_encode_geometry_drops_closing_points_and_keeps_holes():
-    square = shapely.Polygon(
-        [(0, 0), (1, 0), (1, 1), (0, 1)], holes=[[(0.2, 0.2), (0.4, 0.2), (0.4, 0.4)]]
-    )
-    island = shapely.box(2, 2, 3, 3)
-    encoded = encode_geometry(shapely.MultiPolygon([square, island]))
-    assert [len(polygon) for polygon in encoded] == [2, 1]
-    np.testing.assert_array_equal(decode_ring(encoded[0][0]), [(0, 0), (1, 0), (1, 1), (0, 1)])
-    assert len(decode_ring(encoded[0][1])) == 3
-    assert len(encode_geometry(square)) == 1
 
 
 # --- JSON inside <script> -------------------------------------------------------------------
@@ -332,9 +325,14 @@ def test_insets_hold_their_drom_in_separate_frames(departements, simplified):
         top = FRAME_TOP - rank * (FRAME_SIDE + FRAME_GAP)
         _, label_bottom = to_4326.transform(0, top - LABEL_SPACE)
         assert moved.bounds[3] < label_bottom, code
-        # A marker moves with its département.
+        # A marker moves with its département; unmove() takes both back.
         point = true_drom[code].representative_point()
         assert frame.contains(inset.move(point))
+        back = inset.unmove(moved)
+        assert shapely.get_num_coordinates(back) == shapely.get_num_coordinates(true_drom[code])
+        np.testing.assert_allclose(
+            shapely.get_coordinates(back), shapely.get_coordinates(true_drom[code]), atol=1e-9
+        )
     for a, b in combinations(frames, 2):
         assert not frames[a].intersects(frames[b]), (a, b)
     metro_bounds = shapely.box(*simplified[_metro(departements)].total_bounds)
@@ -463,15 +461,12 @@ def test_drom_service_is_drawn_in_its_frame(hostile_html):
     assert south < service["lat"] < north
 
 
-def test_drawn_boundaries_are_valid_polygons():
-    """What the page draws (simplified, encoded at 1e-4°, decoded) is valid everywhere."""
-    departements = load_departements()
-    for code, geometry in zip(departements["code"], simplify_boundaries(departements)):
-        polygons = [
-            shapely.Polygon(decode_ring(rings[0]), [decode_ring(r) for r in rings[1:]])
-            for rings in encode_geometry(geometry)
-        ]
-        assert shapely.MultiPolygon(polygons).is_valid, code
+def test_drawn_boundaries_are_valid_polygons(example_html):
+    """What the page draws (its arcs decoded, its rings rebuilt) is valid everywhere."""
+    shapes = departement_shapes(page_data(example_html))
+    assert len(shapes) == 101
+    for code, geometry in shapes.items():
+        assert geometry.is_valid, (code, shapely.is_valid_reason(geometry))
 
 
 # --- Folium through its public API -------------------------------------------------------------

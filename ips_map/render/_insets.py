@@ -56,6 +56,19 @@ class Inset:
 
         return shapely.transform(geometry, transform)
 
+    def unmove(self, geometry):
+        """Return a geometry drawn in the frame (EPSG:4326) at its true position: the inverse
+        of :meth:`move` (benchmarks compare what the page draws with the true boundaries)."""
+
+        def transform(coords: np.ndarray) -> np.ndarray:
+            x, y = _TO_3857.transform(coords[:, 0], coords[:, 1])
+            x = self.origin[0] + (np.asarray(x) - self.target[0]) / self.scale
+            y = self.origin[1] + (np.asarray(y) - self.target[1]) / self.scale
+            lon, lat = _TO_4326.transform(x, y)
+            return np.column_stack([lon, lat])
+
+        return shapely.transform(geometry, transform)
+
 
 def make_insets(true_geometries: dict[str, object]) -> dict[str, Inset]:
     """Return the inset of each DROM from its true geometry (EPSG:4326)."""

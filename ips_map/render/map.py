@@ -2,8 +2,9 @@
 
 The renderer receives finished tables (coverage per département, placed services, national
 figures) and draws them; it computes no metric. Geometry is simplified as a coverage (shared
-borders stay shared), embedded once in a compact encoding, and styled by the page's script
-for each view (coverage status, services per 100,000).
+borders stay shared), embedded once as the arcs of a topology (each shared border once, see
+``_topology.py``), and styled by the page's script for each view (coverage status, services
+per 100,000).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from ips_map.render._elements import (
     json_for_script,
     render_block,
 )
-from ips_map.render._encode import encode_geometry
 from ips_map.render._insets import Inset, make_insets
 from ips_map.render._services import service_table
+from ips_map.render._topology import build_arcs, encode_arcs
 from ips_map.render.boundaries import simplify_boundaries
 from ips_map.render.page_data import (
     Colours,
@@ -40,6 +41,7 @@ from ips_map.render.page_data import (
     Panes,
     RateChange,
     StatusChange,
+    Topology,
     to_json,
 )
 from ips_map.territory.data import DROM_CRS
@@ -153,11 +155,14 @@ def render_map(
         The page (a branca Figure) and the folium map inside it.
     """
     drawn, insets = _drawn_shapes(coverage)
+    topology = build_arcs(drawn)
+    arcs, lengths = encode_arcs(topology.arcs)
     breaks = rate_breaks(coverage["services_pour_100k"])
     rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
     mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
     data = PageData(
-        departements=_departements(coverage, drawn, breaks, mixed),
+        departements=_departements(coverage, topology.shapes, breaks, mixed),
+        topology=Topology(precision=topology.precision, arcs=arcs, lengths=lengths),
         services=service_table(services[services["type"].isin(context.types)], insets),
         frames=[
             Frame(code=inset.code, label=f"{inset.label} ({inset.code})", bounds=inset.frame)
@@ -219,7 +224,7 @@ def _drawn_shapes(coverage: gpd.GeoDataFrame) -> tuple[list, dict[str, Inset]]:
 
 
 def _departements(
-    coverage: gpd.GeoDataFrame, drawn: list, breaks: list[float], mixed: bool
+    coverage: gpd.GeoDataFrame, shapes: list, breaks: list[float], mixed: bool
 ) -> list[Departement]:
     """One record per département; active services by type only for listings that mix them."""
     return [
@@ -235,14 +240,14 @@ def _departements(
             status=row.statut,
             rate=_number(row.services_pour_100k),
             rate_class=_rate_class(row.services_pour_100k, breaks),
-            shape=encode_geometry(geom),
+            shape=shape,
             active_by_type=(
                 [int(getattr(row, f"actifs_{kind}", 0)) for kind in SERVICE_TYPE_LABELS]
                 if mixed
                 else None
             ),
         )
-        for row, geom in zip(coverage.itertuples(index=False), drawn)
+        for row, shape in zip(coverage.itertuples(index=False), shapes)
     ]
 
 

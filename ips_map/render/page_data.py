@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Union
 
 from ips_map.render._encode import decode_ring
+from ips_map.render._topology import decode_arcs, rebuild
 from ips_map.vocabulary import (
     COVERAGE_STATUSES,
     PLACEMENT_METHODS,
@@ -60,15 +61,29 @@ class Departement:
     status: CoverageStatus = _doc("Coverage status.")
     rate: float | None = _doc("Active services per 100,000 inhabitants; null: no population.")
     rate_class: int = _doc("Class of the rate: -1 no data, 0 zero, k ≥ 1 the k-th colour.")
-    shape: list[list[str]] = _doc(
-        "Polygons as drawn (DROM moved into their inset), each a list of rings encoded as "
-        "polylines (precision 4, latitude first, closing point dropped)."
+    shape: list[list[list[int]]] = _doc(
+        "Polygons as drawn (DROM moved into their inset), each a list of rings (the shell "
+        "first), each ring a list of arcs of the topology: i for arc i, ~i (-i-1) for arc i "
+        "reversed. The ring is the arcs' points in turn, each arc without its last point."
     )
     active_by_type: list[int] | None = _doc(
         "Active services of each type, in the order of labels.service_type; only in maps "
         "whose listing mixes types.",
         default=None,
     )
+
+
+@dataclass(frozen=True)
+class Topology:
+    """The départements' borders as arcs, each shared border once (render/_topology.py)."""
+
+    precision: int = _doc("The grid: integers of 10^-precision degrees.")
+    arcs: str = _doc(
+        "Every arc's points in turn, latitude then longitude, each the difference from the "
+        "previous point's (the first from 0), zig-zagged and written as varints over the "
+        "alphabet of render/_encode.py (ALPHABET, FINAL, MORE)."
+    )
+    lengths: list[int] = _doc("Number of points of each arc, in order; both ends included.")
 
 
 @dataclass(frozen=True)
@@ -227,6 +242,7 @@ class PageData:
         "Departement, all of the same length).",
         metadata={"layout": COLUMNS},
     )
+    topology: Topology = _doc("The arcs that the départements' shapes reference.")
     services: ServiceTable = _doc("The services drawn.")
     frames: list[Frame] = _doc("The insets' frames, top to bottom.")
     bounds: tuple[tuple[float, float], tuple[float, float]] = _doc(
@@ -306,6 +322,18 @@ def column_rows(columns: dict) -> list[dict]:
     names = list(columns)
     count = len(columns[names[0]]) if names else 0
     return [{name: columns[name][i] for name in names} for i in range(count)]
+
+
+def departement_shapes(data: dict) -> dict[str, object]:
+    """Return each département's shape as the page draws it (DROM in their insets), by code:
+    the page's arcs decoded and its rings rebuilt from them as ``static/decode.js`` does."""
+    topology = data["topology"]
+    arcs = decode_arcs(topology["arcs"], topology["lengths"])
+    columns = data["departements"]
+    return {
+        code: rebuild(shape, arcs, topology["precision"])
+        for code, shape in zip(columns["code"], columns["shape"], strict=True)
+    }
 
 
 def service_rows(table: dict) -> list[dict]:

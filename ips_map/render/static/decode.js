@@ -1,5 +1,6 @@
 /* ips-map, decoding: the page's data (page-data.schema.json) into plain values.
- * Encoded polylines (render/_encode.py), tables stored as columns, the services table. */
+ * Encoded polylines (render/_encode.py), the départements' arcs (render/_topology.py),
+ * tables stored as columns, the services table. */
 (function (ipsMap) {
   "use strict";
 
@@ -22,6 +23,89 @@
   function decodeRing(str, precision) {
     return decode(str, precision, function (lat, lng) { return [lat, lng]; });
   }
+
+  // The départements' arcs (render/_topology.py): one string of varints over ALPHABET, the
+  // first FINAL characters ending a value, the others carrying its lower digits (base MORE);
+  // values are zig-zagged differences from the previous point, latitude then longitude.
+  var ALPHABET = " !#$%'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+  var FINAL = 84, MORE = ALPHABET.length - FINAL;
+  var DIGIT = new Int8Array(128).fill(-1);
+  for (var c = 0; c < ALPHABET.length; c++) DIGIT[ALPHABET.charCodeAt(c)] = c;
+
+  // Decoded as far as needed (arcs are numbered in the order the départements first use
+  // them) into one flat Int32Array of grid integers (lat, lng, lat, lng…); each arc's points
+  // are made into the caller's objects (make(lat, lng)) once and shared by the rings that
+  // use the arc.
+  function Topology(topology) {
+    var lengths = topology.lengths, total = 0;
+    this.starts = new Int32Array(lengths.length + 1);
+    for (var i = 0; i < lengths.length; i++) { this.starts[i] = total; total += lengths[i]; }
+    this.starts[lengths.length] = total;
+    this.text = topology.arcs;
+    this.grid = new Int32Array(2 * total);
+    this.factor = Math.pow(10, topology.precision);
+    this.made = new Array(lengths.length);
+    this.index = 0;  // next character of the text
+    this.count = 0;  // values decoded
+    this.lat = 0;
+    this.lng = 0;
+  }
+  // Decode the text until the first `points` points are known.
+  Topology.prototype.decodeTo = function (points) {
+    var text = this.text, grid = this.grid, index = this.index, n = this.count;
+    var lat = this.lat, lng = this.lng, end = 2 * points;
+    while (n < end) {
+      var value = 0, scale = 1, code, digit;
+      for (;;) {
+        code = text.charCodeAt(index++);
+        digit = code < 128 ? DIGIT[code] : -1;  // NaN past the end: -1
+        if (digit < 0) throw new Error("arcs: bad or missing character at " + (index - 1));
+        if (digit < FINAL) break;
+        value += (digit - FINAL) * scale;
+        scale *= MORE;
+      }
+      value += digit * scale;
+      var delta = value % 2 ? -(value + 1) / 2 : value / 2;
+      if (n % 2) grid[n] = (lng += delta); else grid[n] = (lat += delta);
+      n++;
+    }
+    this.index = index; this.count = n; this.lat = lat; this.lng = lng;
+  };
+  // Decode everything; an error if the text holds more or fewer points than the arcs.
+  Topology.prototype.decodeAll = function () {
+    this.decodeTo(this.grid.length / 2);
+    if (this.index !== this.text.length) throw new Error("arcs: more points than their lengths say");
+    return this.grid;
+  };
+  Topology.prototype.arcPoints = function (arc, make) {
+    var points = this.made[arc];
+    if (points === undefined) {
+      if (this.count < 2 * this.starts[arc + 1]) this.decodeTo(this.starts[arc + 1]);
+      points = [];
+      for (var p = this.starts[arc]; p < this.starts[arc + 1]; p++) {
+        points.push(make(this.grid[2 * p] / this.factor, this.grid[2 * p + 1] / this.factor));
+      }
+      this.made[arc] = points;
+    }
+    return points;
+  };
+  // A ring from its arc references (i, or ~i for arc i reversed): each arc's points but its
+  // last, which is the next arc's first (or the ring's first).
+  Topology.prototype.ring = function (refs, make) {
+    var out = [];
+    for (var r = 0; r < refs.length; r++) {
+      var ref = refs[r], points = this.arcPoints(ref < 0 ? ~ref : ref, make), k;
+      if (ref >= 0) { for (k = 0; k < points.length - 1; k++) out.push(points[k]); }
+      else { for (k = points.length - 1; k > 0; k--) out.push(points[k]); }
+    }
+    return out;
+  };
+  // A shape (polygons of rings of arc references) as nested arrays of make(lat, lng).
+  Topology.prototype.shape = function (shape, make) {
+    var self = this;
+    return shape.map(function (rings) { return rings.map(function (refs) { return self.ring(refs, make); }); });
+  };
+  function latLngPair(lat, lng) { return [lat, lng]; }
 
   // An object of column arrays, all of one length, to one object per row.
   function columnRows(columns) {
@@ -58,5 +142,7 @@
   ipsMap.decode = decode;
   ipsMap.decodeRing = decodeRing;
   ipsMap.columnRows = columnRows;
+  ipsMap.Topology = Topology;
+  ipsMap.latLngPair = latLngPair;
   ipsMap.ServiceTable = ServiceTable;
 })(window.ipsMap = window.ipsMap || {});

@@ -5,10 +5,26 @@
 
   var BASE_STYLE = { weight: 0.6, color: "#ffffff", opacity: 1, fillOpacity: 0.9 };
 
-  // Rings of the départements, decoded straight into L.LatLng (no intermediate arrays).
-  function decodeLatLngs(str) {
-    return ipsMap.decode(str, 4, function (lat, lng) { return new L.LatLng(lat, lng); });
+  function makeLatLng(lat, lng) { return new L.LatLng(lat, lng); }
+
+  // Run work(item) for each item in tasks of about `budget` ms at most (one item at least),
+  // each in its own task, so that the page stays responsive while it draws; then done().
+  var channel = typeof MessageChannel === "function" ? new MessageChannel() : null, queue = [];
+  if (channel) channel.port1.onmessage = function () { queue.shift()(); };
+  function later(fn) {
+    if (channel) { queue.push(fn); channel.port2.postMessage(0); } else setTimeout(fn, 0);
   }
+  function inSlices(items, work, budget, done) {
+    var next = 0;
+    function slice() {
+      var start = performance.now();
+      do { work(items[next++]); } while (next < items.length && performance.now() - start < budget);
+      if (next < items.length) later(slice); else done();
+    }
+    if (items.length) later(slice); else later(done);
+  }
+  ipsMap.later = later;
+  ipsMap.inSlices = inSlices;
 
   function byCode(records) {
     var out = {};
@@ -16,8 +32,9 @@
     return out;
   }
 
-  // One set of shapes, recoloured for each view (coverage status, rate).
-  function drawDepartements(data, page) {
+  // One set of shapes, recoloured for each view (coverage status, rate); built by add(),
+  // one département at a time, their rings made from the topology's shared arcs.
+  function drawDepartements(data, page, topology) {
     var colours = data.colours, group = L.layerGroup(), view = { name: "status" };
     var evolution = data.evolution;
     var statusChanges = byCode(evolution ? evolution.status_changes : []);
@@ -28,22 +45,23 @@
       if (d.rate_class === 0) return colours.rate_zero;
       return colours.rate[d.rate_class - 1];
     }
-    var shapes = ipsMap.columnRows(data.departements).map(function (d) {
+    var shapes = [];
+    function add(d) {
       d.status_change = statusChanges[d.code] || null;
       d.rate_change = rateChanges[d.code] || null;
-      var latlngs = d.shape.map(function (poly) { return poly.map(decodeLatLngs); });
+      var latlngs = topology.shape(d.shape, makeLatLng);
       var shape = L.polygon(latlngs, L.extend({}, BASE_STYLE, { fillColor: fillOf(d), className: "ips-dep ips-dep-" + d.code }));
       shape.bindTooltip(function () { return ipsMap.departementTooltip(d, page); }, { sticky: true, direction: "top" });
       shape.on("mouseover", function () { shape.setStyle({ weight: 2, color: "#222222" }); shape.bringToFront(); });
       shape.on("mouseout", function () { shape.setStyle({ weight: BASE_STYLE.weight, color: BASE_STYLE.color }); });
       group.addLayer(shape);
-      return { d: d, shape: shape };
-    });
+      shapes.push({ d: d, shape: shape });
+    }
     function show(name) {
       view.name = name;
       shapes.forEach(function (x) { x.shape.setStyle({ fillColor: fillOf(x.d) }); });
     }
-    return { group: group, shapes: shapes, show: show };
+    return { group: group, shapes: shapes, rows: ipsMap.columnRows(data.departements), add: add, show: show };
   }
 
   function drawFrames(frames) {
@@ -65,8 +83,7 @@
   // towards coverage, dashed away from it) over a white halo, drawn from the département's
   // own LatLngs, so that no geometry is embedded or decoded twice. Their pane sits above the
   // départements and takes no pointer event: hovering still reaches them.
-  function drawChanges(shapes, pane) {
-    var group = L.layerGroup();
+  function drawChanges(shapes, pane, group) {
     shapes.forEach(function (x) {
       var change = x.d.status_change;
       if (!change) return;
@@ -143,33 +160,77 @@
     map.fitBounds(bounds, { paddingTopLeft: [padLeft, 8], paddingBottomRight: [padRight, 8], animate: false });
   }
 
+  // The page is drawn in tasks that each stay short (see inSlices): reading the data, then
+  // the départements a few at a time, then the other layers; the page says it is ready
+  // (html[data-ips-ready]) once everything is drawn.
+  var SLICE_MS = 8;
+
+  // The number formats, made on first use (a tooltip): making them costs more than a
+  // slice of the page's drawing, and nothing needs them before someone points at the map.
+  function lazyFormats(locale) {
+    var made = null;
+    function get() { return made || (made = ipsMap.numberFormats(locale)); }
+    return {
+      get integer() { return get().integer; },
+      get decimal() { return get().decimal; }
+    };
+  }
+
+  // After the next frame is drawn: reading the layout then does not force it.
+  function afterFrame(fn) {
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(function () { later(fn); });
+    else later(fn);
+  }
+
   function init(map, dataId) {
+    later(function () { start(map, dataId); });
+  }
+
+  // Each step in its own task: the data, the arcs, the services and frames, the controls
+  // and the view, the départements in slices, the changes and frames, the services.
+  function start(map, dataId) {
     var data = JSON.parse(document.getElementById(dataId).textContent);
-    var labels = data.labels;
-    var page = { labels: labels, formats: ipsMap.numberFormats(labels.locale), evolution: data.evolution };
-    var departements = drawDepartements(data, page);
-    var table = new ipsMap.ServiceTable(data.services);
-    var layers = {
-      departements: departements,
-      frames: drawFrames(data.frames),
-      changes: data.evolution ? drawChanges(departements.shapes, data.panes.changes) : null,
-      services: new ipsMap.PointLayer(table, labels, { pane: data.panes.services })
-    };
+    var labels = data.labels, layers = {}, table;
+    var page = { labels: labels, formats: lazyFormats(labels.locale), evolution: data.evolution };
     var narrow = map.getSize().x < 640;
-    addControls(map, layers, labels.text, narrow);
-    // The view is set before the shapes are added, so that they are drawn once.
-    fitView(map, data.bounds, narrow);
-    departements.group.addTo(map);
-    if (layers.changes) layers.changes.addTo(map);
-    layers.frames.addTo(map);
-    layers.services.addTo(map);
-    ipsMap.state = {
-      departements: departements.shapes.length, services: table.count, frames: data.frames.length,
-      changes: layers.changes ? layers.changes.getLayers().length / 2 : 0
-    };
-    ipsMap.services = table;
-    ipsMap.markers = layers.services;
-    document.documentElement.setAttribute("data-ips-ready", "1");
+    later(function () {
+      layers.departements = drawDepartements(data, page, new ipsMap.Topology(data.topology));
+      later(prepare);
+    });
+    function prepare() {
+      table = new ipsMap.ServiceTable(data.services);
+      layers.frames = drawFrames(data.frames);
+      layers.changes = data.evolution ? L.layerGroup() : null;
+      layers.services = new ipsMap.PointLayer(table, labels, { pane: data.panes.services });
+      later(place);
+    }
+    function place() {
+      addControls(map, layers, labels.text, narrow);
+      afterFrame(view);
+    }
+    function view() {
+      // The view is set before the shapes are added, so that they are drawn once.
+      fitView(map, data.bounds, narrow);
+      layers.departements.group.addTo(map);
+      inSlices(layers.departements.rows, layers.departements.add, SLICE_MS, finish);
+    }
+    function finish() {
+      var shapes = layers.departements.shapes;
+      if (layers.changes) drawChanges(shapes, data.panes.changes, layers.changes).addTo(map);
+      later(function () { layers.frames.addTo(map); afterFrame(services); });
+    }
+    function services() {
+      layers.services.addTo(map);
+      later(function () {
+        ipsMap.state = {
+          departements: layers.departements.shapes.length, services: table.count, frames: data.frames.length,
+          changes: layers.changes ? layers.changes.getLayers().length / 2 : 0
+        };
+        ipsMap.services = table;
+        ipsMap.markers = layers.services;
+        document.documentElement.setAttribute("data-ips-ready", "1");
+      });
+    }
   }
 
   ipsMap.init = init;
