@@ -3,9 +3,35 @@
 (function (ipsMap) {
   "use strict";
 
-  var BASE_STYLE = { weight: 0.6, color: "#ffffff", opacity: 1, fillOpacity: 0.9 };
+  var BASE_STYLE = { weight: 0.6, color: "#ffffff", opacity: 1, fillOpacity: 0.9, noClip: true };
 
   function makeLatLng(lat, lng) { return new L.LatLng(lat, lng); }
+
+  // A polygon whose vertices are L.LatLng shared with its neighbours (the topology's arcs,
+  // see decode.js): each vertex is projected once per view, for all the polygons that hold
+  // it, and the projected point kept on the LatLng with the view it was made for.
+  var SharedPolygon = L.Polygon.extend({
+    _projectLatlngs: function (latlngs, result, projectedBounds) {
+      var i, n = latlngs.length;
+      if (!(latlngs[0] instanceof L.LatLng)) {
+        for (i = 0; i < n; i++) this._projectLatlngs(latlngs[i], result, projectedBounds);
+        return;
+      }
+      var map = this._map, origin = map.getPixelOrigin();
+      var view = map.getZoom() + "," + origin.x + "," + origin.y, ring = new Array(n);
+      for (i = 0; i < n; i++) {
+        var latlng = latlngs[i], point = latlng._ipsView === view ? latlng._ipsPoint : null;
+        if (point === null) {
+          point = map.latLngToLayerPoint(latlng);
+          latlng._ipsView = view;
+          latlng._ipsPoint = point;
+        }
+        ring[i] = point;
+        projectedBounds.extend(point);
+      }
+      result.push(ring);
+    }
+  });
 
   // Run work(item) for each item in tasks of about `budget` ms at most (one item at least),
   // each in its own task, so that the page stays responsive while it draws; then done().
@@ -50,7 +76,7 @@
       d.status_change = statusChanges[d.code] || null;
       d.rate_change = rateChanges[d.code] || null;
       var latlngs = topology.shape(d.shape, makeLatLng);
-      var shape = L.polygon(latlngs, L.extend({}, BASE_STYLE, { fillColor: fillOf(d), className: "ips-dep ips-dep-" + d.code }));
+      var shape = new SharedPolygon(latlngs, L.extend({}, BASE_STYLE, { fillColor: fillOf(d), className: "ips-dep ips-dep-" + d.code }));
       shape.bindTooltip(function () { return ipsMap.departementTooltip(d, page); }, { sticky: true, direction: "top" });
       shape.on("mouseover", function () { shape.setStyle({ weight: 2, color: "#222222" }); shape.bringToFront(); });
       shape.on("mouseout", function () { shape.setStyle({ weight: BASE_STYLE.weight, color: BASE_STYLE.color }); });
@@ -209,15 +235,20 @@
       afterFrame(view);
     }
     function view() {
-      // The view is set before the shapes are added, so that they are drawn once.
+      // The view is set before the shapes are added, so that they are drawn once; their pane
+      // is kept out of the rendering until all are in, so that the frames between slices
+      // don't lay out and paint a growing drawing.
       fitView(map, data.bounds, narrow);
+      map.getPane("overlayPane").style.display = "none";
       layers.departements.group.addTo(map);
       inSlices(layers.departements.rows, layers.departements.add, SLICE_MS, finish);
     }
     function finish() {
       var shapes = layers.departements.shapes;
+      map.getPane("overlayPane").style.display = "";
       if (layers.changes) drawChanges(shapes, data.panes.changes, layers.changes).addTo(map);
-      later(function () { layers.frames.addTo(map); afterFrame(services); });
+      // The frames' labels measure themselves: after the shapes are laid out and painted.
+      afterFrame(function () { layers.frames.addTo(map); afterFrame(services); });
     }
     function services() {
       layers.services.addTo(map);
