@@ -1,4 +1,5 @@
-"""Group "draw": time from navigation to a drawn map in headless Chromium."""
+"""Group "draw": time from navigation to a drawn map in headless Chromium, on a desktop CPU
+and on a phone's (Chromium's CPU slowed 4×), with the main thread's blocking time."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from ._common import OUT_DIR, Figure, Run, ips_map_command, median, time_command
 
 #: First draw at most 0.7 × explore()'s.
 MAX_RATIO = 0.7
+#: As on a phone: CPU slowed PHONE_SLOWDOWN times (CDP Emulation.setCPUThrottlingRate).
+PHONE_SLOWDOWN = 4.0
+#: There, at most 200 ms of main-thread blocking until drawn, and 0.5 × explore()'s time.
+MAX_PHONE_BLOCKING_MS = 200.0
+MAX_PHONE_RATIO = 0.5
+PHONE_TIMEOUT_S = 180.0
 
 
 def run(run: Run) -> None:
@@ -17,7 +24,8 @@ def run(run: Run) -> None:
     Ours is opened from file:// and is drawn when ``html[data-ips-ready='1']``; explore()'s
     is opened from file:// with every CDN request answered from local npm copies and map
     tiles aborted, and is drawn when the 101 département paths are in the page. One
-    unmeasured load of each comes first.
+    unmeasured load of each comes first. Then both again, interleaved, with the CPU slowed
+    4× and the page traced (see :func:`bench._browser.main_thread_tasks`).
     """
     out = OUT_DIR / "draw"
     time_command(ips_map_command("build", "--out", str(out / "ours")))
@@ -29,6 +37,7 @@ def run(run: Run) -> None:
 
     ours_ms, explore_ms = [], []
     ours_requests, explore_cdn = set(), LocalCdn()
+    ours_phone, explore_phone = [], []
     with Chromium() as browser:
         run.chromium_version = browser.version
         browser.open(ours_url, OURS_READY, LocalCdn())
@@ -38,6 +47,10 @@ def run(run: Run) -> None:
             ours_ms.append(browser.open(ours_url, OURS_READY, cdn).drawn_ms)
             ours_requests |= set(cdn.local) | cdn.empty | cdn.aborted
             explore_ms.append(browser.open(explore_url, PATHS_101, explore_cdn).drawn_ms)
+        phone = {"cpu_slowdown": PHONE_SLOWDOWN, "trace": True, "timeout_s": PHONE_TIMEOUT_S}
+        for _ in range(max(2, run.settings.reps - 2)):
+            ours_phone.append(browser.open(ours_url, OURS_READY, LocalCdn(), **phone))
+            explore_phone.append(browser.open(explore_url, PATHS_101, LocalCdn(), **phone))
 
     run.add(
         Figure(
@@ -54,6 +67,7 @@ def run(run: Run) -> None:
             ),
         )
     )
+    _phone_figures(run, ours_phone, explore_phone)
     served = sum(explore_cdn.local.values())
     run.note(
         f"draw: explore()'s page got {len(explore_cdn.local)} assets from local npm copies "
@@ -61,4 +75,59 @@ def run(run: Run) -> None:
         "served as empty 200 (no local copy): "
         f"{', '.join(sorted(explore_cdn.empty)) or 'none'}; "
         f"{len(explore_cdn.aborted)} OpenStreetMap tile requests aborted (route.abort())."
+    )
+
+
+def _listed(values) -> str:
+    return ", ".join(f"{v:.0f}" for v in values)
+
+
+def _phone_figures(run: Run, ours: list, explore: list) -> None:
+    """Blocking time, longest task and time to drawn with the CPU slowed 4×."""
+    n = len(ours)
+    slow = f"CPU {PHONE_SLOWDOWN:g}×"
+    run.add(
+        Figure(
+            "draw",
+            f"{slow}: main-thread blocking time, navigation to drawn, median of {n}",
+            median([t.blocking_ms for t in ours]),
+            "ms",
+            baseline=median([t.blocking_ms for t in explore]),
+            limit=MAX_PHONE_BLOCKING_MS,
+            note=(
+                f"sum over main-thread tasks of their time beyond 50 ms; ours "
+                f"{_listed(t.blocking_ms for t in ours)} ms, of which from the page's first "
+                f"ParseHTML (not the navigation's commit and new window) "
+                f"{_listed(t.blocking_page_ms for t in ours)} ms; explore() "
+                f"{_listed(t.blocking_ms for t in explore)} ms"
+            ),
+        )
+    )
+    run.add(
+        Figure(
+            "draw",
+            f"{slow}: longest main-thread task until drawn, median of {n}",
+            median([t.longest_task_ms for t in ours]),
+            "ms",
+            baseline=median([t.longest_task_ms for t in explore]),
+            note=(
+                f"ours {_listed(t.longest_task_ms for t in ours)} ms in "
+                f"{_listed(t.tasks for t in ours)} tasks; explore() "
+                f"{_listed(t.longest_task_ms for t in explore)} ms"
+            ),
+        )
+    )
+    run.add(
+        Figure(
+            "draw",
+            f"{slow}: time to drawn default map, median of {n}",
+            median([t.drawn_ms for t in ours]),
+            "ms",
+            baseline=median([t.drawn_ms for t in explore]),
+            max_ratio=MAX_PHONE_RATIO,
+            note=(
+                f"traced loads; ours {_listed(t.drawn_ms for t in ours)} ms, explore() "
+                f"{_listed(t.drawn_ms for t in explore)} ms"
+            ),
+        )
     )
