@@ -248,7 +248,7 @@
       map.getPane("overlayPane").style.display = "";
       if (layers.changes) drawChanges(shapes, data.panes.changes, layers.changes).addTo(map);
       // The frames' labels measure themselves: after the shapes are laid out and painted.
-      afterFrame(function () { layers.frames.addTo(map); afterFrame(services); });
+      afterFrame(function () { layers.frames.addTo(map); later(services); });
     }
     function services() {
       layers.services.addTo(map);
