@@ -22,6 +22,7 @@ from ips_map.territory.data import (
     load_departements,
     load_populations,
 )
+from ips_map.territory.gazetteer import commune_key, commune_keys
 from ips_map.territory.names import normalize_departement, text_key
 
 POPULATION_FILE = data_dir() / SOURCES["populations"].path
@@ -331,3 +332,71 @@ def test_text_key_folds_accents_ligatures_and_punctuation():
     assert text_key("Côte-d'Or") == "cote d or"
     assert text_key("ŒUVRE  Saint-Étienne") == "oeuvre saint etienne"
     assert text_key("Lætitia") == text_key("LÆTITIA") == "laetitia"
+
+
+# --- commune name keys, made in bulk ---------------------------------------------------------
+
+
+def test_commune_keys_of_every_embedded_name_are_their_commune_key():
+    """The name index folds every name at once (commune_keys); each key must be the one
+    commune_key gives the same name alone."""
+    communes = pd.read_csv(data_dir() / SOURCES["communes"].path, dtype=str, keep_default_na=False)
+    old = pd.read_csv(data_dir() / SOURCES["anciens_codes"].path, dtype=str, keep_default_na=False)
+    names = [n for n in list(communes["nom"]) + list(old["ancien_nom"]) if n]
+    assert len(names) > 30_000
+    assert commune_keys(names) == [commune_key(name) for name in names]
+
+
+_NAME_PIECES = st.sampled_from(
+    [
+        "St",
+        "ste",
+        "S",
+        "ss",
+        "s/",
+        "Le",
+        "LA",
+        "les",
+        "L'",
+        "l’",
+        "(Le)",
+        "(les)",
+        " (L')",
+        "-",
+        "É",
+        "œ",
+        "Æ",
+        "ﬁ",
+        "İ",
+        "ß",
+        "Σ",
+        "\u0301",
+        "\u00a0",
+        "\t",
+        "\n",
+        "\r",
+        "\x85",
+        "\u2028",
+        "  ",
+        "Saône",
+        "ſ",
+        "x",
+        "9",
+    ]
+)
+
+
+@given(st.lists(st.lists(_NAME_PIECES | st.text(max_size=4), max_size=6).map(" ".join), max_size=8))
+def test_commune_keys_agree_with_commune_key_on_any_names(names):
+    assert commune_keys(names) == [commune_key(name) for name in names]
+
+
+@given(
+    st.lists(
+        st.lists(_NAME_PIECES, max_size=6).map("".join).filter(lambda name: "\n" not in name),
+        max_size=8,
+    )
+)
+def test_commune_keys_agree_on_names_glued_without_spaces(names):
+    # Without a newline in any name, every step runs once on all of them.
+    assert commune_keys(names) == [commune_key(name) for name in names]

@@ -7,6 +7,7 @@ key that matches the ways people write a commune's name.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from functools import cached_property, lru_cache
 
@@ -67,13 +68,17 @@ class Gazetteer:
     @cached_property
     def by_name(self) -> dict[str, list[str]]:
         index: dict[str, list[str]] = {}
-        codes = self.communes.column("code_commune")
-        pairs = list(zip(self.communes.column("nom"), codes)) + self._old_names
-        for name, code in pairs:
-            if not name:
-                continue
-            codes = index.setdefault(commune_key(name), [])
-            if code not in codes:
+        pairs = [
+            (name, code)
+            for name, code in zip(self.communes.column("nom"), self.communes.column("code_commune"))
+            if name
+        ] + [(name, code) for name, code in self._old_names if name]
+        keys = commune_keys([name for name, _ in pairs])
+        for key, (_, code) in zip(keys, pairs):
+            codes = index.get(key)
+            if codes is None:
+                index[key] = [code]
+            elif code not in codes:
                 codes.append(code)
         return index
 
@@ -131,6 +136,39 @@ def commune_key(name: str) -> str:
     if len(words) > 1 and words[0] in ("le", "la", "les", "l"):
         words = words[1:]
     return " ".join(words)
+
+
+# commune_keys: commune_key's steps, each made once on all the names joined by newlines
+# (none holds one). Each step treats the lines apart: NFKD and the other foldings work
+# character by character, and every pattern stops at a newline.
+_ARTICLE_IN_BRACKETS = re.compile(r"(?im)[^\S\n]*\((?:le|la|les|l'|l’)\)[^\S\n]*$")
+_NOT_ALNUM = re.compile(r"[^0-9a-z\n]+")
+_LINE_EDGE_SPACE = re.compile(r"(?m)^ | $")
+_ABBREVIATION_INSIDE = re.compile(r"(?m)(?<= )(?:st|ste|s|ss)(?= |$)")
+_ABBREVIATION_FIRST = re.compile(r"(?m)^(?:st|ste)(?= |$)")
+_LEADING_ARTICLE = re.compile(r"(?m)^(?:le|la|les|l) ")
+
+
+def commune_keys(names: list[str]) -> list[str]:
+    """Return ``[commune_key(name) for name in names]``, made for tens of thousands of
+    names at once: each step of :func:`commune_key` and :func:`text_key` runs once on
+    the names joined by newlines instead of once per name."""
+    if not names or any("\n" in name for name in names):
+        return [commune_key(name) for name in names]
+    text = _ARTICLE_IN_BRACKETS.sub("", "\n".join(names))
+    text = unicodedata.normalize("NFKD", text)
+    combining = sorted(ch for ch in set(text) if unicodedata.combining(ch))
+    if combining:
+        text = re.sub("[" + "".join(map(re.escape, combining)) + "]+", "", text)
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    text = _LINE_EDGE_SPACE.sub("", _NOT_ALNUM.sub(" ", text))
+    text = _ABBREVIATION_INSIDE.sub(_expand_abbreviation, text)
+    text = _ABBREVIATION_FIRST.sub(_expand_abbreviation, text)
+    return _LEADING_ARTICLE.sub("", text).split("\n")
+
+
+def _expand_abbreviation(match: re.Match) -> str:
+    return _ABBREVIATIONS[match.group()]
 
 
 #: Codes of the municipal arrondissements of Paris, Lyon and Marseille, and their commune.
