@@ -1,8 +1,10 @@
 """Rendering of the coverage map: one self-contained page (map, legends, panel, assets).
 
-Folium builds the page through its public classes and methods: a branca ``Figure`` (the page,
-its ``header``, ``html`` and ``script``), a ``folium.Map`` and its panes (``CustomPane``), a
-``MacroElement`` that starts the page's script, put together with ``add_child``. The data the
+The page is built as Folium builds one, through branca's public classes and methods: a
+``Figure`` (the page, its ``header``, ``html`` and ``script``), and ``MacroElement``s for the
+map and its panes (written as ``folium.Map`` and ``CustomPane`` write them, without importing
+Folium, see :mod:`ips_map.render._elements`) and for the start of the page's script, put
+together with ``add_child``. The data the
 page draws is written down in :mod:`ips_map.render.page_data`. The project departs from Folium
 in three places, on purpose:
 

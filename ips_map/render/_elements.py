@@ -1,16 +1,18 @@
-"""The page's Folium and branca elements: the page, the map, its panes, the script start,
-and the pieces of HTML rendered once by the project's own templates (see the package
-docstring for why those never go through Folium's templates)."""
+"""The page's branca elements: the page, the map, its panes, the script start, and the
+pieces of HTML rendered once by the project's own templates (see the package docstring for
+why those never go through Folium's templates).
+
+The map and its panes write what ``folium.Map`` and ``folium.map.CustomPane`` would write
+with this page's options, without importing Folium: its import compiles some fifty Jinja
+templates the page never uses, a quarter of a cold build's own work.
+"""
 
 from __future__ import annotations
 
 import json
 
-import folium
 import jinja2
 from branca.element import Element, Figure, MacroElement
-from folium.map import CustomPane
-from folium.template import Template
 
 from ips_map.render._assets import leaflet_css, leaflet_js, page_script, static_text
 from ips_map.vocabulary import thousands
@@ -35,6 +37,36 @@ def _format_pct(value) -> str:
 _ENV.filters["int_fr"] = thousands
 _ENV.filters["float_fr"] = _format_float
 _ENV.filters["pct_fr"] = _format_pct
+
+
+def _camel_case(key: str) -> str:
+    """``zoom_snap`` → ``zoomSnap``: Leaflet's name of an option."""
+    first, *rest = key.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+def _script_json(value) -> str:
+    """A JSON value that cannot close a ``<script>`` element or a quoted attribute."""
+    return (
+        json.dumps(value)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+def _options_literal(options: dict) -> str:
+    """Leaflet options as a JavaScript object literal, one ``"camelCase": value,`` a line."""
+    lines = "".join(
+        f'  "{_camel_case(key)}": {_script_json(value)},\n' for key, value in options.items()
+    )
+    return "{\n" + lines + "}"
+
+
+#: The environment of the elements' macro templates (Jinja's defaults, as branca's own).
+_MACROS = jinja2.Environment()
+_MACROS.filters["options_literal"] = _options_literal
 
 
 def render_block(template_name: str, **values) -> str:
@@ -68,7 +100,7 @@ class RawHtml(Element):
 class Page(Figure):
     """The page: valid HTML (the map script inside ``<body>``), French, zoomable."""
 
-    _template = Template(
+    _template = _MACROS.from_string(
         "<!DOCTYPE html>\n"
         '<html lang="fr">\n'
         "<head>\n"
@@ -101,17 +133,16 @@ class Page(Figure):
         self.html.add_child(RawHtml(html), name=name)
 
 
-class BareMap(folium.Map):
-    """A folium Map that loads nothing from a CDN and lets the reader zoom the page.
+class BareMap(MacroElement):
+    """The Leaflet map: loads nothing from a CDN and lets the reader zoom the page.
 
     Leaflet is inlined by :func:`add_assets`; jQuery, Bootstrap and Font Awesome are not
-    used by this page. The scale is metric only.
+    used by this page, nor a tile layer. The scale is metric only. ``options`` are
+    Leaflet's map options, in Python's spelling (``zoom_snap``), after ``zoom``,
+    ``zoomControl`` and ``preferCanvas``, in the order Folium writes them.
     """
 
-    default_js: list = []
-    default_css: list = []
-
-    _template = Template(
+    _template = _MACROS.from_string(
         """
         {% macro header(this, kwargs) %}
             <style>
@@ -131,7 +162,7 @@ class BareMap(folium.Map):
                 {
                     center: {{ this.location|tojson }},
                     crs: L.CRS.{{ this.crs }},
-                    ...{{ this.options|tojavascript }}
+                    ...{{ this.options|options_literal }}
                 }
             );
             {%- if this.control_scale %}
@@ -141,13 +172,44 @@ class BareMap(folium.Map):
         """
     )
 
+    def __init__(
+        self, location: list[float], zoom_start: int, control_scale: bool = False, **options
+    ):
+        super().__init__()
+        self.location = [float(location[0]), float(location[1])]
+        self.crs = "EPSG3857"
+        self.font_size = "1rem"
+        self.control_scale = control_scale
+        self.options = {"zoom": zoom_start, "zoom_control": True, "prefer_canvas": False, **options}
+
     def get_name(self) -> str:
         """The map's fixed name (element id and script variable): reproducible bytes."""
         return "coverage_map"
 
 
-class Pane(CustomPane):
-    """A Leaflet pane of the map, under a fixed name (see :class:`CustomPane`)."""
+class Pane(MacroElement):
+    """A Leaflet pane of the map, under a fixed name, stacked at ``z_index``; with
+    ``pointer_events`` False, the pointer goes through it to the layers below."""
+
+    _template = _MACROS.from_string(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = {{ this.map.get_name() }}.createPane(
+                {{ this.name|tojson }});
+            {{ this.get_name() }}.style.zIndex = {{ this.z_index|tojson }};
+            {% if not this.pointer_events %}
+                {{ this.get_name() }}.style.pointerEvents = 'none';
+            {% endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, fmap: BareMap, name: str, z_index: int, pointer_events: bool = False):
+        super().__init__()
+        self.map = fmap
+        self.name = name
+        self.z_index = z_index
+        self.pointer_events = pointer_events
 
     def get_name(self) -> str:
         return "pane_" + self.name.replace("-", "_")
@@ -156,7 +218,7 @@ class Pane(CustomPane):
 class MapApp(MacroElement):
     """Starts the page's script on the map once Leaflet is ready, with the page's data."""
 
-    _template = Template(
+    _template = _MACROS.from_string(
         """
         {% macro script(this, kwargs) %}
             ipsMap.init({{ this.map.get_name() }}, {{ this.data_id|tojson }});
@@ -164,7 +226,7 @@ class MapApp(MacroElement):
         """
     )
 
-    def __init__(self, fmap: folium.Map, data_id: str):
+    def __init__(self, fmap: BareMap, data_id: str):
         super().__init__()
         self.map = fmap
         self.data_id = data_id
