@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ips_map.errors import DataFileError, SettingsError
+from ips_map.settings import data_dir
 from ips_map.sources.calendar import census_fetch_hint
 from ips_map.sources.registry import (
     SOURCES,
@@ -24,6 +25,7 @@ from ips_map.sources.registry import (
     fetched_source,
     source_path,
 )
+from ips_map.territory.stored import stored_departements
 
 #: The five overseas départements (DROM), with the local metric CRS of each.
 DROM_CRS: dict[str, int] = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
@@ -169,8 +171,14 @@ def _load_fetched_populations(path: Path, year: int) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=2)
-def _read_departements(path_str: str, stamp: tuple[int, int] = (0, 0)) -> gpd.GeoDataFrame:
-    frame = gpd.read_file(path_str)
+def _read_departements(
+    path_str: str, stamp: tuple[int, int] = (0, 0), sha256: str = ""
+) -> gpd.GeoDataFrame:
+    # sha256: the file's, checked by source_path; its stored geometries are read instead of
+    # the GeoJSON when they are shipped (ips_map.territory.stored).
+    frame = stored_departements(sha256) if sha256 else None
+    if frame is None:
+        frame = gpd.read_file(path_str)
     if frame.crs is None:
         frame = frame.set_crs(4326)
     return frame[["code", "nom", "geometry"]]
@@ -182,7 +190,11 @@ def load_departements() -> gpd.GeoDataFrame:
     Columns: ``code, nom, code_region, nom_region, geometry``.
     """
     path = source_path("departements")
-    frame = _read_departements(str(path), _stamp(path)).copy()
+    # The embedded file (checked against the manifest by source_path) has a store; a
+    # fetched one is read from its GeoJSON.
+    embedded = path == data_dir() / SOURCES["departements"].path
+    sha256 = SOURCES["departements"].sha256 if embedded else ""
+    frame = _read_departements(str(path), _stamp(path), sha256).copy()
     codes = set(frame["code"])
     regions = population_table().set_index("code_departement")[["code_region", "nom_region"]]
     if len(frame) != N_DEPARTEMENTS or codes != set(regions.index):
