@@ -62,24 +62,23 @@ class Gazetteer:
 
     def __init__(self, communes: pd.DataFrame, old_codes: pd.DataFrame):
         self.communes = _Communes(communes)
-        self.old_to_new = dict(zip(old_codes["ancien_code"], old_codes["code_commune"]))
-        self._old_names = list(zip(old_codes["ancien_nom"], old_codes["code_commune"]))
+        # Whole columns as lists: iterating a pandas column costs a call per value.
+        today = old_codes["code_commune"].tolist()
+        self.old_to_new = dict(zip(old_codes["ancien_code"].tolist(), today))
+        self._old_names = list(zip(old_codes["ancien_nom"].tolist(), today))
 
     @cached_property
     def by_name(self) -> dict[str, list[str]]:
         index: dict[str, list[str]] = {}
-        pairs = [
-            (name, code)
-            for name, code in zip(self.communes.column("nom"), self.communes.column("code_commune"))
-            if name
-        ] + [(name, code) for name, code in self._old_names if name]
+        pairs = list(zip(self.communes.column("nom"), self.communes.column("code_commune")))
+        pairs = [pair for pair in pairs + self._old_names if pair[0]]
         keys = commune_keys([name for name, _ in pairs])
         for key, (_, code) in zip(keys, pairs):
-            codes = index.get(key)
-            if codes is None:
+            found = index.get(key)
+            if found is None:
                 index[key] = [code]
-            elif code not in codes:
-                codes.append(code)
+            elif code not in found:
+                found.append(code)
         return index
 
     @cached_property
@@ -153,9 +152,10 @@ def commune_keys(names: list[str]) -> list[str]:
     """Return ``[commune_key(name) for name in names]``, made for tens of thousands of
     names at once: each step of :func:`commune_key` and :func:`text_key` runs once on
     the names joined by newlines instead of once per name."""
-    if not names or any("\n" in name for name in names):
+    text = "\n".join(names)
+    if not names or text.count("\n") != len(names) - 1:
         return [commune_key(name) for name in names]
-    text = _ARTICLE_IN_BRACKETS.sub("", "\n".join(names))
+    text = _ARTICLE_IN_BRACKETS.sub("", text)
     text = unicodedata.normalize("NFKD", text)
     combining = sorted(ch for ch in set(text) if unicodedata.combining(ch))
     if combining:
