@@ -1,10 +1,11 @@
-"""The page's branca elements: the page, the map, its panes, the script start, and the
-pieces of HTML rendered once by the project's own templates (see the package docstring for
-why those never go through Folium's templates).
+"""The page's elements: the page, the map, its panes, the script start, and the pieces of
+HTML rendered once by the project's own templates (see the package docstring for why those
+never go through Folium's templates).
 
-The map and its panes write what ``folium.Map`` and ``folium.map.CustomPane`` would write
-with this page's options, without importing Folium: its import compiles some fifty Jinja
-templates the page never uses, a quarter of a cold build's own work.
+They follow branca's model (``Figure``, ``Element``, ``MacroElement``, ``add_child``) without
+importing branca or Folium: their imports compile some fifty Jinja templates that this page
+never uses, a quarter of a cold build's own work. The map and its panes write what
+``folium.Map`` and ``folium.map.CustomPane`` would write with this page's options.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import json
 
 import jinja2
-from branca.element import Element, Figure, MacroElement
 
 from ips_map.render._assets import leaflet_css, leaflet_js, page_script, static_text
 from ips_map.vocabulary import thousands
@@ -86,6 +86,30 @@ def json_for_script(data) -> str:
     )
 
 
+class Element:
+    """A node of the page, as in branca: named children, rendered in the order they were
+    first added (a child added again under the same name replaces the first in place)."""
+
+    def __init__(self):
+        self.children: dict[str, Element] = {}
+        self.parent: Element | None = None
+
+    def get_name(self) -> str:
+        raise NotImplementedError(f"{type(self).__name__} is only added under a name")
+
+    def add_child(self, child: Element, name: str | None = None) -> Element:
+        self.children[name or child.get_name()] = child
+        child.parent = self
+        return self
+
+    def get_root(self) -> Element:
+        return self if self.parent is None else self.parent.get_root()
+
+    def render(self, **kwargs) -> str:
+        """The children, each on a line of its own indented by four spaces (branca's way)."""
+        return "".join("\n    " + child.render(**kwargs) for child in self.children.values())
+
+
 class RawHtml(Element):
     """A piece of HTML inserted as is: its ``render`` returns the text, never a template."""
 
@@ -97,10 +121,35 @@ class RawHtml(Element):
         return self.text
 
 
-class Page(Figure):
-    """The page: valid HTML (the map script inside ``<body>``), French, zoomable."""
+class MacroElement(Element):
+    """An element written by the ``header``, ``html`` and ``script`` macros of its template
+    (each optional), into the page's head, body and script; then its children.
 
-    _template = _MACROS.from_string(
+    A macro's output enters the page as it is (:class:`RawHtml`): it is not parsed again
+    as a template, as branca's MacroElement does.
+    """
+
+    template: jinja2.Template
+
+    def render(self, **kwargs) -> str:
+        page = self.get_root()
+        if not isinstance(page, Page):
+            raise TypeError(f"{type(self).__name__} is rendered inside a Page only")
+        module = self.template.module
+        for part, folder in (("header", page.header), ("html", page.html), ("script", page.script)):
+            macro = getattr(module, part, None)
+            if macro is not None:
+                folder.add_child(RawHtml(str(macro(self, kwargs))), name=self.get_name())
+        for child in self.children.values():
+            child.render(**kwargs)
+        return ""
+
+
+class Page(Element):
+    """The page: valid HTML (the map script inside ``<body>``), French, zoomable. Its
+    ``header``, ``html`` and ``script`` collect what the elements write there."""
+
+    template = _MACROS.from_string(
         "<!DOCTYPE html>\n"
         '<html lang="fr">\n'
         "<head>\n"
@@ -119,9 +168,13 @@ class Page(Figure):
     )
 
     def __init__(self, title: str):
-        super().__init__(title=title)
-        # Figure starts its header with a content-type meta named "meta_http"; the template
-        # above declares the charset instead, and a child added under that name replaces it.
+        super().__init__()
+        self.title = title
+        self.header, self.html, self.script = Element(), Element(), Element()
+        for folder in (self.header, self.html, self.script):
+            folder.parent = self
+        # The head starts with an empty line where branca's Figure puts a content-type meta
+        # (the template above declares the charset): the page's bytes stay as they were.
         self.header.add_child(RawHtml(""), name="meta_http")
 
     def add_head(self, name: str, html: str) -> None:
@@ -131,6 +184,12 @@ class Page(Figure):
     def add_body(self, name: str, html: str) -> None:
         """Add a piece of HTML to the page's body, before the map."""
         self.html.add_child(RawHtml(html), name=name)
+
+    def render(self, **kwargs) -> str:
+        """The whole page: each element writes its parts, then the template joins them."""
+        for child in self.children.values():
+            child.render(**kwargs)
+        return self.template.render(this=self, kwargs=kwargs)
 
 
 class BareMap(MacroElement):
@@ -142,7 +201,7 @@ class BareMap(MacroElement):
     ``zoomControl`` and ``preferCanvas``, in the order Folium writes them.
     """
 
-    _template = _MACROS.from_string(
+    template = _MACROS.from_string(
         """
         {% macro header(this, kwargs) %}
             <style>
@@ -191,7 +250,7 @@ class Pane(MacroElement):
     """A Leaflet pane of the map, under a fixed name, stacked at ``z_index``; with
     ``pointer_events`` False, the pointer goes through it to the layers below."""
 
-    _template = _MACROS.from_string(
+    template = _MACROS.from_string(
         """
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = {{ this.map.get_name() }}.createPane(
@@ -218,7 +277,7 @@ class Pane(MacroElement):
 class MapApp(MacroElement):
     """Starts the page's script on the map once Leaflet is ready, with the page's data."""
 
-    _template = _MACROS.from_string(
+    template = _MACROS.from_string(
         """
         {% macro script(this, kwargs) %}
             ipsMap.init({{ this.map.get_name() }}, {{ this.data_id|tojson }});
