@@ -18,6 +18,27 @@ m = gdf.explore()
 m.save(sys.argv[2])
 """
 
+#: The map a user would write by hand in five lines: the full-resolution départements as
+#: one GeoJson layer with a tooltip.
+FOLIUM_SCRIPT = """\
+import sys
+import folium
+import geopandas as gpd
+
+gdf = gpd.read_file(sys.argv[1])
+m = folium.Map(location=[46.5, 2.5], zoom_start=6)
+folium.GeoJson(gdf, tooltip=folium.GeoJsonTooltip(["code", "nom"])).add_to(m)
+m.save(sys.argv[2])
+"""
+
+#: The floor of a cold build: import geopandas and read the full-resolution départements.
+FLOOR_SCRIPT = """\
+import sys
+import geopandas as gpd
+
+gpd.read_file(sys.argv[1])
+"""
+
 #: The naive Folium way for many services: one Marker per service in a MarkerCluster.
 MARKER_CLUSTER_SCRIPT = """\
 import csv
@@ -51,6 +72,16 @@ def explore_command(out_html: Path) -> list[str]:
             f"{sys.executable} -m pip install matplotlib mapclassify"
         )
     return [sys.executable, "-c", EXPLORE_SCRIPT, str(DEPARTEMENTS_FILE), str(out_html)]
+
+
+def folium_command(out_html: Path) -> list[str]:
+    """Fresh interpreter: the five-line Folium map of the full-resolution départements."""
+    return [sys.executable, "-c", FOLIUM_SCRIPT, str(DEPARTEMENTS_FILE), str(out_html)]
+
+
+def floor_command() -> list[str]:
+    """Fresh interpreter: import geopandas and read the full-resolution départements."""
+    return [sys.executable, "-c", FLOOR_SCRIPT, str(DEPARTEMENTS_FILE)]
 
 
 def marker_cluster_command(listing: Path, out_html: Path) -> list[str]:

@@ -1,40 +1,75 @@
-"""Group "build": cold build time of the default map against a cold ``explore()``."""
+"""Group "build": cold build time of the default map against cold baselines: geopandas'
+``explore()``, the five-line Folium map, and the floor (import geopandas, read the file)."""
 
 from __future__ import annotations
 
-from ._baselines import explore_command
+from ._baselines import explore_command, floor_command, folium_command
 from ._common import OUT_DIR, Figure, Run, ips_map_command, median, time_command
 
-#: Cold build at most 0.8 × explore()'s cold build.
-MAX_RATIO = 0.8
+#: Cold build at most 0.4 × explore()'s cold build.
+MAX_RATIO_EXPLORE = 0.4
+#: Cold build at most 0.6 × the five-line Folium map's.
+MAX_RATIO_FOLIUM = 0.6
+
+
+def _times(times: list[float]) -> str:
+    return ", ".join(f"{t:.2f}" for t in times)
 
 
 def run(run: Run) -> None:
-    """Time fresh processes, ours and explore()'s interleaved, and compare the medians.
+    """Time fresh processes, ours and the baselines' interleaved, and compare the medians.
 
     One unmeasured run of each comes first, so that one-off costs (bytecode compilation,
     matplotlib's font cache) do not fall on the first measured repetition.
     """
     out = OUT_DIR / "build"
-    ours_cmd = ips_map_command("build", "--out", str(out / "ours"))
-    explore_cmd = explore_command(out / "explore.html")
-    time_command(ours_cmd)
-    time_command(explore_cmd)
-    ours, explore = [], []
+    commands = {
+        "ours": ips_map_command("build", "--out", str(out / "ours")),
+        "explore": explore_command(out / "explore.html"),
+        "folium": folium_command(out / "folium.html"),
+        "floor": floor_command(),
+    }
+    for command in commands.values():
+        time_command(command)
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(run.settings.reps):
-        ours.append(time_command(ours_cmd))
-        explore.append(time_command(explore_cmd))
+        for name, command in commands.items():
+            times[name].append(time_command(command))
+    ours, explore, folium, floor = (median(times[name]) for name in commands)
     run.add(
         Figure(
             "build",
-            f"cold build, median of {len(ours)}",
-            median(ours),
+            f"cold build vs explore(), median of {len(times['ours'])}",
+            ours,
             "s",
-            baseline=median(explore),
-            max_ratio=MAX_RATIO,
+            baseline=explore,
+            max_ratio=MAX_RATIO_EXPLORE,
             note=(
-                f"ips-map build: {', '.join(f'{t:.2f}' for t in ours)} s; "
-                f"explore(): {', '.join(f'{t:.2f}' for t in explore)} s"
+                f"ips-map build: {_times(times['ours'])} s; explore(): {_times(times['explore'])} s"
+            ),
+        )
+    )
+    run.add(
+        Figure(
+            "build",
+            f"cold build vs the five-line Folium map, median of {len(times['ours'])}",
+            ours,
+            "s",
+            baseline=folium,
+            max_ratio=MAX_RATIO_FOLIUM,
+            note=f"folium.GeoJson map: {_times(times['folium'])} s",
+        )
+    )
+    run.add(
+        Figure(
+            "build",
+            "cold build above the floor (import geopandas, read the boundaries)",
+            ours,
+            "s",
+            baseline=floor,
+            note=(
+                f"floor: {_times(times['floor'])} s; the build takes {ours - floor:+.2f} s "
+                "more than the floor"
             ),
         )
     )

@@ -820,6 +820,12 @@ def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver,
         monkeypatch.setattr(
             module, "commune_key", lambda name, f=original: calls.append(1) or f(name)
         )
+    # The name index folds all its names at once (commune_keys): one call per name counted.
+    monkeypatch.setattr(
+        gazetteer,
+        "commune_keys",
+        lambda names, f=gazetteer.commune_keys: calls.extend(names) or f(names),
+    )
     built = []
     original_init = gazetteer.Gazetteer.__init__
 

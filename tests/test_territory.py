@@ -22,7 +22,9 @@ from ips_map.territory.data import (
     load_departements,
     load_populations,
 )
+from ips_map.territory.gazetteer import commune_key, commune_keys
 from ips_map.territory.names import normalize_departement, text_key
+from ips_map.territory.stored import encode_departements, stored_departements
 
 POPULATION_FILE = data_dir() / SOURCES["populations"].path
 #: The population file read independently of the module under test.
@@ -331,3 +333,123 @@ def test_text_key_folds_accents_ligatures_and_punctuation():
     assert text_key("Côte-d'Or") == "cote d or"
     assert text_key("ŒUVRE  Saint-Étienne") == "oeuvre saint etienne"
     assert text_key("Lætitia") == text_key("LÆTITIA") == "laetitia"
+
+
+# --- commune name keys, made in bulk ---------------------------------------------------------
+
+
+def test_commune_keys_of_every_embedded_name_are_their_commune_key():
+    """The name index folds every name at once (commune_keys); each key must be the one
+    commune_key gives the same name alone."""
+    communes = pd.read_csv(data_dir() / SOURCES["communes"].path, dtype=str, keep_default_na=False)
+    old = pd.read_csv(data_dir() / SOURCES["anciens_codes"].path, dtype=str, keep_default_na=False)
+    names = [n for n in list(communes["nom"]) + list(old["ancien_nom"]) if n]
+    assert len(names) > 30_000
+    assert commune_keys(names) == [commune_key(name) for name in names]
+
+
+_NAME_PIECES = st.sampled_from(
+    [
+        "St",
+        "ste",
+        "S",
+        "ss",
+        "s/",
+        "Le",
+        "LA",
+        "les",
+        "L'",
+        "l’",
+        "(Le)",
+        "(les)",
+        " (L')",
+        "-",
+        "É",
+        "œ",
+        "Æ",
+        "ﬁ",
+        "İ",
+        "ß",
+        "Σ",
+        "\u0301",
+        "\u00a0",
+        "\t",
+        "\n",
+        "\r",
+        "\x85",
+        "\u2028",
+        "  ",
+        "Saône",
+        "ſ",
+        "x",
+        "9",
+    ]
+)
+
+
+@given(st.lists(st.lists(_NAME_PIECES | st.text(max_size=4), max_size=6).map(" ".join), max_size=8))
+def test_commune_keys_agree_with_commune_key_on_any_names(names):
+    assert commune_keys(names) == [commune_key(name) for name in names]
+
+
+@given(
+    st.lists(
+        st.lists(_NAME_PIECES, max_size=6).map("".join).filter(lambda name: "\n" not in name),
+        max_size=8,
+    )
+)
+def test_commune_keys_agree_on_names_glued_without_spaces(names):
+    # Without a newline in any name, every step runs once on all of them.
+    assert commune_keys(names) == [commune_key(name) for name in names]
+
+
+# --- the embedded boundaries' store ------------------------------------------------------------
+
+
+def _geojson_departements():
+    import geopandas as gpd
+
+    return gpd.read_file(data_dir() / SOURCES["departements"].path)[["code", "nom", "geometry"]]
+
+
+def test_stored_departements_are_the_geojson_read_byte_for_byte():
+    import shapely
+
+    read = _geojson_departements()
+    stored = stored_departements(SOURCES["departements"].sha256)
+    assert stored is not None, "scripts/store_departements.py n'a pas été relancé"
+    assert list(stored["code"]) == list(read["code"])
+    assert list(stored["nom"]) == list(read["nom"])
+    assert stored.crs == read.crs
+    assert shapely.to_wkb(stored.geometry.values).tolist() == (
+        shapely.to_wkb(read.geometry.values).tolist()
+    )
+    assert (
+        load_departements()[["code", "nom", "geometry"]]
+        .sort_values("code")
+        .reset_index(drop=True)
+        .equals(read.sort_values("code").reset_index(drop=True))
+    )
+
+
+def test_a_damaged_or_foreign_store_is_not_used(tmp_path, monkeypatch):
+    from ips_map.territory import stored
+
+    sha256 = SOURCES["departements"].sha256
+    assert stored_departements("0" * 64) is None
+    (original,) = stored.STORE_DIR.glob(f"{sha256[:32]}-*.npz")
+    data = bytearray(original.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / original.name).write_bytes(bytes(data))
+    monkeypatch.setattr(stored, "STORE_DIR", tmp_path)
+    assert stored_departements(sha256) is None
+
+
+def test_boundaries_off_the_stored_grid_are_refused():
+    import shapely
+
+    frame = _geojson_departements().head(2)
+    assert len(encode_departements(frame)) > 0
+    frame.loc[0, "geometry"] = shapely.affinity.translate(frame.geometry[0], 1e-6, 0)
+    with pytest.raises(ValueError):
+        encode_departements(frame)
