@@ -495,24 +495,3 @@ def test_page_names_are_fixed_and_its_charset_declared_once(example_html):
     assert "http-equiv" not in example_html.lower()
     assert example_html.count("<meta charset") == 1
     assert example_html.index("<meta charset") < example_html.index("<title>")
-
-
-def test_map_options_are_written_as_folium_writes_them(example_html):
-    """The page writes its Leaflet map without importing Folium; its options must read as
-    folium.Map's would, for the same arguments."""
-    import folium
-    from folium.template import tojavascript
-
-    start = example_html.index("...", example_html.index("L.map(")) + 3
-    written = example_html[start : example_html.index("}", start) + 1]
-    fmap = folium.Map(
-        location=[46.0, 2.0],
-        zoom_start=5,
-        tiles=None,
-        control_scale=True,
-        zoom_snap=0.25,
-        zoom_delta=0.5,
-        attribution_control=False,
-    )
-    assert written == tojavascript(fmap.options)
-    assert "L.control.scale({imperial: false})" in example_html

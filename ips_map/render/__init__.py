@@ -1,22 +1,19 @@
 """Rendering of the coverage map: one self-contained page (map, legends, panel, assets).
 
-The page is built as Folium builds one, in branca's model, by the project's own small
-elements (:mod:`ips_map.render._elements`, without importing Folium or branca, whose imports
-compile some fifty Jinja templates the page never uses): a ``Page`` (its ``header``, ``html``
-and ``script``), ``MacroElement``s for the map and its panes (written as ``folium.Map`` and
-``CustomPane`` write them) and for the start of the page's script, put together with
-``add_child``. The data the page draws is written down in :mod:`ips_map.render.page_data`.
-The project departs from Folium in three places, on purpose:
+Folium builds the page through its public classes and methods: a branca ``Figure`` (the page,
+its ``header``, ``html`` and ``script``), a ``folium.Map`` and its panes (``CustomPane``), a
+``MacroElement`` that starts the page's script, put together with ``add_child``. The data the
+page draws is written down in :mod:`ips_map.render.page_data`. The project departs from Folium
+in three places, on purpose:
 
 - Listing text never passes through Jinja. Branca renders a ``MacroElement``'s macros, then
-  parses their output again as a template (the project's ``MacroElement`` does not):
-  ``{{ 7*7 }}`` in a listing would become ``49``, ``{% raw %}`` would stop the build and a
-  crafted value could run code on the machine that builds the map. Text that carries data is
-  rendered once by the project's autoescaped templates (``templates/``) or travels as JSON
-  (set with ``textContent`` by the scripts), and enters the page as a ``RawHtml`` element,
-  whose ``render`` returns its text as it is.
+  parses their output again as a template: ``{{ 7*7 }}`` in a listing would become ``49``,
+  ``{% raw %}`` would stop the build and a crafted value could run code on the machine that
+  builds the map. Text that carries data is rendered once by the project's autoescaped
+  templates (``templates/``) or travels as JSON (set with ``textContent`` by the scripts), and
+  enters the page as a ``RawHtml`` element, whose ``render`` returns its text as it is.
 - Names are fixed: branca names each element from ``os.urandom``, so that two builds of the
-  same inputs would differ; every element whose name reaches the page has a fixed one.
+  same inputs would differ; the elements whose name reaches the page override ``get_name``.
 - Nothing is loaded from a CDN: Leaflet and the project's script and style are inlined, and
   the Map's and the Figure's templates are the project's, since Folium's forbid zooming (its
   viewport) and put the map's script after ``</body>``.

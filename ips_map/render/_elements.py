@@ -1,18 +1,16 @@
-"""The page's elements: the page, the map, its panes, the script start, and the pieces of
-HTML rendered once by the project's own templates (see the package docstring for why those
-never go through Folium's templates).
-
-They follow branca's model (``Figure``, ``Element``, ``MacroElement``, ``add_child``) without
-importing branca or Folium: their imports compile some fifty Jinja templates that this page
-never uses, a quarter of a cold build's own work. The map and its panes write what
-``folium.Map`` and ``folium.map.CustomPane`` would write with this page's options.
-"""
+"""The page's Folium and branca elements: the page, the map, its panes, the script start,
+and the pieces of HTML rendered once by the project's own templates (see the package
+docstring for why those never go through Folium's templates)."""
 
 from __future__ import annotations
 
 import json
 
+import folium
 import jinja2
+from branca.element import Element, Figure, MacroElement
+from folium.map import CustomPane
+from folium.template import Template
 
 from ips_map.render._assets import leaflet_css, leaflet_js, page_script, static_text
 from ips_map.vocabulary import thousands
@@ -39,36 +37,6 @@ _ENV.filters["float_fr"] = _format_float
 _ENV.filters["pct_fr"] = _format_pct
 
 
-def _camel_case(key: str) -> str:
-    """``zoom_snap`` → ``zoomSnap``: Leaflet's name of an option."""
-    first, *rest = key.split("_")
-    return first + "".join(word.capitalize() for word in rest)
-
-
-def _script_json(value) -> str:
-    """A JSON value that cannot close a ``<script>`` element or a quoted attribute."""
-    return (
-        json.dumps(value)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("'", "\\u0027")
-    )
-
-
-def _options_literal(options: dict) -> str:
-    """Leaflet options as a JavaScript object literal, one ``"camelCase": value,`` a line."""
-    lines = "".join(
-        f'  "{_camel_case(key)}": {_script_json(value)},\n' for key, value in options.items()
-    )
-    return "{\n" + lines + "}"
-
-
-#: The environment of the elements' macro templates (Jinja's defaults, as branca's own).
-_MACROS = jinja2.Environment()
-_MACROS.filters["options_literal"] = _options_literal
-
-
 def render_block(template_name: str, **values) -> str:
     """Render one of the package's templates once, every value autoescaped."""
     return _ENV.get_template(template_name).render(**values)
@@ -86,30 +54,6 @@ def json_for_script(data) -> str:
     )
 
 
-class Element:
-    """A node of the page, as in branca: named children, rendered in the order they were
-    first added (a child added again under the same name replaces the first in place)."""
-
-    def __init__(self):
-        self.children: dict[str, Element] = {}
-        self.parent: Element | None = None
-
-    def get_name(self) -> str:
-        raise NotImplementedError(f"{type(self).__name__} is only added under a name")
-
-    def add_child(self, child: Element, name: str | None = None) -> Element:
-        self.children[name or child.get_name()] = child
-        child.parent = self
-        return self
-
-    def get_root(self) -> Element:
-        return self if self.parent is None else self.parent.get_root()
-
-    def render(self, **kwargs) -> str:
-        """The children, each on a line of its own indented by four spaces (branca's way)."""
-        return "".join("\n    " + child.render(**kwargs) for child in self.children.values())
-
-
 class RawHtml(Element):
     """A piece of HTML inserted as is: its ``render`` returns the text, never a template."""
 
@@ -121,35 +65,10 @@ class RawHtml(Element):
         return self.text
 
 
-class MacroElement(Element):
-    """An element written by the ``header``, ``html`` and ``script`` macros of its template
-    (each optional), into the page's head, body and script; then its children.
+class Page(Figure):
+    """The page: valid HTML (the map script inside ``<body>``), French, zoomable."""
 
-    A macro's output enters the page as it is (:class:`RawHtml`): it is not parsed again
-    as a template, as branca's MacroElement does.
-    """
-
-    template: jinja2.Template
-
-    def render(self, **kwargs) -> str:
-        page = self.get_root()
-        if not isinstance(page, Page):
-            raise TypeError(f"{type(self).__name__} is rendered inside a Page only")
-        module = self.template.module
-        for part, folder in (("header", page.header), ("html", page.html), ("script", page.script)):
-            macro = getattr(module, part, None)
-            if macro is not None:
-                folder.add_child(RawHtml(str(macro(self, kwargs))), name=self.get_name())
-        for child in self.children.values():
-            child.render(**kwargs)
-        return ""
-
-
-class Page(Element):
-    """The page: valid HTML (the map script inside ``<body>``), French, zoomable. Its
-    ``header``, ``html`` and ``script`` collect what the elements write there."""
-
-    template = _MACROS.from_string(
+    _template = Template(
         "<!DOCTYPE html>\n"
         '<html lang="fr">\n'
         "<head>\n"
@@ -168,13 +87,9 @@ class Page(Element):
     )
 
     def __init__(self, title: str):
-        super().__init__()
-        self.title = title
-        self.header, self.html, self.script = Element(), Element(), Element()
-        for folder in (self.header, self.html, self.script):
-            folder.parent = self
-        # The head starts with an empty line where branca's Figure puts a content-type meta
-        # (the template above declares the charset): the page's bytes stay as they were.
+        super().__init__(title=title)
+        # Figure starts its header with a content-type meta named "meta_http"; the template
+        # above declares the charset instead, and a child added under that name replaces it.
         self.header.add_child(RawHtml(""), name="meta_http")
 
     def add_head(self, name: str, html: str) -> None:
@@ -185,23 +100,18 @@ class Page(Element):
         """Add a piece of HTML to the page's body, before the map."""
         self.html.add_child(RawHtml(html), name=name)
 
-    def render(self, **kwargs) -> str:
-        """The whole page: each element writes its parts, then the template joins them."""
-        for child in self.children.values():
-            child.render(**kwargs)
-        return self.template.render(this=self, kwargs=kwargs)
 
-
-class BareMap(MacroElement):
-    """The Leaflet map: loads nothing from a CDN and lets the reader zoom the page.
+class BareMap(folium.Map):
+    """A folium Map that loads nothing from a CDN and lets the reader zoom the page.
 
     Leaflet is inlined by :func:`add_assets`; jQuery, Bootstrap and Font Awesome are not
-    used by this page, nor a tile layer. The scale is metric only. ``options`` are
-    Leaflet's map options, in Python's spelling (``zoom_snap``), after ``zoom``,
-    ``zoomControl`` and ``preferCanvas``, in the order Folium writes them.
+    used by this page. The scale is metric only.
     """
 
-    template = _MACROS.from_string(
+    default_js: list = []
+    default_css: list = []
+
+    _template = Template(
         """
         {% macro header(this, kwargs) %}
             <style>
@@ -221,7 +131,7 @@ class BareMap(MacroElement):
                 {
                     center: {{ this.location|tojson }},
                     crs: L.CRS.{{ this.crs }},
-                    ...{{ this.options|options_literal }}
+                    ...{{ this.options|tojavascript }}
                 }
             );
             {%- if this.control_scale %}
@@ -231,44 +141,13 @@ class BareMap(MacroElement):
         """
     )
 
-    def __init__(
-        self, location: list[float], zoom_start: int, control_scale: bool = False, **options
-    ):
-        super().__init__()
-        self.location = [float(location[0]), float(location[1])]
-        self.crs = "EPSG3857"
-        self.font_size = "1rem"
-        self.control_scale = control_scale
-        self.options = {"zoom": zoom_start, "zoom_control": True, "prefer_canvas": False, **options}
-
     def get_name(self) -> str:
         """The map's fixed name (element id and script variable): reproducible bytes."""
         return "coverage_map"
 
 
-class Pane(MacroElement):
-    """A Leaflet pane of the map, under a fixed name, stacked at ``z_index``; with
-    ``pointer_events`` False, the pointer goes through it to the layers below."""
-
-    template = _MACROS.from_string(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = {{ this.map.get_name() }}.createPane(
-                {{ this.name|tojson }});
-            {{ this.get_name() }}.style.zIndex = {{ this.z_index|tojson }};
-            {% if not this.pointer_events %}
-                {{ this.get_name() }}.style.pointerEvents = 'none';
-            {% endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, fmap: BareMap, name: str, z_index: int, pointer_events: bool = False):
-        super().__init__()
-        self.map = fmap
-        self.name = name
-        self.z_index = z_index
-        self.pointer_events = pointer_events
+class Pane(CustomPane):
+    """A Leaflet pane of the map, under a fixed name (see :class:`CustomPane`)."""
 
     def get_name(self) -> str:
         return "pane_" + self.name.replace("-", "_")
@@ -277,7 +156,7 @@ class Pane(MacroElement):
 class MapApp(MacroElement):
     """Starts the page's script on the map once Leaflet is ready, with the page's data."""
 
-    template = _MACROS.from_string(
+    _template = Template(
         """
         {% macro script(this, kwargs) %}
             ipsMap.init({{ this.map.get_name() }}, {{ this.data_id|tojson }});
@@ -285,7 +164,7 @@ class MapApp(MacroElement):
         """
     )
 
-    def __init__(self, fmap: BareMap, data_id: str):
+    def __init__(self, fmap: folium.Map, data_id: str):
         super().__init__()
         self.map = fmap
         self.data_id = data_id

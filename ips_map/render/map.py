@@ -1,4 +1,4 @@
-"""Render the coverage map: a self-contained Leaflet page, built as Folium builds one.
+"""Render the coverage map: a self-contained Folium page.
 
 The renderer receives finished tables (coverage per département, placed services, national
 figures) and draws them; it computes no metric. Geometry is simplified as a coverage (shared
@@ -152,7 +152,7 @@ def render_map(
     Returns
     -------
     (Page, BareMap)
-        The page (a branca Figure) and the Leaflet map inside it.
+        The page (a branca Figure) and the folium map inside it.
     """
     drawn, insets = _drawn_shapes(coverage)
     topology = build_arcs(drawn)
@@ -285,6 +285,7 @@ def _page(context: MapContext, data: PageData) -> tuple[Page, BareMap]:
     fmap = BareMap(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=5,
+        tiles=None,
         control_scale=True,
         zoom_snap=0.25,
         zoom_delta=0.5,
@@ -294,8 +295,8 @@ def _page(context: MapContext, data: PageData) -> tuple[Page, BareMap]:
     # Changed départements' outlines above the départements, letting the pointer through;
     # the services' canvas above them.
     if data.panes.changes:
-        fmap.add_child(Pane(fmap, data.panes.changes, z_index=420, pointer_events=False))
-    fmap.add_child(Pane(fmap, data.panes.services, z_index=450, pointer_events=True))
+        fmap.add_child(Pane(data.panes.changes, z_index=420, pointer_events=False))
+    fmap.add_child(Pane(data.panes.services, z_index=450, pointer_events=True))
     fmap.add_child(MapApp(fmap, DATA_ID))
     return page, fmap
 
