@@ -19,6 +19,9 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from ips_map.errors import IpsMapError
 
 #: A text cell that a spreadsheet would run as a formula: it starts with = + - @, a tab or a
@@ -27,6 +30,8 @@ from ips_map.errors import IpsMapError
 _FORMULA = re.compile(r"^'*[=+\-@\t\r\n]")
 _ESCAPED = re.compile(r"^'+[=+\-@\t\r\n]")
 _LINE_BREAK = re.compile(r"\r\n?")
+#: The texts :func:`_cell` may change: a formula's first character, or a "\r".
+_NEEDS_CELL = r"^'*[=+\-@\t\r\n]|\r"
 #: A plain number ("-1.55", "-1,55", "-3", "1e-05"): a longitude stays a number.
 _PLAIN_NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
 _OS_REASONS = {
@@ -154,6 +159,40 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[dict]) -> bytes:
     for row in rows:
         writer.writerow({k: _cell(row.get(k)) for k in columns})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_columns_bytes(columns: Sequence[str], table: dict[str, list], size: int) -> bytes:
+    """:func:`csv_bytes` of a table given by whole columns (``table``: name → ``size``
+    values; a missing column is written empty): the same bytes, each column escaped at once.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([escape_formula(str(k)) for k in columns])
+    empty = [""] * size
+    cells = [_column_cells(table[k]) if k in table else empty for k in columns]
+    writer.writerows(zip(*cells))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _column_cells(values: list) -> list:
+    """:func:`_cell` of every value of a column. Only the texts that a spreadsheet would run,
+    or that hold a "\\r", go through it; one pattern over the column finds them."""
+    series = pd.Series(values, dtype=object)
+    out = list(values)
+    for index in np.flatnonzero(series.isna().to_numpy()).tolist():
+        if out[index] is None:
+            out[index] = ""
+    is_text = series.map(_is_text).to_numpy(bool)
+    if not is_text.any():
+        return out
+    flagged = series[is_text].str.contains(_NEEDS_CELL, regex=True).to_numpy(bool)
+    for index in np.flatnonzero(is_text)[flagged].tolist():
+        out[index] = _cell(out[index])
+    return out
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str)
 
 
 def _cell(value):
