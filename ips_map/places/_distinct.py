@@ -1,0 +1,66 @@
+"""Rows that carry the same evidence are placed once.
+
+Where a row goes, and the warnings about it, depend only on the columns placement reads
+(:data:`EVIDENCE_COLUMNS`, and the coordinates when it has some): a listing of a million
+services names a few thousand communes. :func:`evidence_groups` numbers the distinct
+evidence of a table's rows with pandas' factorize, whole columns at a time; each group is
+placed from its first row (:func:`ips_map.places.row.place_row`), and its warnings are
+given to every row of the group with that row's own line (:func:`relined`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from ips_map.errors import Problem
+
+#: The columns of a listing's rows that placement reads, coordinates aside.
+EVIDENCE_COLUMNS = (
+    "departements_possibles",
+    "departement_code",
+    "departement",
+    "code_commune_n",
+    "code_postal_n",
+    "commune",
+    "desservis",
+)
+
+
+def evidence_groups(
+    rows: pd.DataFrame, with_coordinates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct evidence of ``rows``.
+
+    ``with_coordinates`` is True for the rows whose coordinates placement reads: each such
+    row is a group of its own (two offices rarely share coordinates).
+
+    Returns ``(groups, firsts)``: the group of each row (by position), numbered in the order
+    of their first row, and the position of each group's first row.
+    """
+    size = len(rows)
+    groups = np.zeros(size, dtype=np.int64)
+    for column in EVIDENCE_COLUMNS:
+        if column not in rows:
+            continue
+        codes, uniques = pd.factorize(rows[column].to_numpy(dtype=object), use_na_sentinel=False)
+        groups, _ = pd.factorize(groups * len(uniques) + codes)
+        groups = groups.astype(np.int64)
+    if with_coordinates.any():
+        # Rows with coordinates stand alone: a group number after every other group's.
+        alone = np.flatnonzero(with_coordinates)
+        groups[alone] = groups.max() + 1 + np.arange(len(alone))
+        groups, _ = pd.factorize(groups)
+        groups = groups.astype(np.int64)
+    _, firsts = np.unique(groups, return_index=True)
+    return groups, firsts
+
+
+def relined(problems: list[Problem], line: int) -> list[Problem]:
+    """The problems of a group's first row, as those of the row at ``line``."""
+    return [
+        problem if problem.ligne == line else dataclasses.replace(problem, ligne=line)
+        for problem in problems
+    ]
