@@ -30,8 +30,6 @@ from ips_map.errors import IpsMapError
 _FORMULA = re.compile(r"^'*[=+\-@\t\r\n]")
 _ESCAPED = re.compile(r"^'+[=+\-@\t\r\n]")
 _LINE_BREAK = re.compile(r"\r\n?")
-#: The texts :func:`_cell` may change: a formula's first character, or a "\r".
-_NEEDS_CELL = r"^'*[=+\-@\t\r\n]|\r"
 #: A plain number ("-1.55", "-1,55", "-3", "1e-05"): a longitude stays a number.
 _PLAIN_NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
 _OS_REASONS = {
@@ -175,24 +173,23 @@ def csv_columns_bytes(columns: Sequence[str], table: dict[str, list], size: int)
 
 
 def _column_cells(values: list) -> list:
-    """:func:`_cell` of every value of a column. Only the texts that a spreadsheet would run,
-    or that hold a "\\r", go through it; one pattern over the column finds them."""
-    series = pd.Series(values, dtype=object)
-    out = list(values)
-    for index in np.flatnonzero(series.isna().to_numpy()).tolist():
-        if out[index] is None:
-            out[index] = ""
-    is_text = series.map(_is_text).to_numpy(bool)
-    if not is_text.any():
-        return out
-    flagged = series[is_text].str.contains(_NEEDS_CELL, regex=True).to_numpy(bool)
-    for index in np.flatnonzero(is_text)[flagged].tolist():
-        out[index] = _cell(out[index])
-    return out
-
-
-def _is_text(value) -> bool:
-    return isinstance(value, str)
+    """:func:`_cell` of every value of a column. A column of texts is escaped once per
+    distinct text (pandas' factorize); numbers pass as they are, None is written empty."""
+    cells = np.fromiter(values, dtype=object, count=len(values))
+    missing = pd.isna(cells)
+    for index in np.flatnonzero(missing).tolist():
+        if cells[index] is None:
+            cells[index] = ""
+    kind = pd.api.types.infer_dtype(cells[~missing], skipna=False)
+    if kind == "string":
+        texts = ~missing
+        codes, uniques = pd.factorize(cells[texts])
+        escaped = np.empty(len(uniques), dtype=object)
+        escaped[:] = [_cell(text) for text in uniques]
+        cells[texts] = escaped[codes]
+    elif kind not in ("integer", "floating", "boolean", "empty", "mixed-integer-float"):
+        cells[:] = [_cell(value) for value in cells.tolist()]
+    return cells.tolist()
 
 
 def _cell(value):

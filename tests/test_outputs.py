@@ -93,8 +93,10 @@ def test_a_table_of_columns_is_written_as_its_rows_are(shift):
         "nombres": list(range(len(values))),
         "=col": list(reversed(values)),
         "vide": [None] * len(values),
+        "textes": [v if isinstance(v, str) else "=x" for v in values],
+        "textes_manquants": [v if isinstance(v, str) else None for v in values],
     }
-    columns = ["texte", "absente", "nombres", "=col", "vide"]
+    columns = ["texte", "absente", "nombres", "=col", "vide", "textes", "textes_manquants"]
     rows = [dict(zip(table, row)) for row in zip(*table.values())]
     assert csv_columns_bytes(columns, table, len(values)) == csv_bytes(columns, rows)
 
