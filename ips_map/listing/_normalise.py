@@ -203,6 +203,10 @@ def _pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return pairs
 
 
+#: "fictif", whatever is not a letter a-z between its letters.
+_FICTIF = "[^a-z]*".join("fictif")
+
+
 def _template_examples(names: np.ndarray) -> np.ndarray:
     """True for the names of the example row of ``ips-map template``.
 
@@ -212,8 +216,7 @@ def _template_examples(names: np.ndarray) -> np.ndarray:
     example's key, it can only come from such letters, in that order.
     """
     folded = pd.Series(names, dtype=object).str.normalize("NFKD").str.lower()
-    letters = folded.str.replace("[^a-z]+", "", regex=True)
-    candidates = letters.str.contains("fictif", regex=False).to_numpy(dtype=bool)
+    candidates = folded.str.contains(_FICTIF, regex=True).to_numpy(dtype=bool)
     found = np.zeros(len(names), dtype=bool)
     for k in np.flatnonzero(candidates).tolist():
         found[k] = values.is_template_example(names[k])

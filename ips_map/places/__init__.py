@@ -23,7 +23,7 @@ import pandas as pd
 
 from ips_map.errors import Problem
 from ips_map.listing.read import Listing, reject_record
-from ips_map.places._distinct import evidence_groups, relined
+from ips_map.places._distinct import evidence_groups, evidence_records, relined
 from ips_map.places._seats import SeatFinder
 from ips_map.places.duplicates import possible_duplicates
 from ips_map.places.geometry import read_coordinates
@@ -97,7 +97,7 @@ def place_services(
     # Placed once per distinct evidence, from the first row that carries it.
     groups, firsts = evidence_groups(rows, with_coordinates)
     results = []
-    for index, row in zip(rows.index[firsts], rows.iloc[firsts].to_dict("records")):
+    for index, row in zip(rows.index[firsts], evidence_records(rows, firsts)):
         notes = RowNotes(int(row["ligne"]), listing.unit, listing.columns_as_written, dep_names)
         results.append(place_row(row, readings.get(index), gazetteer, seats, notes))
     is_placed = np.array([isinstance(r, PlacedRow) for r in results], dtype=bool)

@@ -58,6 +58,26 @@ def evidence_groups(
     return groups, firsts
 
 
+#: The other columns placement reads: the line, the name, the coordinates as written.
+OTHER_COLUMNS = (
+    "ligne",
+    "nom",
+    "latitude",
+    "longitude",
+    "lat",
+    "lon",
+    "geocodage_statut",
+    "geocodage_label",
+)
+
+
+def evidence_records(rows: pd.DataFrame, positions: np.ndarray) -> list[dict]:
+    """The rows at ``positions`` as dicts of the columns placement reads."""
+    names = [c for c in (*EVIDENCE_COLUMNS, *OTHER_COLUMNS) if c in rows]
+    columns = [rows[name].to_numpy()[positions].tolist() for name in names]
+    return [dict(zip(names, values)) for values in zip(*columns)]
+
+
 def relined(problems: list[Problem], line: int) -> list[Problem]:
     """The problems of a group's first row, as those of the row at ``line``."""
     return [
