@@ -108,7 +108,7 @@ class Normalised:
         record["type"] = _part(results, 0, codes)
         results, codes = _each(record["statut"], values.read_status)
         statuts, notes = _part(results, 0, codes), _part(results, 1, codes)
-        unknown = pd.isna(statuts)
+        unknown = np.equal(statuts, None)
         self.fail("statut", unknown, notes)
         notes[unknown] = None
         self.warn("statut", notes)
@@ -194,7 +194,7 @@ class Normalised:
 
 def _noted(notes: np.ndarray) -> np.ndarray:
     """True where there is a note (not None, not empty)."""
-    return ~pd.isna(notes) & (notes != "")
+    return ~np.equal(notes, None) & (notes != "")
 
 
 def _pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ problem, to write it with the row's line, column and value.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,18 +67,23 @@ class _Cells:
 
 def _stripped(cells: np.ndarray) -> np.ndarray:
     """The cells of one column without their surrounding blanks (None where there is none)."""
-    column = pd.Series(cells, dtype=object)
-    present = column.notna().to_numpy()
-    if pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
-        column = column.map(lambda v: v if v is None else str(v))
-    out = column.str.strip().to_numpy(dtype=object, copy=True) if present.any() else cells.copy()
-    out[~present] = None
+    present = ~_none(cells)
+    if present.all():
+        with contextlib.suppress(TypeError):  # a cell that is not text: below
+            return np.fromiter(map(str.strip, cells.tolist()), dtype=object, count=len(cells))
+    out = cells.copy()
+    out[present] = [str(cell).strip() for cell in cells[present].tolist()]
     return out
+
+
+def _none(column: np.ndarray) -> np.ndarray:
+    """True where a cell is missing (None)."""
+    return np.equal(column, None)
 
 
 def _filled(column: np.ndarray) -> np.ndarray:
     """True where a cell holds text (not missing, not "")."""
-    return ~pd.isna(column) & (column != "")
+    return ~_none(column) & (column != "")
 
 
 def read_rows(table: RawTable, header: Header) -> Rows:
@@ -205,7 +211,7 @@ def _record_columns(
         for index in sorted(i for i, c in columns.items() if c == name):
             if index < len(cells.columns):
                 cell = cells.columns[index][kept]
-                present = ~pd.isna(cell)
+                present = ~_none(cell)
                 column[present] = cell[present]
         record[name] = column
     unknown = [

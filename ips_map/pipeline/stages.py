@@ -28,7 +28,7 @@ from ips_map.outputs import (
     refuse_overwriting_inputs,
 )
 from ips_map.pipeline import provenance
-from ips_map.pipeline.prepare import GeocodeOptions, Prepared, read_and_place
+from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
 from ips_map.pipeline.tables import (
     COVERAGE_COLUMNS,
     REJECT_COLUMNS,
@@ -70,6 +70,7 @@ class BuildResult:
     counts: RowCounts = field(default_factory=RowCounts)
 
 
+@collector_paused()
 def build(settings: BuildSettings, progress: Callable[[str], None] | None = None) -> BuildResult:
     """Run the whole pipeline and write the outputs into ``settings.out``.
 
