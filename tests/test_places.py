@@ -197,6 +197,30 @@ def test_placed_by_coordinates(tmp_path, departements):
     assert service["desservis"] == ("2A",)
 
 
+def test_rows_placed_by_coordinates_alone_each_keep_their_position(tmp_path, departements):
+    # Placed together (same département, nothing else), each at its own coordinates.
+    rows = [
+        {"latitude": "42,1", "longitude": "8,9"},
+        {"latitude": "42,3", "longitude": "8,6"},
+        {"latitude": "46,5", "longitude": "4,5", "departements_desservis": "2A"},
+        {"latitude": "8,7", "longitude": "42,2"},  # swapped: noted, placed on its own
+        {"latitude": "42,2", "longitude": "8,7", "dept": "01"},  # contradicted: on its own
+    ]
+    placement = place(tmp_path, departements, rows)
+    services = placement.services
+    assert [(p.x, p.y) for p in services.geometry] == [
+        (8.9, 42.1),
+        (8.6, 42.3),
+        (4.5, 46.5),
+        (8.7, 42.2),
+    ]
+    assert list(services["code_departement"]) == ["2A", "2A", "01", "2A"]
+    assert list(services["desservis"]) == [("2A",), ("2A",), ("2A",), ("2A",)]
+    assert list(services["avertissements"])[:3] == ["", "", ""]
+    assert "inversées" in services["avertissements"].iloc[3]
+    assert [r["ligne"] for r in placement.rejects] == [6]
+
+
 def test_offshore_office_is_placed_in_the_nearest_departement(tmp_path, departements):
     # Just west of the square of 974, by half the tolerance: a coastal office.
     lon = SQUARES["974"][0] - (COAST_TOLERANCE_M / 2) / M_PER_DEGREE_3857

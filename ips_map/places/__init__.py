@@ -23,7 +23,12 @@ import pandas as pd
 
 from ips_map.errors import Problem
 from ips_map.listing.read import Listing, reject_record
-from ips_map.places._distinct import evidence_groups, evidence_records, relined
+from ips_map.places._distinct import (
+    coordinates_only,
+    evidence_groups,
+    evidence_records,
+    relined,
+)
 from ips_map.places._seats import SeatFinder
 from ips_map.places.duplicates import possible_duplicates
 from ips_map.places.geometry import read_coordinates
@@ -91,11 +96,9 @@ def place_services(
     readings = read_coordinates(rows, departements)
     dep_names = dict(zip(departements["code"], departements["nom"]))
     seats = SeatFinder(departements, gazetteer)
-    with_coordinates = np.zeros(len(rows), dtype=bool)
-    if readings:
-        with_coordinates[rows.index.get_indexer(list(readings))] = True
     # Placed once per distinct evidence, from the first row that carries it.
-    groups, firsts = evidence_groups(rows, with_coordinates)
+    only = coordinates_only(rows, readings)
+    groups, firsts = evidence_groups(rows, only.alone, only.keys)
     results = []
     for index, row in zip(rows.index[firsts], evidence_records(rows, firsts)):
         notes = RowNotes(int(row["ligne"]), listing.unit, listing.columns_as_written, dep_names)
@@ -120,7 +123,9 @@ def place_services(
             rejects.append(reject_record({"ligne": line, "nom": names[position]}, [error]))
             problems.append(error)
     kept = np.flatnonzero(is_placed[groups])
-    table = services_table(rows.iloc[kept], results, groups[kept])
+    table = services_table(
+        rows.iloc[kept], results, groups[kept], (only.lons[kept], only.lats[kept])
+    )
     for position, problem in possible_duplicates(table, listing.unit):
         warnings.setdefault(position, []).append(problem)
         problems.append(problem)

@@ -85,13 +85,20 @@ class RejectedRow:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def services_table(rows: pd.DataFrame, results: list, groups: np.ndarray) -> gpd.GeoDataFrame:
+def services_table(
+    rows: pd.DataFrame,
+    results: list,
+    groups: np.ndarray,
+    positions: tuple[np.ndarray, np.ndarray] | None = None,
+) -> gpd.GeoDataFrame:
     """The placed rows as a GeoDataFrame of points (EPSG:4326): the listing's columns, then
     those of :data:`PLACED_COLUMNS` it lacks.
 
     ``rows`` are the placed rows of the listing; ``results`` the result of each group of
     rows with the same evidence (:mod:`~ips_map.places._distinct`), ``groups`` the group of
-    each of ``rows``. ``avertissements`` is left empty (:func:`set_warnings`).
+    each of ``rows``; ``positions`` the longitude and latitude of the rows that have their
+    own in a group (NaN for the others). ``avertissements`` is left empty
+    (:func:`set_warnings`).
     """
     frame = rows.reset_index(drop=True)
     placed = [r if isinstance(r, PlacedRow) else None for r in results]
@@ -109,7 +116,11 @@ def services_table(rows: pd.DataFrame, results: list, groups: np.ndarray) -> gpd
     frame["avertissements"] = ""
     x = np.array([float(r.lon) if r is not None else np.nan for r in placed], dtype=float)
     y = np.array([float(r.lat) if r is not None else np.nan for r in placed], dtype=float)
-    return gpd.GeoDataFrame(frame, geometry=shapely.points(x[groups], y[groups]), crs=4326)
+    x, y = x[groups], y[groups]
+    if positions is not None:
+        own = ~np.isnan(positions[0])
+        x[own], y[own] = positions[0][own], positions[1][own]
+    return gpd.GeoDataFrame(frame, geometry=shapely.points(x, y), crs=4326)
 
 
 def set_warnings(table: gpd.GeoDataFrame, warnings: dict[int, list[Problem]]) -> None:
