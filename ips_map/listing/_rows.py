@@ -217,16 +217,27 @@ def _record_columns(
     unknown = [
         (i, header[i].strip()) for i in range(len(header)) if i not in columns and header[i].strip()
     ]
-    extras = [{} for _ in range(size)]
-    if unknown:
-        parts = [(name, cells.columns[i][kept]) for i, name in unknown if i < len(cells.columns)]
-        for k, extra in enumerate(extras):
-            for name, column in parts:
-                if column[k] is not None:
-                    extra[name] = column[k]
-    record["extra"] = _objects(extras)
+    record["extra"] = _objects(_extras(cells, unknown, kept))
     record["ligne"] = cells.lines[kept]
     return record
+
+
+def _extras(cells: _Cells, unknown: list[tuple[int, str]], kept: np.ndarray) -> list[dict]:
+    """Each row's cells under the headers not recognised, by header name (a later column of
+    the same name wins); a row shorter than the header has none of those it lacks."""
+    parts = [(name, cells.columns[i][kept]) for i, name in unknown if i < len(cells.columns)]
+    names = [name for name, _ in parts]
+    columns = [column.tolist() for _, column in parts]
+    if not any(None in column for column in columns):
+        return (
+            [dict(zip(names, values)) for values in zip(*columns)]
+            if names
+            else [{} for _ in range(len(kept))]
+        )
+    return [
+        {name: value for name, value in zip(names, values) if value is not None}
+        for values in zip(*columns)
+    ]
 
 
 def _objects(items: list) -> np.ndarray:

@@ -3,6 +3,8 @@ made from the coverage table and the placed services."""
 
 from __future__ import annotations
 
+import operator
+
 import shapely
 
 from ips_map.geocode import GEOCODE_COLUMNS
@@ -70,7 +72,11 @@ def _add_unknown_columns(columns: dict[str, list], extras: list) -> None:
     """Each row's unknown columns (a dict, or None) over the columns of the same name."""
     names = list(dict.fromkeys(name for extra in extras if extra for name in extra))
     size = len(extras)
+    everywhere = {name: all(extra and name in extra for extra in extras) for name in names}
     for name in names:
+        if everywhere[name]:
+            columns[name] = list(map(operator.itemgetter(name), extras))
+            continue
         base = columns.get(name) or [None] * size
         columns[name] = [
             extra[name] if extra and name in extra else value for extra, value in zip(extras, base)
