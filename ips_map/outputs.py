@@ -176,7 +176,10 @@ def _column_cells(values: list) -> list:
     """:func:`_cell` of every value of a column. A column of texts is escaped once per
     distinct text (pandas' factorize); numbers pass as they are, None is written empty."""
     cells = np.fromiter(values, dtype=object, count=len(values))
-    missing = pd.isna(cells)
+    try:
+        missing = np.equal(cells, None) | (cells != cells)  # None, or NaN: faster than isna
+    except TypeError:  # a value that cannot say whether it equals itself (pd.NA)
+        missing = pd.isna(cells)
     for index in np.flatnonzero(missing).tolist():
         if cells[index] is None:
             cells[index] = ""

@@ -28,7 +28,7 @@ def possible_duplicates(services: pd.DataFrame, unit: str) -> list[tuple[int, Pr
         return []
     names = services["nom"].astype(str)
     where = _places(services)
-    digits = names.str.normalize("NFKD").str.replace(r"[^0-9]", "", regex=True)
+    digits = names.str.normalize("NFKD").str.replace(r"[^0-9]+", "", regex=True)
     shared = pd.DataFrame({"where": where, "digits": digits.to_numpy(object)})
     candidates = np.flatnonzero(shared.duplicated(keep=False).to_numpy())
     first: dict[tuple[str, str], int] = {}
