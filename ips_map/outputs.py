@@ -30,6 +30,8 @@ from ips_map.errors import IpsMapError
 _FORMULA = re.compile(r"^'*[=+\-@\t\r\n]")
 _ESCAPED = re.compile(r"^'+[=+\-@\t\r\n]")
 _LINE_BREAK = re.compile(r"\r\n?")
+#: The texts :func:`_cell` may change: those :data:`_FORMULA` matches, or with a "\r".
+_MAY_CHANGE = r"^'*[=+\-@\t\r\n]|\r"
 #: A plain number ("-1.55", "-1,55", "-3", "1e-05"): a longitude stays a number.
 _PLAIN_NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
 _OS_REASONS = {
@@ -187,8 +189,11 @@ def _column_cells(values: list) -> list:
     if kind == "string":
         texts = ~missing
         codes, uniques = pd.factorize(cells[texts])
-        escaped = np.empty(len(uniques), dtype=object)
-        escaped[:] = [_cell(text) for text in uniques]
+        escaped = np.asarray(uniques, dtype=object).copy()
+        # Only the texts that a spreadsheet would run, or that hold a "\r", can change.
+        flagged = pd.Series(escaped, dtype=object).str.contains(_MAY_CHANGE, regex=True)
+        for k in np.flatnonzero(flagged.to_numpy(dtype=bool)).tolist():
+            escaped[k] = _cell(escaped[k])
         cells[texts] = escaped[codes]
     elif kind not in ("integer", "floating", "boolean", "empty", "mixed-integer-float"):
         cells[:] = [_cell(value) for value in cells.tolist()]

@@ -57,7 +57,10 @@ def _text_columns(shown: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
     def text(name: str) -> np.ndarray:
         if name not in shown:
             return np.full(len(shown), "", dtype=object)
-        return _per_value(shown[name].to_numpy(dtype=object), _text)
+        column = shown[name].to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(column, skipna=False) == "string":
+            return column  # texts only: each is its own text
+        return _per_value(column, _text)
 
     communes = _per_value(
         _tuples(text("commune"), text("nom_commune_trouve")), lambda p: p[0] or p[1]
