@@ -12,6 +12,7 @@ import csv
 import errno
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -30,6 +31,8 @@ from ips_map.errors import IpsMapError
 _FORMULA = re.compile(r"^'*[=+\-@\t\r\n]")
 _ESCAPED = re.compile(r"^'+[=+\-@\t\r\n]")
 _LINE_BREAK = re.compile(r"\r\n?")
+#: Rows of a table of columns encoded at a time.
+_CHUNK = 50_000
 #: The texts :func:`_cell` may change: those :data:`_FORMULA` matches, or with a "\r".
 _MAY_CHANGE = r"^'*[=+\-@\t\r\n]|\r"
 #: A plain number ("-1.55", "-1,55", "-3", "1e-05"): a longitude stays a number.
@@ -165,13 +168,19 @@ def csv_columns_bytes(columns: Sequence[str], table: dict[str, list], size: int)
     """:func:`csv_bytes` of a table given by whole columns (``table``: name → ``size``
     values; a missing column is written empty): the same bytes, each column escaped at once.
     """
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([escape_formula(str(k)) for k in columns])
     empty = [""] * size
     cells = [_column_cells(table[k]) if k in table else empty for k in columns]
-    writer.writerows(zip(*cells))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    rows = zip(*cells)
+    out = io.BytesIO()
+    out.write("\ufeff".encode("utf-8"))
+    header = [escape_formula(str(k)) for k in columns]
+    # Encoded by chunks of rows: the text of the whole file is never held beside its bytes.
+    chunks = iter(lambda: list(itertools.islice(rows, _CHUNK)), [])
+    for chunk in itertools.chain([[header]], chunks):
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\n").writerows(chunk)
+        out.write(buffer.getvalue().encode("utf-8"))
+    return out.getvalue()
 
 
 def _column_cells(values: list) -> list:

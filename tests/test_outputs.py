@@ -103,3 +103,11 @@ def test_a_table_of_columns_is_written_as_its_rows_are(shift):
 
 def test_an_empty_table_of_columns_has_its_header():
     assert csv_columns_bytes(["a", "=b"], {"a": []}, 0) == csv_bytes(["a", "=b"], [])
+
+
+def test_a_long_table_of_columns_is_written_whole():
+    # More rows than one chunk of csv_columns_bytes: every row once, in order.
+    size = 120_001
+    table = {"n": list(range(size)), "t": [f"=x{i}" if i % 7 else "a\rb" for i in range(size)]}
+    rows = [{"n": n, "t": t} for n, t in zip(table["n"], table["t"])]
+    assert csv_columns_bytes(["n", "t"], table, size) == csv_bytes(["n", "t"], rows)
