@@ -7,8 +7,10 @@ only planned ones do, ``non_couvert`` otherwise. Closed services count for nothi
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from ips_map.vocabulary import SERVICE_TYPES
@@ -44,36 +46,7 @@ def measure_coverage(
     not 0, ``capacite_active`` is only a lower bound).
     """
     counted = set(types) if types else set(SERVICE_TYPES)
-    counts = {
-        code: {
-            "actif": 0,
-            "en_projet": 0,
-            "capacite": 0.0,
-            "n_cap": 0,
-            **dict.fromkeys(SERVICE_TYPES, 0),
-        }
-        for code in populations["code"]
-    }
-    missing = pd.Series([float("nan")] * len(services), index=services.index)
-    for statut, kind, served, capacity in zip(
-        services["statut"],
-        services["type"] if "type" in services else pd.Series("ips", index=services.index),
-        services["desservis"],
-        services.get("capacite_n", missing),
-    ):
-        if statut not in ("actif", "en_projet"):
-            continue
-        for code in served:
-            if code not in counts:
-                continue
-            if statut == "actif" and kind in SERVICE_TYPES:
-                counts[code][kind] += 1
-            if kind not in counted:
-                continue
-            counts[code][statut] += 1
-            if statut == "actif" and capacity == capacity:
-                counts[code]["capacite"] += capacity / len(served)
-                counts[code]["n_cap"] += 1
+    counts = _counts(populations["code"], services, counted)
     table = populations.copy()
     table["services_actifs"] = [counts[c]["actif"] for c in table["code"]]
     table["services_en_projet"] = [counts[c]["en_projet"] for c in table["code"]]
@@ -93,6 +66,51 @@ def measure_coverage(
     # Active services whose capacity is unknown: when > 0, capacite_active is a lower bound.
     table["actifs_sans_capacite"] = [counts[c]["actif"] - counts[c]["n_cap"] for c in table["code"]]
     return table
+
+
+def _counts(codes: pd.Series, services: pd.DataFrame, counted: set[str]) -> dict[str, dict]:
+    """Each département's active and planned services (counted types), active services of
+    each type, and the known capacity of the counted active ones with how many have one.
+
+    Whole columns at a time: each service is repeated once per département it serves, and
+    the sums are numpy's bincount, which adds in that order, as a loop over the services
+    and their départements would (the same capacity to the last digit).
+    """
+    known = pd.Index(list(dict.fromkeys(codes)))
+    served = services["desservis"].tolist()
+    lengths = np.fromiter(map(len, served), dtype=np.int64, count=len(served))
+    row = np.repeat(np.arange(len(served)), lengths)
+    where = known.get_indexer(list(itertools.chain.from_iterable(served)))
+    statut = services["statut"].to_numpy(dtype=object)[row]
+    kinds = services["type"] if "type" in services else pd.Series("ips", index=services.index)
+    kind = kinds.to_numpy(dtype=object)[row]
+    missing = np.full(len(services), np.nan)
+    capacity = services["capacite_n"].to_numpy(dtype=float) if "capacite_n" in services else missing
+    share = (capacity / np.maximum(lengths, 1))[row]
+    inside = where >= 0
+    active = inside & (statut == "actif")
+    is_counted = pd.Series(kind, dtype=object).isin(counted).to_numpy()
+    with_capacity = active & is_counted & ~np.isnan(capacity[row])
+
+    def tally(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(
+            where[mask], weights=None if weights is None else weights[mask], minlength=len(known)
+        )
+
+    figures = {
+        "actif": tally(active & is_counted),
+        "en_projet": tally(inside & (statut == "en_projet") & is_counted),
+        "capacite": tally(with_capacity, share).astype(float),
+        "n_cap": tally(with_capacity),
+        **{t: tally(active & (kind == t)) for t in SERVICE_TYPES},
+    }
+    return {
+        code: {
+            name: (float(values[k]) if name == "capacite" else int(values[k]))
+            for name, values in figures.items()
+        }
+        for k, code in enumerate(known)
+    }
 
 
 def summarize_coverage(coverage: pd.DataFrame) -> dict:

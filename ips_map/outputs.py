@@ -12,12 +12,16 @@ import csv
 import errno
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from ips_map.errors import IpsMapError
 
@@ -27,6 +31,10 @@ from ips_map.errors import IpsMapError
 _FORMULA = re.compile(r"^'*[=+\-@\t\r\n]")
 _ESCAPED = re.compile(r"^'+[=+\-@\t\r\n]")
 _LINE_BREAK = re.compile(r"\r\n?")
+#: Rows of a table of columns encoded at a time.
+_CHUNK = 50_000
+#: The texts :func:`_cell` may change: those :data:`_FORMULA` matches, or with a "\r".
+_MAY_CHANGE = r"^'*[=+\-@\t\r\n]|\r"
 #: A plain number ("-1.55", "-1,55", "-3", "1e-05"): a longitude stays a number.
 _PLAIN_NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
 _OS_REASONS = {
@@ -154,6 +162,51 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[dict]) -> bytes:
     for row in rows:
         writer.writerow({k: _cell(row.get(k)) for k in columns})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_columns_bytes(columns: Sequence[str], table: dict[str, list], size: int) -> bytes:
+    """:func:`csv_bytes` of a table given by whole columns (``table``: name → ``size``
+    values; a missing column is written empty): the same bytes, each column escaped at once.
+    """
+    empty = [""] * size
+    cells = [_column_cells(table[k]) if k in table else empty for k in columns]
+    rows = zip(*cells)
+    out = io.BytesIO()
+    out.write("\ufeff".encode("utf-8"))
+    header = [escape_formula(str(k)) for k in columns]
+    # Encoded by chunks of rows: the text of the whole file is never held beside its bytes.
+    chunks = iter(lambda: list(itertools.islice(rows, _CHUNK)), [])
+    for chunk in itertools.chain([[header]], chunks):
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\n").writerows(chunk)
+        out.write(buffer.getvalue().encode("utf-8"))
+    return out.getvalue()
+
+
+def _column_cells(values: list) -> list:
+    """:func:`_cell` of every value of a column. A column of texts is escaped once per
+    distinct text (pandas' factorize); numbers pass as they are, None is written empty."""
+    cells = np.fromiter(values, dtype=object, count=len(values))
+    try:
+        missing = np.equal(cells, None) | (cells != cells)  # None, or NaN: faster than isna
+    except TypeError:  # a value that cannot say whether it equals itself (pd.NA)
+        missing = pd.isna(cells)
+    for index in np.flatnonzero(missing).tolist():
+        if cells[index] is None:
+            cells[index] = ""
+    kind = pd.api.types.infer_dtype(cells[~missing], skipna=False)
+    if kind == "string":
+        texts = ~missing
+        codes, uniques = pd.factorize(cells[texts])
+        escaped = np.asarray(uniques, dtype=object).copy()
+        # Only the texts that a spreadsheet would run, or that hold a "\r", can change.
+        flagged = pd.Series(escaped, dtype=object).str.contains(_MAY_CHANGE, regex=True)
+        for k in np.flatnonzero(flagged.to_numpy(dtype=bool)).tolist():
+            escaped[k] = _cell(escaped[k])
+        cells[texts] = escaped[codes]
+    elif kind not in ("integer", "floating", "boolean", "empty", "mixed-integer-float"):
+        cells[:] = [_cell(value) for value in cells.tolist()]
+    return cells.tolist()
 
 
 def _cell(value):

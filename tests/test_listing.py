@@ -692,3 +692,20 @@ def test_departements_list_reads_every_item(items, separators):
     expected = list(dict.fromkeys(code for _, code in items))
     assert bad == []
     assert codes == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "EXEMPLE – service ﬁctif (remplacez cette ligne)",  # en dash, "ﬁ" ligature
+        "exemple : SERVICE FICTIF / remplacez cette ligne !",
+        "Exemple - service fi\u0301ctif (remplacez cette ligne)",  # a combining accent
+    ],
+)
+def test_the_template_example_row_is_refused_however_it_is_written(tmp_path, name):
+    # Names are checked by text_key only when they may fold to the example's: these must.
+    text = f"nom,commune\n{name},Lyon\nVrai service,Lyon\n"
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert list(listing.rows["nom"]) == ["Vrai service"]
+    assert [r["ligne"] for r in listing.rejects] == [2]
+    assert "ligne d'exemple du modèle" in listing.rejects[0]["raison"]

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ips_map.outputs import escape_formula, unescape_formula, write_csv
+from ips_map.outputs import (
+    csv_bytes,
+    csv_columns_bytes,
+    escape_formula,
+    unescape_formula,
+    write_csv,
+)
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -51,3 +57,57 @@ def test_a_line_break_inside_a_cell_keeps_the_row_whole(tmp_path):
     path = write_csv(tmp_path / "t.csv", ["nom", "x"], rows)
     assert read_rows(path) == [["nom", "x"], ["'\n=1", "a\nb"], ["c\nd", "e"]]
     assert unescape_formula("'\n=1") == "\n=1"
+
+
+#: Cells of every kind a services table holds: formulas, line breaks, numbers, None, NaN,
+#: quotes, delimiters, apostrophes already there, accents.
+MIXED_CELLS = [
+    "=1+1",
+    '\'=HYPERLINK("x")',
+    "-1.55",
+    "-x",
+    "+33 1 23",
+    "@SUM(1)",
+    "\tTab",
+    "a\rb",
+    "a\r\nb\nc",
+    'ligne "citée", virgule',
+    "",
+    None,
+    float("nan"),
+    3,
+    -2.5,
+    1e-05,
+    True,
+    "Éa ; b",
+    " espace",
+]
+
+
+@pytest.mark.parametrize("shift", range(4))
+def test_a_table_of_columns_is_written_as_its_rows_are(shift):
+    # csv_columns_bytes escapes whole columns at once: the bytes are csv_bytes' of its rows.
+    values = MIXED_CELLS[shift:] + MIXED_CELLS[:shift]
+    table = {
+        "texte": values,
+        "nombres": list(range(len(values))),
+        "=col": list(reversed(values)),
+        "vide": [None] * len(values),
+        "textes": [v if isinstance(v, str) else "=x" for v in values],
+        "textes_manquants": [v if isinstance(v, str) else None for v in values],
+    }
+    columns = ["texte", "absente", "nombres", "=col", "vide", "textes", "textes_manquants"]
+    rows = [dict(zip(table, row)) for row in zip(*table.values())]
+    assert csv_columns_bytes(columns, table, len(values)) == csv_bytes(columns, rows)
+
+
+def test_an_empty_table_of_columns_has_its_header():
+    assert csv_columns_bytes(["a", "=b"], {"a": []}, 0) == csv_bytes(["a", "=b"], [])
+
+
+def test_a_long_table_of_columns_is_written_whole():
+    # More rows than one chunk of csv_columns_bytes: every row once, in order.
+    size = 120_001
+    table = {"n": list(range(size)), "t": [f"=x{i}" if i % 7 else "a\rb" for i in range(size)]}
+    rows = [{"n": n, "t": t} for n, t in zip(table["n"], table["t"])]
+    assert csv_columns_bytes(["n", "t"], table, size) == csv_bytes(["n", "t"], rows)

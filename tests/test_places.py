@@ -197,6 +197,30 @@ def test_placed_by_coordinates(tmp_path, departements):
     assert service["desservis"] == ("2A",)
 
 
+def test_rows_placed_by_coordinates_alone_each_keep_their_position(tmp_path, departements):
+    # Placed together (same département, nothing else), each at its own coordinates.
+    rows = [
+        {"latitude": "42,1", "longitude": "8,9"},
+        {"latitude": "42,3", "longitude": "8,6"},
+        {"latitude": "46,5", "longitude": "4,5", "departements_desservis": "2A"},
+        {"latitude": "8,7", "longitude": "42,2"},  # swapped: noted, placed on its own
+        {"latitude": "42,2", "longitude": "8,7", "dept": "01"},  # contradicted: on its own
+    ]
+    placement = place(tmp_path, departements, rows)
+    services = placement.services
+    assert [(p.x, p.y) for p in services.geometry] == [
+        (8.9, 42.1),
+        (8.6, 42.3),
+        (4.5, 46.5),
+        (8.7, 42.2),
+    ]
+    assert list(services["code_departement"]) == ["2A", "2A", "01", "2A"]
+    assert list(services["desservis"]) == [("2A",), ("2A",), ("2A",), ("2A",)]
+    assert list(services["avertissements"])[:3] == ["", "", ""]
+    assert "inversées" in services["avertissements"].iloc[3]
+    assert [r["ligne"] for r in placement.rejects] == [6]
+
+
 def test_offshore_office_is_placed_in_the_nearest_departement(tmp_path, departements):
     # Just west of the square of 974, by half the tolerance: a coastal office.
     lon = SQUARES["974"][0] - (COAST_TOLERANCE_M / 2) / M_PER_DEGREE_3857
@@ -785,6 +809,47 @@ def test_real_data_example_listing_is_placed(real_data):
         departements,
     )
     assert found == list(placement.services["code_departement"])
+
+
+def test_names_with_the_same_key_and_other_digits_forms_are_duplicates(tmp_path, departements):
+    # Duplicates are looked for among names with the same digits: "¹" is "1" once folded.
+    rows = [
+        {"nom": "CMP 1", "commune": "Ajaccio"},
+        {"nom": "CMP ¹", "commune": "Ajaccio"},
+        {"nom": "CMP 2", "commune": "Ajaccio"},
+        {"nom": "CMP 12", "commune": "Ajaccio"},
+    ]
+    placement = place(tmp_path, departements, rows)
+    assert [p.ligne for p in placement.problems] == [3]
+    assert "même nom qu'à la ligne 2" in placement.problems[0].message
+
+
+def test_rows_with_the_same_evidence_each_get_their_own_warnings(tmp_path, departements):
+    # Placed once for the three rows, the warnings name each row's line and value.
+    rows = [
+        {"nom": "A", "commune": "ajaccio", "cp": "99999"},
+        {"nom": "B", "commune": "Ajaccio", "cp": "20000"},
+        {"nom": "C", "commune": "ajaccio", "cp": "99999"},
+        {"nom": "D", "commune": "ajaccio", "cp": "99999", "dept": "974"},
+        {"nom": "E", "commune": "ajaccio", "cp": "99999"},
+    ]
+    placement = place(tmp_path, departements, rows)
+    unknown = "code postal inconnu : ignoré"
+    assert [(p.ligne, p.message) for p in placement.problems if p.message == unknown] == [
+        (2, unknown),
+        (4, unknown),
+        (5, unknown),
+        (6, unknown),
+    ]
+    warnings = list(placement.services["avertissements"])
+    assert warnings[0] == f"ligne 2, colonne « cp », valeur « 99999 » : {unknown}"
+    assert warnings[1] == ""
+    assert warnings[2] == f"ligne 4, colonne « cp », valeur « 99999 » : {unknown}"
+    assert warnings[3] == f"ligne 6, colonne « cp », valeur « 99999 » : {unknown}"
+    # The row whose département contradicts its commune is rejected, alone, on its line.
+    assert list(placement.services["ligne"]) == [2, 3, 4, 6]
+    assert [r["ligne"] for r in placement.rejects] == [5]
+    assert placement.rejects[0]["raison"].startswith("ligne 5")
 
 
 # --- one of each: look-ups, tables, records, counts ---------------------------------------------

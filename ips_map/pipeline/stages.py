@@ -20,15 +20,22 @@ from ips_map._version import __version__
 from ips_map.coverage import measure_coverage, summarize_coverage
 from ips_map.editions import Comparison, changes_bytes, compare_editions, make_edition, read_edition
 from ips_map.listing.read import Listing, no_usable_row_error
-from ips_map.outputs import OutputSet, csv_bytes, prepare_folder, refuse_overwriting_inputs
+from ips_map.outputs import (
+    OutputSet,
+    csv_bytes,
+    csv_columns_bytes,
+    prepare_folder,
+    refuse_overwriting_inputs,
+)
 from ips_map.pipeline import provenance
-from ips_map.pipeline.prepare import GeocodeOptions, Prepared, read_and_place
+from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
 from ips_map.pipeline.tables import (
     COVERAGE_COLUMNS,
     REJECT_COLUMNS,
     SERVICE_COLUMNS,
+    column_records,
     coverage_rows,
-    service_rows,
+    service_columns,
 )
 from ips_map.places import Placement
 from ips_map.render import MapContext, leaflet_version, render_map
@@ -63,6 +70,7 @@ class BuildResult:
     counts: RowCounts = field(default_factory=RowCounts)
 
 
+@collector_paused()
 def build(settings: BuildSettings, progress: Callable[[str], None] | None = None) -> BuildResult:
     """Run the whole pipeline and write the outputs into ``settings.out``.
 
@@ -97,16 +105,17 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     table = measure_coverage(populations, prepared.placement.services, settings.types)
     counts = prepared.counts(settings.types)
     summary = _summary(settings, prepared, table, counts)
-    # The rows of coverage.csv and services.csv, made once: written below, and compared with
-    # the previous edition when there is one.
+    # The rows of coverage.csv and the columns of services.csv, made once: written below, and
+    # compared with the previous edition when there is one.
     rows = {
         "coverage": list(coverage_rows(table)),
-        "services": list(service_rows(prepared.placement.services)),
+        "services": service_columns(prepared.placement.services),
     }
     comparison = None
     if previous is not None:
         step("Comparaison avec l'édition précédente")
-        current = make_edition(rows["coverage"], rows["services"], summary, folder=out)
+        services = column_records(rows["services"])
+        current = make_edition(rows["coverage"], services, summary, folder=out)
         comparison = compare_editions(previous, current)
         summary["evolution"] = comparison.record()
 
@@ -263,7 +272,7 @@ def _render(
 def _write_outputs(
     out: Path,
     listing: Listing,
-    rows: dict[str, list[dict]],
+    rows: dict,
     prepared: Prepared,
     summary: dict,
     html: str,
@@ -276,7 +285,11 @@ def _write_outputs(
     files.begin(f"carte de {listing.name}")
     contents = {
         "coverage": csv_bytes(COVERAGE_COLUMNS, rows["coverage"]),
-        "services": csv_bytes(SERVICE_COLUMNS + listing.unknown_columns, rows["services"]),
+        "services": csv_columns_bytes(
+            SERVICE_COLUMNS + listing.unknown_columns,
+            rows["services"],
+            len(prepared.placement.services),
+        ),
         "rejects": csv_bytes(REJECT_COLUMNS, rejects),
         "map": html.encode("utf-8"),
     }

@@ -3,6 +3,10 @@ made from the coverage table and the placed services."""
 
 from __future__ import annotations
 
+import operator
+
+import shapely
+
 from ips_map.geocode import GEOCODE_COLUMNS
 from ips_map.listing.columns import COLUMNS
 
@@ -49,13 +53,37 @@ def coverage_rows(table):
         yield record
 
 
-def service_rows(services):
-    """Yield the rows of services.csv: each service, its unknown columns and its position."""
-    for record, point in zip(
-        services.drop(columns="geometry").to_dict("records"), services.geometry
-    ):
-        record.update(record.pop("extra", {}) or {})
-        record["latitude_placee"] = round(point.y, 6)
-        record["longitude_placee"] = round(point.x, 6)
-        record["departements_servis"] = " ".join(record["desservis"])
-        yield record
+def service_columns(services) -> dict[str, list]:
+    """The columns of services.csv, whole: each service's listing columns, its unknown
+    columns (which take precedence, as written) and its position, as Python values."""
+    frame = services.drop(columns="geometry")
+    columns = {name: frame[name].tolist() for name in frame.columns if name != "extra"}
+    if "extra" in frame:
+        _add_unknown_columns(columns, frame["extra"].tolist())
+    points = services.geometry
+    # round() of each float, not numpy's: the same digits as Python writes them.
+    columns["latitude_placee"] = [round(y, 6) for y in shapely.get_y(points.values).tolist()]
+    columns["longitude_placee"] = [round(x, 6) for x in shapely.get_x(points.values).tolist()]
+    columns["departements_servis"] = [" ".join(codes) for codes in columns["desservis"]]
+    return columns
+
+
+def _add_unknown_columns(columns: dict[str, list], extras: list) -> None:
+    """Each row's unknown columns (a dict, or None) over the columns of the same name."""
+    names = list(dict.fromkeys(name for extra in extras if extra for name in extra))
+    size = len(extras)
+    everywhere = {name: all(extra and name in extra for extra in extras) for name in names}
+    for name in names:
+        if everywhere[name]:
+            columns[name] = list(map(operator.itemgetter(name), extras))
+            continue
+        base = columns.get(name) or [None] * size
+        columns[name] = [
+            extra[name] if extra and name in extra else value for extra, value in zip(extras, base)
+        ]
+
+
+def column_records(columns: dict[str, list]) -> list[dict]:
+    """The rows of a table of columns, as dicts (for the comparison of editions)."""
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*columns.values())]

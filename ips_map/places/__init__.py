@@ -18,14 +18,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ips_map.errors import Problem
 from ips_map.listing.read import Listing, reject_record
+from ips_map.places._distinct import (
+    coordinates_only,
+    evidence_groups,
+    evidence_records,
+    relined,
+)
 from ips_map.places._seats import SeatFinder
 from ips_map.places.duplicates import possible_duplicates
 from ips_map.places.geometry import read_coordinates
-from ips_map.places.outcome import PlacedRow, RowNotes, services_table
+from ips_map.places.outcome import PlacedRow, RowNotes, services_table, set_warnings
 from ips_map.places.row import place_row
 from ips_map.territory.gazetteer import Gazetteer, shared_gazetteer
 from ips_map.vocabulary import APPROXIMATE_METHODS, COMMUNE_CENTRE_METHODS
@@ -89,22 +96,38 @@ def place_services(
     readings = read_coordinates(rows, departements)
     dep_names = dict(zip(departements["code"], departements["nom"]))
     seats = SeatFinder(departements, gazetteer)
+    # Placed once per distinct evidence, from the first row that carries it.
+    only = coordinates_only(rows, readings)
+    groups, firsts = evidence_groups(rows, only.alone, only.keys)
+    results = []
+    for index, row in zip(rows.index[firsts], evidence_records(rows, firsts)):
+        notes = RowNotes(int(row["ligne"]), listing.unit, listing.columns_as_written, dep_names)
+        results.append(place_row(row, readings.get(index), gazetteer, seats, notes))
+    is_placed = np.array([isinstance(r, PlacedRow) for r in results], dtype=bool)
+    noisy = np.array([bool(r.warnings) or not p for r, p in zip(results, is_placed)], bool)
 
-    placed: list[PlacedRow] = []
+    lines = rows["ligne"].to_numpy()
+    names = rows["nom"].to_numpy(dtype=object)
     rejects: list[dict] = []
     problems: list[Problem] = []
-    for index, row in zip(rows.index, rows.to_dict("records")):
-        notes = RowNotes(int(row["ligne"]), listing.unit, listing.columns_as_written, dep_names)
-        result = place_row(row, readings.get(index), gazetteer, seats, notes)
-        problems.extend(result.warnings)
+    warnings: dict[int, list[Problem]] = {}  # by position in the table of placed rows
+    placed_at = np.cumsum(is_placed[groups]) - 1
+    for position in np.flatnonzero(noisy[groups]).tolist():
+        result, line = results[groups[position]], int(lines[position])
+        found = relined(result.warnings, line)
+        problems.extend(found)
         if isinstance(result, PlacedRow):
-            placed.append(result)
+            warnings[int(placed_at[position])] = found
         else:
-            rejects.append(reject_record(row, [result.error]))
-            problems.append(result.error)
-    for item, problem in possible_duplicates(placed, listing.unit):
-        item.warnings.append(problem)
-        problems.append(problem)
-    return Placement(
-        services=services_table(placed, list(rows.columns)), rejects=rejects, problems=problems
+            error = relined([result.error], line)[0]
+            rejects.append(reject_record({"ligne": line, "nom": names[position]}, [error]))
+            problems.append(error)
+    kept = np.flatnonzero(is_placed[groups])
+    table = services_table(
+        rows.iloc[kept], results, groups[kept], (only.lons[kept], only.lats[kept])
     )
+    for position, problem in possible_duplicates(table, listing.unit):
+        warnings.setdefault(position, []).append(problem)
+        problems.append(problem)
+    set_warnings(table, warnings)
+    return Placement(services=table, rejects=rejects, problems=problems)

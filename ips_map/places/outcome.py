@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -73,23 +74,6 @@ class PlacedRow:
     lat: float
     warnings: list[Problem] = field(default_factory=list)
 
-    def record(self) -> dict:
-        """The row's columns with :data:`PLACED_COLUMNS` and the point's ``x``/``y``."""
-        record = dict(self.row)
-        record.update(
-            {
-                "methode": self.method,
-                "code_departement": self.departement,
-                "code_commune_trouve": self.commune_code,
-                "nom_commune_trouve": self.commune_name,
-                "desservis": self.served,
-                "x": float(self.lon),
-                "y": float(self.lat),
-                "avertissements": " | ".join(str(p) for p in self.warnings),
-            }
-        )
-        return record
-
 
 @dataclass
 class RejectedRow:
@@ -101,15 +85,49 @@ class RejectedRow:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def services_table(placed: list[PlacedRow], listing_columns: list[str]) -> gpd.GeoDataFrame:
+def services_table(
+    rows: pd.DataFrame,
+    results: list,
+    groups: np.ndarray,
+    positions: tuple[np.ndarray, np.ndarray] | None = None,
+) -> gpd.GeoDataFrame:
     """The placed rows as a GeoDataFrame of points (EPSG:4326): the listing's columns, then
-    those of :data:`PLACED_COLUMNS` it lacks."""
-    columns = list(listing_columns) + [c for c in PLACED_COLUMNS if c not in listing_columns]
-    frame = pd.DataFrame.from_records(
-        [item.record() for item in placed], columns=columns + ["x", "y"]
-    )
-    return gpd.GeoDataFrame(
-        frame.drop(columns=["x", "y"]),
-        geometry=shapely.points(frame["x"].astype(float), frame["y"].astype(float)),
-        crs=4326,
-    )
+    those of :data:`PLACED_COLUMNS` it lacks.
+
+    ``rows`` are the placed rows of the listing; ``results`` the result of each group of
+    rows with the same evidence (:mod:`~ips_map.places._distinct`), ``groups`` the group of
+    each of ``rows``; ``positions`` the longitude and latitude of the rows that have their
+    own in a group (NaN for the others). ``avertissements`` is left empty
+    (:func:`set_warnings`).
+    """
+    frame = rows.reset_index(drop=True)
+    placed = [r if isinstance(r, PlacedRow) else None for r in results]
+    for column, attribute in (
+        ("methode", "method"),
+        ("code_departement", "departement"),
+        ("code_commune_trouve", "commune_code"),
+        ("nom_commune_trouve", "commune_name"),
+        ("desservis", "served"),
+    ):
+        values = np.empty(len(placed), dtype=object)
+        for k, item in enumerate(placed):
+            values[k] = getattr(item, attribute) if item is not None else None
+        frame[column] = values[groups] if len(groups) else pd.Series([], dtype=object)
+    frame["avertissements"] = ""
+    x = np.array([float(r.lon) if r is not None else np.nan for r in placed], dtype=float)
+    y = np.array([float(r.lat) if r is not None else np.nan for r in placed], dtype=float)
+    x, y = x[groups], y[groups]
+    if positions is not None:
+        own = ~np.isnan(positions[0])
+        x[own], y[own] = positions[0][own], positions[1][own]
+    return gpd.GeoDataFrame(frame, geometry=shapely.points(x, y), crs=4326)
+
+
+def set_warnings(table: gpd.GeoDataFrame, warnings: dict[int, list[Problem]]) -> None:
+    """Write the warnings of the rows that have some (by position) in ``avertissements``."""
+    if not warnings:
+        return
+    column = table["avertissements"].to_numpy(dtype=object, copy=True)
+    for position, problems in warnings.items():
+        column[position] = " | ".join(str(p) for p in problems)
+    table["avertissements"] = column

@@ -11,6 +11,8 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 
 from ips_map.render._encode import encode_ring
 from ips_map.render.page_data import ConstantColumn, DictionaryColumn, ServiceColumns, ServiceTable
@@ -22,18 +24,19 @@ SERVICE_PRECISION = 4
 def service_table(services: gpd.GeoDataFrame, insets: dict) -> ServiceTable:
     """Return the services to draw (closed ones are not) as a :class:`ServiceTable`."""
     shown = services[services["statut"] != "ferme"]
-    lons, lats = [], []
-    for code, point in zip(shown["code_departement"], shown.geometry):
-        if code in insets:
-            point = insets[code].move(point)
-        lons.append(point.x)
-        lats.append(point.y)
-    lons_a, lats_a = np.asarray(lons, float), np.asarray(lats, float)
+    points = shown.geometry.to_numpy(dtype=object, copy=True) if len(shown) else np.array([])
+    codes = shown["code_departement"].to_numpy(dtype=object)
+    for code, inset in insets.items():
+        mine = codes == code
+        if mine.any():
+            points[mine] = inset.move(points[mine])
+    lons_a = shapely.get_x(points).astype(float) if len(points) else np.zeros(0)
+    lats_a = shapely.get_y(points).astype(float) if len(points) else np.zeros(0)
     # Serpentine order over half-degree bands keeps consecutive points close.
     band = np.floor(lats_a * 2).astype(int)
     order = np.lexsort((np.where(band % 2 == 0, lons_a, -lons_a), band))
     values = _text_columns(shown)
-    columns = {name: encode_column([column[k] for k in order]) for name, column in values.items()}
+    columns = {name: encode_column(column[order]) for name, column in values.items()}
     positions = (
         encode_ring(np.column_stack([lons_a[order], lats_a[order]]), SERVICE_PRECISION)
         if len(order)
@@ -47,26 +50,30 @@ def service_table(services: gpd.GeoDataFrame, insets: dict) -> ServiceTable:
     )
 
 
-def _text_columns(shown: gpd.GeoDataFrame) -> dict[str, list[str]]:
-    """The services' text, by field of :class:`ServiceColumns`, in the table's row order."""
+def _text_columns(shown: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """The services' text, by field of :class:`ServiceColumns`, in the table's row order;
+    each made once per distinct value (or set of values) of its columns."""
 
-    def text(name: str) -> list[str]:
+    def text(name: str) -> np.ndarray:
         if name not in shown:
-            return [""] * len(shown)
-        return ["" if _missing(v) else str(v) for v in shown[name]]
+            return np.full(len(shown), "", dtype=object)
+        column = shown[name].to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(column, skipna=False) == "string":
+            return column  # texts only: each is its own text
+        return _per_value(column, _text)
 
-    communes = [c or f for c, f in zip(text("commune"), text("nom_commune_trouve"))]
-    address = [
-        ", ".join(part for part in (street, " ".join(p for p in (cp, town) if p)) if part)
-        for street, cp, town in zip(text("adresse"), text("code_postal"), communes)
-    ]
+    communes = _per_value(
+        _tuples(text("commune"), text("nom_commune_trouve")), lambda p: p[0] or p[1]
+    )
+    address = _per_value(_tuples(text("adresse"), text("code_postal"), communes), _address)
+    served = _per_value(shown["desservis"].to_numpy(dtype=object), " ".join)
     return {
         "name": text("nom"),
         "structure": text("structure"),
         "type": text("type"),
         "status": text("statut"),
         "address": address,
-        "served": [" ".join(codes) for codes in shown["desservis"]],
+        "served": served,
         "phone": text("telephone"),
         "website": text("site_web"),
         "source": text("source"),
@@ -74,18 +81,53 @@ def _text_columns(shown: gpd.GeoDataFrame) -> dict[str, list[str]]:
     }
 
 
+def _text(value) -> str:
+    return "" if _missing(value) else str(value)
+
+
+def _address(parts: tuple[str, str, str]) -> str:
+    street, cp, town = parts
+    return ", ".join(part for part in (street, " ".join(p for p in (cp, town) if p)) if part)
+
+
+def _tuples(*columns: np.ndarray) -> np.ndarray:
+    """The values of several columns, row by row, as tuples in one object column."""
+    tuples = np.empty(len(columns[0]), dtype=object)
+    tuples[:] = list(zip(*(column.tolist() for column in columns)))
+    return tuples
+
+
+def _per_value(column: np.ndarray, make) -> np.ndarray:
+    """``make`` of each value of ``column``: called once per distinct value (pandas'
+    factorize) when the values are all texts or all tuples (of codes), for each value
+    otherwise (1, 1.0 and True are equal in Python, but not written alike)."""
+    present = column[~pd.isna(column)] if len(column) else column
+    kinds = set(pd.Series(present, dtype=object).map(type).unique())
+    if not (kinds <= {str} or kinds <= {tuple}):
+        return _objects([make(value) for value in column.tolist()])
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    return _objects([make(value) for value in uniques])[codes]
+
+
+def _objects(items: list) -> np.ndarray:
+    array = np.empty(len(items), dtype=object)
+    for k, item in enumerate(items):
+        array[k] = item
+    return array
+
+
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def encode_column(column: list[str]):
+def encode_column(column: np.ndarray):
     """Encode a text column: None (all empty), a constant, a dictionary, or the list itself."""
-    uniques = list(dict.fromkeys(column))
+    codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=False)
+    uniques = list(uniques)
     if uniques in ([], [""]):
         return None
     if len(uniques) == 1:
         return ConstantColumn(constant=uniques[0])
     if len(uniques) <= len(column) // 2:
-        index = {value: k for k, value in enumerate(uniques)}
-        return DictionaryColumn(values=uniques, indices=[index[value] for value in column])
-    return column
+        return DictionaryColumn(values=uniques, indices=codes.tolist())
+    return list(column)

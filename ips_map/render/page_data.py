@@ -264,6 +264,10 @@ def _optional(f: dataclasses.Field) -> bool:
     return f.default is None
 
 
+#: Values that are their own JSON value (not bool, not float: both need a look).
+_PLAIN = (str, int)
+
+
 def to_json(value):
     """Return a contract value (dataclasses, lists, dicts, numbers, text) as JSON values."""
     if dataclasses.is_dataclass(value):
@@ -278,6 +282,8 @@ def to_json(value):
                 out[f.name] = to_json(item)
         return out
     if isinstance(value, (list, tuple)):
+        if all(type(item) in _PLAIN for item in value):  # a column of a large table
+            return list(value)
         return [to_json(item) for item in value]
     if isinstance(value, dict):
         return {key: to_json(item) for key, item in value.items()}

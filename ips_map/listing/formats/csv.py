@@ -322,6 +322,10 @@ def _csv_records(path: str, text: str, delimiter: str) -> tuple[_Parsed, list[Pr
 
 def _parse_csv(path: str, text: str, delimiter: str) -> _Parsed:
     """Read the records of a CSV text (see :class:`_Parsed`)."""
+    if '"' not in text:
+        unquoted = _parse_unquoted(path, text, delimiter)
+        if unquoted is not None:
+            return unquoted
     source = io.StringIO(text, newline="")
     reader = csv.reader(source, delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
@@ -345,6 +349,29 @@ def _parse_csv(path: str, text: str, delimiter: str) -> _Parsed:
             "tableur et enregistrez-le de nouveau en « CSV UTF-8 »."
         ) from exc
     return _Parsed(records, last_start, multiline)
+
+
+def _parse_unquoted(path: str, text: str, delimiter: str) -> _Parsed | None:
+    """:func:`_parse_csv` of a text without quotes, every record read at once.
+
+    Without quotes no value spans lines: the record read from the n-th line (as the csv
+    module splits them) starts on line n, and there is no quote left open (the last
+    record's start is then not needed: the text's end is given). None when the csv module
+    refuses the text: the line by line reading says where.
+    """
+    try:
+        raws = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        return None
+    widest = max(map(len, raws), default=0)
+    if widest > MAX_COLUMNS:
+        line = next(n for n, raw in enumerate(raws, 1) if len(raw) > MAX_COLUMNS)
+        raise _too_many_columns(path, line, len(raws[line - 1]))
+    # Blank rows are kept only where the header is searched, as _parse_csv does.
+    head = HEADER_SEARCH_ROWS
+    records = [(n, raw) for n, raw in enumerate(raws[:head], 1)]
+    records += [(n, raw) for n, raw in enumerate(raws[head:], head + 1) if any(raw)]
+    return _Parsed(records, len(text), False)
 
 
 def _unclosed_quote(text: str, delimiter: str, start: int, stop: int) -> int | None:
