@@ -306,7 +306,7 @@ def test_page_decoder_matches_python(open_map, example_build):
 JS_SHAPES = """() => {
     const data = JSON.parse(document.getElementById('ips-data').textContent);
     const topology = new ipsMap.Topology(data.topology);
-    return data.departements.shape.map(s => topology.shape(s, ipsMap.latLngPair));
+    return JSON.stringify(data.departements.shape.map(s => topology.shape(s, ipsMap.latLngPair)));
 }"""
 
 
@@ -320,7 +320,7 @@ JS_DRAWN_LATLNGS = """() => {
             out.push([match[1], rings]);
         }
     });
-    return out;
+    return JSON.stringify(out);
 }"""
 
 
@@ -329,8 +329,9 @@ def test_page_topology_decoder_matches_python(open_map, example_build):
     view = open_map(example_build.outputs["map"])
     data = view.data()
     expected = departement_shapes(data)
-    decoded = view.page.evaluate(JS_SHAPES)
-    drawn = dict(view.page.evaluate(JS_DRAWN_LATLNGS))
+    # As one JSON string each: Playwright's transfer of 200,000 nested numbers takes seconds.
+    decoded = json.loads(view.page.evaluate(JS_SHAPES))
+    drawn = dict(json.loads(view.page.evaluate(JS_DRAWN_LATLNGS)))
     assert len(decoded) == len(drawn) == len(expected) == 101
     for code, polygons in zip(data["departements"]["code"], decoded, strict=True):
         shown = drawn[code]
