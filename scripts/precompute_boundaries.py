@@ -7,4 +7,5 @@ from ips_map.render.boundaries import store_precomputed
 from ips_map.territory.data import load_departements
 
 if __name__ == "__main__":
-    print(store_precomputed(load_departements()))
+    for path in store_precomputed(load_departements()):
+        print(path)

@@ -143,6 +143,10 @@ def test_quantisation_error_is_at_most_half_a_grid_step(points):
     """Off-grid shapes (the DROM moved into their insets) move by at most 0.5e-4° a vertex."""
     hull = shapely.MultiPoint(points).convex_hull
     assume(isinstance(hull, shapely.Polygon) and hull.area > 1e-6)
+    # Wider than a few grid steps every way: a sliver thinner than the grid collapses to a
+    # line and is dropped (see _topology._rings), which is not what this test is about
+    # (area / perimeter is about half the width of a sliver).
+    assume(hull.area / hull.length > 1e-3)
     topology = build_arcs([hull])
     arcs = decode_arcs(*encode_arcs(topology.arcs))
     drawn = ring_points(topology.shapes[0][0][0], arcs)[:, ::-1] / 1e4

@@ -1,8 +1,10 @@
 """The départements' boundaries as the page draws them: simplified as coverages (shared borders
-stay shared) and snapped to the page's grid, computed once per input.
+stay shared) and snapped to the page's grid, then cut into the arcs of a topology and
+encoded (``_topology.py``), each computed once per input.
 
-The result is keyed by the sha256 of the input geometries, their codes and CRS, the
-tolerance and the grid. It is kept for the process, and on disk: shipped with the package
+The simplification is keyed by the sha256 of the input geometries, their codes and CRS, the
+tolerance and the grid; the encoded topology by the sha256 of the drawn geometries (insets
+moved) and the grid. It is kept for the process, and on disk: shipped with the package
 for the embedded boundaries (``precomputed/``, written by ``scripts/precompute_boundaries.py``),
 in the user's cache (``contours/``) for fetched ones. A stored file names the sha256 of its
 content, checked when it is read: a damaged file is recomputed, never used.
@@ -12,9 +14,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import logging
 import struct
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +26,8 @@ import shapely
 
 from ips_map.outputs import OutputError, write_atomic
 from ips_map.render._encode import PRECISION
+from ips_map.render._insets import Inset, make_insets
+from ips_map.render._topology import build_arcs, encode_arcs
 from ips_map.settings import default_cache_dir
 from ips_map.territory.data import DROM_CRS, METRO_CRS
 
@@ -67,21 +73,39 @@ def boundaries_key(departements: gpd.GeoDataFrame, tolerance: float = SIMPLIFY_T
     return digest.hexdigest()[:32]
 
 
-def _stored_files(key: str) -> list[Path]:
+def _stored_files(key: str, suffix: str) -> list[Path]:
     folders = (PRECOMPUTED_DIR, default_cache_dir() / "contours")
-    return [path for folder in folders for path in sorted(folder.glob(f"{key}-*.wkb.gz"))]
+    return [path for folder in folders for path in sorted(folder.glob(f"{key}-*{suffix}"))]
 
 
-def _read_stored(key: str):
-    """The stored simplification of ``key``, or None (none stored, or damaged)."""
-    for path in _stored_files(key):
+def _read_blob(key: str, suffix: str) -> bytes | None:
+    """The content stored for ``key`` (a file named for its sha256, checked), or None."""
+    for path in _stored_files(key, suffix):
         try:
             data = gzip.decompress(path.read_bytes())
         except (OSError, EOFError, zlib.error):
             continue
-        if path.name != f"{key}-{hashlib.sha256(data).hexdigest()[:16]}.wkb.gz":
+        if path.name != f"{key}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}":
             log.debug("%s : empreinte différente, contours recalculés", path)
             continue
+        return data
+    return None
+
+
+def _store_blob(key: str, data: bytes, folder: Path, suffix: str) -> Path | None:
+    """Store ``data`` for ``key`` in ``folder`` (no error when it cannot be written)."""
+    path = folder / f"{key}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    try:
+        return write_atomic(path, gzip.compress(data, compresslevel=9, mtime=0))
+    except OutputError as exc:
+        log.debug("contours simplifiés non gardés en cache : %s", exc)
+        return None
+
+
+def _read_stored(key: str):
+    """The stored simplification of ``key``, or None (none stored, or damaged)."""
+    data = _read_blob(key, ".wkb.gz")
+    if data is not None:
         (count,) = struct.unpack_from("<I", data)
         offset, parts = 4, []
         for _ in range(count):
@@ -98,21 +122,75 @@ def _store(key: str, values, folder: Path) -> Path | None:
     data = struct.pack("<I", len(parts)) + b"".join(
         struct.pack("<I", len(part)) + part for part in parts
     )
-    path = folder / f"{key}-{hashlib.sha256(data).hexdigest()[:16]}.wkb.gz"
-    try:
-        return write_atomic(path, gzip.compress(data, compresslevel=9, mtime=0))
-    except OutputError as exc:
-        log.debug("contours simplifiés non gardés en cache : %s", exc)
-        return None
+    return _store_blob(key, data, folder, ".wkb.gz")
 
 
-def store_precomputed(departements: gpd.GeoDataFrame) -> Path:
-    """Write the simplification of ``departements`` into :data:`PRECOMPUTED_DIR`
-    (``scripts/precompute_boundaries.py``, for the embedded boundaries)."""
+@dataclass(frozen=True)
+class EncodedTopology:
+    """The drawn shapes as the page carries them: each shape's rings as signed arc indices,
+    the arcs' points packed in one string, the number of points of each arc."""
+
+    shapes: list
+    arcs: str
+    lengths: list[int]
+    precision: int = PRECISION
+
+
+#: Encoded topologies already made in this process, by the drawn geometries' key.
+_TOPOLOGIES: dict[str, EncodedTopology] = {}
+
+
+def encoded_topology(geometries, folder: Path | None = None) -> EncodedTopology:
+    """The topology of the drawn ``geometries`` (lon/lat), encoded for the page: read from
+    its store (shipped or cached, checked by sha256), else built and stored in ``folder``
+    (the user's cache by default). The same shapes give the same bytes either way."""
+    digest = hashlib.sha256()
+    for wkb in shapely.to_wkb(list(geometries)):
+        digest.update(wkb)
+    digest.update(f"|{PRECISION}".encode())
+    key = digest.hexdigest()[:32]
+    if key not in _TOPOLOGIES:
+        if len(_TOPOLOGIES) >= 4:
+            _TOPOLOGIES.pop(next(iter(_TOPOLOGIES)))
+        data = _read_blob(key, ".topo.json.gz") if folder is None else None
+        if data is not None:
+            found = json.loads(data)
+            value = EncodedTopology(found["shapes"], found["arcs"], found["lengths"])
+        else:
+            arcs = build_arcs(geometries)
+            text, lengths = encode_arcs(arcs.arcs)
+            value = EncodedTopology(arcs.shapes, text, lengths, arcs.precision)
+            record = {"shapes": value.shapes, "arcs": text, "lengths": lengths}
+            data = json.dumps(record, separators=(",", ":")).encode("utf-8")
+            _store_blob(key, data, folder or default_cache_dir() / "contours", ".topo.json.gz")
+        _TOPOLOGIES[key] = value
+    return _TOPOLOGIES[key]
+
+
+def drawn_shapes(departements: gpd.GeoDataFrame) -> tuple[list, dict[str, Inset]]:
+    """The départements' shapes as drawn (simplified, DROM moved into insets), the insets."""
+    drawn = simplify_boundaries(departements)
+    true_drom = {code: g for code, g in zip(departements["code"], drawn) if code in DROM_CRS}
+    insets = make_insets(true_drom)
+    moved = [
+        insets[code].move(geom) if code in insets else geom
+        for code, geom in zip(departements["code"], drawn)
+    ]
+    return moved, insets
+
+
+def store_precomputed(departements: gpd.GeoDataFrame) -> list[Path]:
+    """Write the simplification of ``departements`` and the encoded topology of the shapes
+    drawn from it into :data:`PRECOMPUTED_DIR` (``scripts/precompute_boundaries.py``, for the
+    embedded boundaries)."""
     key = boundaries_key(departements)
-    for old in PRECOMPUTED_DIR.glob("*.wkb.gz"):
+    for old in [*PRECOMPUTED_DIR.glob("*.wkb.gz"), *PRECOMPUTED_DIR.glob("*.topo.json.gz")]:
         old.unlink()
-    return _store(key, _simplify(departements, SIMPLIFY_TOLERANCE_M).values, PRECOMPUTED_DIR)
+    _SIMPLIFIED.clear()
+    _TOPOLOGIES.clear()
+    paths = [_store(key, _simplify(departements, SIMPLIFY_TOLERANCE_M).values, PRECOMPUTED_DIR)]
+    encoded_topology(drawn_shapes(departements)[0], folder=PRECOMPUTED_DIR)
+    return [*paths, *sorted(PRECOMPUTED_DIR.glob("*.topo.json.gz"))]
 
 
 def _simplify(departements: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoSeries:

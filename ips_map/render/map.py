@@ -26,10 +26,8 @@ from ips_map.render._elements import (
     json_for_script,
     render_block,
 )
-from ips_map.render._insets import Inset, make_insets
 from ips_map.render._services import service_table
-from ips_map.render._topology import build_arcs, encode_arcs
-from ips_map.render.boundaries import simplify_boundaries
+from ips_map.render.boundaries import drawn_shapes, encoded_topology
 from ips_map.render.page_data import (
     Colours,
     Departement,
@@ -44,7 +42,6 @@ from ips_map.render.page_data import (
     Topology,
     to_json,
 )
-from ips_map.territory.data import DROM_CRS
 from ips_map.vocabulary import (
     COVERAGE_STATUS_LABELS,
     PLACEMENT_METHOD_LABELS,
@@ -154,15 +151,16 @@ def render_map(
     (Page, BareMap)
         The page (a branca Figure) and the folium map inside it.
     """
-    drawn, insets = _drawn_shapes(coverage)
-    topology = build_arcs(drawn)
-    arcs, lengths = encode_arcs(topology.arcs)
+    drawn, insets = drawn_shapes(coverage)
+    topology = encoded_topology(drawn)
     breaks = rate_breaks(coverage["services_pour_100k"])
     rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
     mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
     data = PageData(
         departements=_departements(coverage, topology.shapes, breaks, mixed),
-        topology=Topology(precision=topology.precision, arcs=arcs, lengths=lengths),
+        topology=Topology(
+            precision=topology.precision, arcs=topology.arcs, lengths=topology.lengths
+        ),
         services=service_table(services[services["type"].isin(context.types)], insets),
         frames=[
             Frame(code=inset.code, label=f"{inset.label} ({inset.code})", bounds=inset.frame)
@@ -209,18 +207,6 @@ def _add_blocks(page: Page, values: dict, data: PageData) -> None:
         page.add_body(block, render_block(f"{block}.html", **values))
     script = json_for_script(to_json(data))
     page.add_body("data", f'<script type="application/json" id="{DATA_ID}">{script}</script>')
-
-
-def _drawn_shapes(coverage: gpd.GeoDataFrame) -> tuple[list, dict[str, Inset]]:
-    """The départements' shapes as drawn (simplified, DROM moved into insets), the insets."""
-    drawn = simplify_boundaries(coverage)
-    true_drom = {code: geom for code, geom in zip(coverage["code"], drawn) if code in DROM_CRS}
-    insets = make_insets(true_drom)
-    moved = [
-        insets[code].move(geom) if code in insets else geom
-        for code, geom in zip(coverage["code"], drawn)
-    ]
-    return moved, insets
 
 
 def _departements(
