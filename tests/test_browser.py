@@ -89,10 +89,9 @@ class View:
         expect(self.page.locator(POPUP)).to_be_visible()
 
 
-@pytest.fixture
-def open_map(browser):
-    """Open a built page in a fresh browser context; return a View once the map is ready."""
-    contexts = []
+def _opener(browser, contexts: list):
+    """A function that opens a built page in a fresh browser context, returning a View once
+    the map is ready; the contexts it makes are kept in ``contexts`` to be closed."""
 
     def open_(path: Path) -> View:
         context = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
@@ -112,7 +111,24 @@ def open_map(browser):
         page.wait_for_selector("html[data-ips-ready='1']", state="attached")
         return view
 
-    yield open_
+    return open_
+
+
+@pytest.fixture
+def open_map(browser):
+    """Open a built page in a fresh browser context; return a View once the map is ready."""
+    contexts: list = []
+    yield _opener(browser, contexts)
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def default_view(browser, example_build):
+    """The example map opened once for the tests that only look at it (no hover, click or
+    layer change): they must leave it as they found it."""
+    contexts: list = []
+    yield _opener(browser, contexts)(example_build.outputs["map"])
     for context in contexts:
         context.close()
 
@@ -135,8 +151,8 @@ def _spaces(text: str) -> str:
 # --- The example map -------------------------------------------------------------------------
 
 
-def test_default_view_draws_everything_offline(open_map, example_build, coverage_rows):
-    view = open_map(example_build.outputs["map"])
+def test_default_view_draws_everything_offline(default_view, example_build, coverage_rows):
+    view = default_view
     page = view.page
     codes = page.eval_on_selector_all(
         "path.ips-dep",
@@ -181,8 +197,8 @@ def test_default_view_draws_everything_offline(open_map, example_build, coverage
     view.assert_quiet()
 
 
-def test_shapes_stay_clear_of_the_controls(open_map, example_build):
-    view = open_map(example_build.outputs["map"])
+def test_shapes_stay_clear_of_the_controls(default_view, example_build):
+    view = default_view
     overlaps = view.page.evaluate(
         """() => {
             const controls = document.querySelector('.leaflet-top.leaflet-right')
@@ -198,8 +214,8 @@ def test_shapes_stay_clear_of_the_controls(open_map, example_build):
     view.assert_quiet()
 
 
-def test_screenshot_of_the_default_map(open_map, example_build):
-    view = open_map(example_build.outputs["map"])
+def test_screenshot_of_the_default_map(default_view, example_build):
+    view = default_view
     target = ROOT / "build" / "screenshot.png"
     target.parent.mkdir(exist_ok=True)
     view.page.screenshot(path=str(target), full_page=False)
@@ -285,8 +301,8 @@ def test_clicking_a_marker_opens_its_popup(open_map, example_build):
     view.assert_quiet()
 
 
-def test_page_decoder_matches_python(open_map, example_build):
-    view = open_map(example_build.outputs["map"])
+def test_page_decoder_matches_python(default_view, example_build):
+    view = default_view
     rng = np.random.default_rng(0)
     rings = [
         np.column_stack([rng.uniform(-180, 180, n), rng.uniform(-90, 90, n)]) for n in (1, 2, 7, 50)
@@ -324,9 +340,9 @@ JS_DRAWN_LATLNGS = """() => {
 }"""
 
 
-def test_page_topology_decoder_matches_python(open_map, example_build):
+def test_page_topology_decoder_matches_python(default_view, example_build):
     """The rings the page rebuilds from its arcs are Python's, and so are those it draws."""
-    view = open_map(example_build.outputs["map"])
+    view = default_view
     data = view.data()
     expected = departement_shapes(data)
     # As one JSON string each: Playwright's transfer of 200,000 nested numbers takes seconds.
