@@ -72,6 +72,8 @@ SERVE_AT_MOST = 20.0
 
 LISTING = "nom;code_insee;statut\nIPS Lyon;69123;actif\nIPS Brest;29019;actif\n"
 
+#: When the deadline ends a stalled download, as the message says it (see "stall" below).
+STALL_PHASES = r"(pendant la réception|en attendant|après « transfert interrompu)"
 #: Each fault, and what the message says about it.
 NETWORK_FAULTS = {
     "bomb": r"réponse trop grosse \(plus de 1000000 octets reçus, limite 1 Mo\)",
@@ -82,9 +84,10 @@ NETWORK_FAULTS = {
     "drip": r"transfert trop lent|délai total de 0,3 s dépassé (pendant la réception|en attendant)",
     "drip-head": r"délai total de 0,3 s dépassé en attendant la réponse du serveur",
     "hang": r"délai total de 0,3 s dépassé",
-    # Headers, a few bytes, then nothing: the deadline passes during the body, or, on a
-    # busy machine, before the headers are even read.
-    "stall": r"délai total de 0,3 s dépassé (pendant la réception|en attendant)",
+    # Headers, a few bytes, then nothing: the deadline passes during the body, before the
+    # headers are even read (a busy machine), or once the watchdog's shutdown of the stalled
+    # socket has been read as an interrupted transfer: the deadline is what ends it.
+    "stall": r"délai total de 0,3 s dépassé " + STALL_PHASES,
     "loop": r"plus de 5 redirections",
     "file": r"redirection vers « file:///etc/passwd » refusée",
     "gzip-broken": r"contenu compressé illisible",
@@ -103,7 +106,7 @@ CLI_MESSAGES = {
     "drip": r"délai total de 1 s dépassé pendant la réception",
     "drip-head": r"délai total de 1 s dépassé en attendant",
     "hang": r"délai total de 1 s dépassé",
-    "stall": r"délai total de 1 s dépassé pendant la réception",
+    "stall": r"délai total de 1 s dépassé " + STALL_PHASES,
 }
 
 
