@@ -3,6 +3,7 @@ xdist worker) and never modified by a test; one Chromium per session; a private 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -91,3 +92,15 @@ def sleeps() -> Sleeps:
 def fast(sleeps) -> HttpSettings:
     """HTTP settings for local servers: short timeouts, two retries, waits recorded."""
     return HttpSettings(timeout=(2.0, 5.0), retries=2, backoff=0.5, max_wait=5.0, sleep=sleeps)
+
+
+@pytest.fixture
+def warnings_seen():
+    """Warnings of the ips_map logger (the CLI turns its propagation off)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logger = logging.getLogger("ips_map")
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)

@@ -7,28 +7,14 @@ GeoJSON, XLSX and ODS; each row's expected placement is in ``make_corpus.CASES``
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from ips_map.listing.read import read_listing
 from ips_map.places import place_services
 from ips_map.territory.data import load_communes, load_departements, load_old_codes
+from tests.helpers import CORPUS, load_corpus_module
 
-CORPUS = Path(__file__).resolve().parent / "data" / "listings"
-
-
-def _load_corpus_module():
-    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load_corpus_module()
+corpus = load_corpus_module()
 CASES = corpus.CASES
 
 

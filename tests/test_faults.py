@@ -506,17 +506,6 @@ def territory():
     return load_communes(), load_old_codes()
 
 
-@pytest.fixture
-def warnings_seen():
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append
-    logger = logging.getLogger("ips_map")
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
-
-
 @pytest.mark.parametrize("fault", [*NETWORK_FAULTS, "json", "garbage", "empty"])
 def test_geocoding_falls_back_to_the_commune_with_one_warning(
     server, tmp_path, territory, warnings_seen, fault

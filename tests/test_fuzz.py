@@ -18,12 +18,10 @@ each time unless ``IPS_MAP_FUZZ_SEED`` is set. Placing a listing costs most of t
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
 import re
-import sys
 import tempfile
 import warnings
 import zipfile
@@ -39,8 +37,8 @@ from ips_map.listing.read import read_listing
 from ips_map.places import place_services
 from ips_map.territory.data import load_communes, load_departements, load_old_codes
 from ips_map.territory.gazetteer import shared_gazetteer
+from tests.helpers import CORPUS, load_corpus_module
 
-CORPUS = Path(__file__).resolve().parent / "data" / "listings"
 #: A failing input is printed whole, however large (warnings are errors in this suite).
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
@@ -69,14 +67,6 @@ def fuzz(share: float, ci: int):
     return decorate
 
 
-def _load_corpus_module():
-    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def territory():
     """The real territory tables and their look-ups, loaded once."""
@@ -88,7 +78,7 @@ def territory():
 def _seeds() -> dict[str, bytes]:
     """The corpus as bytes, by file name: the text files and the two workbooks (written by
     ``make_corpus``, then read back)."""
-    corpus = _load_corpus_module()
+    corpus = load_corpus_module()
     found = {path.name: path.read_bytes() for path in sorted(CORPUS.iterdir()) if path.is_file()}
     found.pop("make_corpus.py")
     with tempfile.TemporaryDirectory() as folder:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 import re
 import socket
 import threading
@@ -261,18 +260,6 @@ def make_geocoder(base, fast, clock, tmp_path):
 @pytest.fixture(scope="module")
 def territory():
     return load_departements(), load_communes(), load_old_codes()
-
-
-@pytest.fixture
-def warnings_seen():
-    """Warnings of the ips_map logger (the CLI turns its propagation off)."""
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append
-    logger = logging.getLogger("ips_map")
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
 
 
 def listing_of(tmp_path, *lines: str):
