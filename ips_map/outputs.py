@@ -154,20 +154,14 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[dict]) -> bytes:
     spreadsheets. Numbers, and text that is a plain number ("-1.55"), are written as they are.
     Line breaks inside a cell are written as ``\n`` (quoted).
     """
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(
-        buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
-    )
-    writer.writerow({k: escape_formula(str(k)) for k in columns})  # a listing's own columns
-    for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    rows = list(rows)
+    table = {k: [row.get(k) for row in rows] for k in columns}
+    return csv_columns_bytes(columns, table, len(rows))
 
 
 def csv_columns_bytes(columns: Sequence[str], table: dict[str, list], size: int) -> bytes:
     """:func:`csv_bytes` of a table given by whole columns (``table``: name → ``size``
-    values; a missing column is written empty): the same bytes, each column escaped at once.
-    """
+    values; a missing column is written empty), each column escaped at once."""
     empty = [""] * size
     cells = [_column_cells(table[k]) if k in table else empty for k in columns]
     rows = zip(*cells)
