@@ -129,7 +129,6 @@ class BareMap(folium.Map):
             var {{ this.get_name() }} = L.map(
                 {{ this.get_name()|tojson }},
                 {
-                    center: {{ this.location|tojson }},
                     crs: L.CRS.{{ this.crs }},
                     ...{{ this.options|tojavascript }}
                 }
@@ -140,6 +139,12 @@ class BareMap(folium.Map):
         {% endmacro %}
         """
     )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # No view at creation: setting one would lay the page out inside this script, before
+        # the first frame; the page's script sets the view after it (page.js, fitView).
+        self.options.pop("zoom", None)
 
     def get_name(self) -> str:
         """The map's fixed name (element id and script variable): reproducible bytes."""

@@ -208,8 +208,10 @@
     else later(fn);
   }
 
+  // The map is made without a view (see BareMap): the page is first laid out and painted by
+  // the browser, then the script reads the map's size and draws.
   function init(map, dataId) {
-    later(function () { start(map, dataId); });
+    afterFrame(function () { start(map, dataId); });
   }
 
   // Each step in its own task: the data, the arcs, the services and frames, the controls
