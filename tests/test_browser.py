@@ -432,3 +432,25 @@ def test_services_at_one_place_share_one_popup(open_map, example_build):
     for name in together:
         expect(popup).to_contain_text(name)
     view.assert_quiet()
+
+
+def test_page_features_can_show_a_departement_and_a_service(open_map, example_build):
+    """ipsMap.whenReady gives the page's other features (tables, search, keyboard) the map:
+    showDepartement frames a département and opens its tooltip, showService its fiche."""
+    view = open_map(example_build.outputs["map"])
+    services = view.services()
+    shown = view.page.evaluate(
+        """() => new Promise((resolve) => ipsMap.whenReady((app) => {
+            const ok = app.showDepartement("45");
+            const bounds = app.departements["45"].shape.getBounds();
+            resolve({ok: ok, unknown: app.showDepartement("00"),
+                     inView: app.map.getBounds().contains(bounds), zoom: app.map.getZoom()});
+        }))"""
+    )
+    assert shown["ok"] and not shown["unknown"] and shown["inView"] and shown["zoom"] > 6
+    expect(view.page.locator(TOOLTIP)).to_contain_text("Loiret")
+    index = len(services) - 1
+    assert view.page.evaluate(f"() => ipsMap.app.showService({index})")
+    expect(view.page.locator(POPUP)).to_contain_text(services[index]["name"])
+    assert not view.page.evaluate(f"() => ipsMap.app.showService({len(services)})")
+    view.assert_quiet()

@@ -18,6 +18,8 @@ import xstatic.pkg.leaflet as xleaflet
 #: The page's script files (``static/``), in the order they run: each adds its functions to
 #: the ``ipsMap`` namespace, and may use those of the files before it.
 SCRIPTS = ("decode.js", "points.js", "popups.js", "service-layer.js", "page.js")
+#: The page's style files (``static/``), concatenated in this order into one ``<style>``.
+STYLES = ("app.css",)
 
 
 def _leaflet_dir() -> Path:
@@ -52,6 +54,11 @@ def leaflet_css() -> str:
 def static_text(name: str) -> str:
     """Return one of the project's own static files (``app.css``, ``decode.js``…)."""
     return resources.files("ips_map.render").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def page_style() -> str:
+    """Return the page's own style: the files of :data:`STYLES`, in order."""
+    return "\n".join(static_text(name) for name in STYLES)
 
 
 def page_script() -> str:

@@ -12,7 +12,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.map import CustomPane
 from folium.template import Template
 
-from ips_map.render._assets import leaflet_css, leaflet_js, page_script, static_text
+from ips_map.render._assets import leaflet_css, leaflet_js, page_script, page_style
 from ips_map.vocabulary import thousands
 
 _ENV = jinja2.Environment(
@@ -182,5 +182,5 @@ def add_assets(page: Page) -> None:
     """Inline Leaflet and the project's script and style into the page's head."""
     page.add_head("leaflet_css", f"<style>{leaflet_css()}</style>")
     page.add_head("leaflet_js", f"<script>{leaflet_js()}</script>")
-    page.add_head("app_css", f"<style>{static_text('app.css')}</style>")
+    page.add_head("app_css", f"<style>{page_style()}</style>")
     page.add_head("app_js", f"<script>{page_script()}</script>")

@@ -261,10 +261,47 @@
         };
         ipsMap.services = table;
         ipsMap.markers = layers.services;
+        ready(makeApp(map, data, page, layers, table));
         document.documentElement.setAttribute("data-ips-ready", "1");
       });
     }
   }
+
+  // What the page's other features (tables, search, keyboard) get once the map is drawn:
+  // the map, the data, the départements by code, and two ways to show one thing on the map.
+  function makeApp(map, data, page, layers, table) {
+    var byDepartement = {};
+    layers.departements.shapes.forEach(function (x) { byDepartement[x.d.code] = x; });
+    return {
+      map: map, data: data, page: page, layers: layers, services: table,
+      departements: byDepartement,
+      // Frame the département and open its tooltip; false for an unknown code.
+      showDepartement: function (code) {
+        var x = byDepartement[code];
+        if (!x) return false;
+        map.fitBounds(x.shape.getBounds(), { maxZoom: 9, animate: false, padding: [16, 16] });
+        x.shape.openTooltip(x.shape.getBounds().getCenter());
+        return true;
+      },
+      // Centre the i-th service (decode.js ServiceTable order) and open its fiche.
+      showService: function (i) {
+        if (!(i >= 0 && i < table.count)) return false;
+        if (!map.hasLayer(layers.services)) layers.services.addTo(map);
+        map.setView(table.positions[i], Math.max(map.getZoom(), 9), { animate: false });
+        layers.services.openFiche([i]);
+        return true;
+      }
+    };
+  }
+
+  // ipsMap.whenReady(fn): fn(app) once the map is drawn (at once if it already is).
+  var app = null, waiting = [];
+  function ready(made) {
+    app = made;
+    ipsMap.app = made;
+    waiting.splice(0).forEach(function (fn) { fn(made); });
+  }
+  ipsMap.whenReady = function (fn) { if (app) fn(app); else waiting.push(fn); };
 
   ipsMap.init = init;
 })(window.ipsMap = window.ipsMap || {});

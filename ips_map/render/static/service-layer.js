@@ -132,8 +132,13 @@
 
     _onClick: function (e) {
       var hits = this._hits(e.containerPoint);
-      if (!hits.length) return;
-      L.popup({ maxWidth: 320, maxHeight: 360 })
+      if (hits.length) this.openFiche(hits);
+    },
+
+    // Open the fiche (popup) of the services of indices `hits`, at the first one's position;
+    // returns the popup.
+    openFiche: function (hits) {
+      return L.popup({ maxWidth: 320, maxHeight: 360 })
         .setLatLng(this._table.positions[hits[0]])
         .setContent(ipsMap.servicePopup(this._table, hits, this._labels))
         .openOn(this._map);
