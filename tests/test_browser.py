@@ -340,25 +340,71 @@ JS_DRAWN_LATLNGS = """() => {
 }"""
 
 
+JS_DETAIL = "() => ipsMap.app.layers.departements.detail"
+
+
+def _each_ring(data, decoded, drawn):
+    """(code, Python's ring as [lat, lon] without its closing point, decoded, drawn)."""
+    expected = departement_shapes(data)
+    assert len(decoded) == len(drawn) == len(expected) == 101
+    for code, polygons in zip(data["departements"]["code"], decoded, strict=True):
+        parts = shapely.get_parts(expected[code])
+        assert len(polygons) == len(parts) == len(drawn[code]), code
+        for polygon, part, shown_polygon in zip(polygons, parts, drawn[code], strict=True):
+            rings = [part.exterior, *part.interiors]
+            assert len(polygon) == len(rings) == len(shown_polygon), code
+            for ring, want, seen in zip(polygon, rings, shown_polygon, strict=True):
+                yield code, np.asarray(want.coords)[:-1, ::-1], np.array(ring), np.array(seen)
+
+
+def _is_subsequence(part: np.ndarray, whole: np.ndarray) -> bool:
+    """Every row of part is a row of whole, in the same order."""
+    rows = iter(map(tuple, whole))
+    return all(any(row == wanted for row in rows) for wanted in map(tuple, part))
+
+
 def test_page_topology_decoder_matches_python(default_view, example_build):
-    """The rings the page rebuilds from its arcs are Python's, and so are those it draws."""
+    """The rings the page rebuilds from its arcs are Python's. Those it draws at the first
+    view are the same rings with the points closer than its tolerance (a third of a pixel)
+    to the line left out: a subsequence, within the tolerance everywhere, far fewer points."""
     view = default_view
     data = view.data()
-    expected = departement_shapes(data)
     # As one JSON string each: Playwright's transfer of 200,000 nested numbers takes seconds.
     decoded = json.loads(view.page.evaluate(JS_SHAPES))
     drawn = dict(json.loads(view.page.evaluate(JS_DRAWN_LATLNGS)))
-    assert len(decoded) == len(drawn) == len(expected) == 101
-    for code, polygons in zip(data["departements"]["code"], decoded, strict=True):
-        shown = drawn[code]
-        parts = shapely.get_parts(expected[code])
-        assert len(polygons) == len(parts) == len(shown), code
-        for polygon, part, shown_polygon in zip(polygons, parts, shown, strict=True):
-            rings = [part.exterior, *part.interiors]
-            for ring, want, seen in zip(polygon, rings, shown_polygon, strict=True):
-                want = np.asarray(want.coords)[:-1, ::-1]
-                np.testing.assert_allclose(np.array(ring), want, rtol=0, atol=1e-9)
-                np.testing.assert_allclose(np.array(seen), want, rtol=0, atol=1e-9)
+    tolerance = view.page.evaluate(JS_DETAIL)["tolerance"]
+    zoom = view.page.evaluate("() => ipsMap.app.map.getZoom()")
+    assert tolerance == view.page.evaluate(f"() => ipsMap.toleranceAt({zoom})") > 0
+    embedded = shown = 0
+    for code, want, ring, seen in _each_ring(data, decoded, drawn):
+        np.testing.assert_allclose(ring, want, rtol=0, atol=1e-9)
+        assert _is_subsequence(seen, want), code
+        if len(seen) >= 2:
+            closed = shapely.LineString(np.vstack([seen, seen[:1]]))
+            worst = shapely.distance(closed, shapely.points(want)).max()
+            assert worst <= tolerance * (1 + 1e-9) + 1e-9, (code, worst, tolerance)
+        embedded += len(want)
+        shown += len(seen)
+    assert shown < 0.4 * embedded, (shown, embedded)
+    view.assert_quiet()
+
+
+def test_zooming_in_refines_the_rings_down_to_the_embedded_ones(open_map, example_build):
+    """A zoom in redraws the rings finer (in slices); at tolerance 0, every embedded point."""
+    view = open_map(example_build.outputs["map"])
+    pending = "() => !ipsMap.app.layers.departements.detail.pending"
+    view.page.evaluate("() => { ipsMap.app.map.setZoom(7, {animate: false}); }")
+    view.page.wait_for_function(pending)
+    assert view.page.evaluate(JS_DETAIL)["tolerance"] == view.page.evaluate(
+        "() => ipsMap.toleranceAt(7)"
+    )
+    # What a zoom to FULL_DETAIL_ZOOM does, at this view.
+    view.page.evaluate("() => { ipsMap.app.layers.departements.refine(0); }")
+    view.page.wait_for_function(pending)
+    decoded = json.loads(view.page.evaluate(JS_SHAPES))
+    drawn = dict(json.loads(view.page.evaluate(JS_DRAWN_LATLNGS)))
+    for _code, want, _ring, seen in _each_ring(view.data(), decoded, drawn):
+        np.testing.assert_allclose(seen, want, rtol=0, atol=1e-9)
     view.assert_quiet()
 
 

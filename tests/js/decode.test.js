@@ -116,3 +116,48 @@ test("an empty services table has no position", () => {
   const table = new ipsMap.ServiceTable({ count: 0, precision: 4, positions: "", columns: {} });
   assert.deepEqual(plain(table.positions), []);
 });
+
+// Distance from (x, y) to the segment (ax, ay)-(bx, by).
+function toSegment(x, y, ax, ay, bx, by) {
+  const dx = bx - ax, dy = by - ay, length2 = dx * dx + dy * dy;
+  const t = length2 === 0 ? 0 : Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / length2));
+  return Math.hypot(x - ax - t * dx, y - ay - t * dy);
+}
+
+test("simplifies an arc within its tolerance, ends kept, closed arcs too", () => {
+  let seed = 7;
+  const random = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 2 + Math.floor(random() * 60), grid = new Int32Array(2 * n), closed = trial % 3 === 0;
+    for (let i = 0; i < 2 * n; i++) grid[i] = Math.round((random() - 0.5) * 2000);
+    if (closed) { grid[2 * n - 2] = grid[0]; grid[2 * n - 1] = grid[1]; }
+    const tolerance = random() * 300, kept = ipsMap.keptPoints(grid, 0, n - 1, tolerance);
+    assert.equal(kept[0], 1);
+    assert.equal(kept[n - 1], 1);
+    const keep = [];
+    for (let i = 0; i < n; i++) if (kept[i]) keep.push(i);
+    for (let i = 0; i < n; i++) {
+      let best = Infinity;
+      for (let k = 0; k + 1 < keep.length; k++) {
+        const a = keep[k], b = keep[k + 1];
+        best = Math.min(best, toSegment(grid[2 * i + 1], grid[2 * i], grid[2 * a + 1], grid[2 * a], grid[2 * b + 1], grid[2 * b]));
+      }
+      assert.ok(best <= tolerance + 1e-9, `trial ${trial}: point ${i} is ${best} from the line, tolerance ${tolerance}`);
+    }
+    // A closed arc larger than the tolerance keeps a point besides its ends: its ring is not a point.
+    let far = 0;
+    for (let i = 0; i < n; i++) far = Math.max(far, Math.hypot(grid[2 * i] - grid[0], grid[2 * i + 1] - grid[1]));
+    if (closed && far > tolerance) assert.ok(keep.length >= 3, `trial ${trial}: closed arc kept ${keep.length}`);
+  }
+});
+
+test("a topology's simplified arcs are shared by both sides of a border", () => {
+  const topology = new ipsMap.Topology({ precision: 0, lengths: [5], arcs: "" });
+  topology.grid.set([0, 0, 1, 10, 0, 20, -1, 30, 0, 40]);
+  topology.count = 10;
+  const make = (lat, lng) => [lat, lng];
+  const a = topology.arcPoints(0, make, 2), b = topology.arcPoints(0, make, 2);
+  assert.equal(a, b);
+  assert.deepEqual(plain(a), [[0, 0], [0, 40]]);
+  assert.equal(plain(topology.arcPoints(0, make, 0)).length, 5);
+});

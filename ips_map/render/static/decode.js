@@ -77,33 +77,64 @@
     if (this.index !== this.text.length) throw new Error("arcs: more points than their lengths say");
     return this.grid;
   };
-  Topology.prototype.arcPoints = function (arc, make) {
-    var points = this.made[arc];
+  // The points of an arc, made once (for each tolerance) and shared by the rings that use
+  // it. With a tolerance (in degrees, > 0), only the points that Douglas-Peucker keeps: the
+  // two neighbours of a border get the same simplified arc, so no gap opens between them.
+  Topology.prototype.arcPoints = function (arc, make, tolerance) {
+    var made = tolerance > 0 ? this.level(tolerance) : this.made, points = made[arc];
     if (points === undefined) {
       if (this.count < 2 * this.starts[arc + 1]) this.decodeTo(this.starts[arc + 1]);
+      var from = this.starts[arc], to = this.starts[arc + 1] - 1, grid = this.grid;
+      var kept = tolerance > 0 ? keptPoints(grid, from, to, tolerance * this.factor) : null;
       points = [];
-      for (var p = this.starts[arc]; p < this.starts[arc + 1]; p++) {
-        points.push(make(this.grid[2 * p] / this.factor, this.grid[2 * p + 1] / this.factor));
+      for (var p = from; p <= to; p++) {
+        if (kept === null || kept[p - from]) points.push(make(grid[2 * p] / this.factor, grid[2 * p + 1] / this.factor));
       }
-      this.made[arc] = points;
+      made[arc] = points;
     }
     return points;
   };
+  Topology.prototype.level = function (tolerance) {
+    if (!this.levels) this.levels = {};
+    return this.levels[tolerance] || (this.levels[tolerance] = new Array(this.made.length));
+  };
+  // Douglas-Peucker over the grid's points from..to (inclusive) with a tolerance in grid
+  // units (distance to the segment, so that every point dropped lies within the tolerance of
+  // the line drawn): a Uint8Array, 1 for each point kept (the ends always are). A closed arc (its ends
+  // one point) keeps its farthest point from them, then is split there.
+  function keptPoints(grid, from, to, tolerance) {
+    var kept = new Uint8Array(to - from + 1), stack = [from, to], limit = tolerance * tolerance;
+    kept[0] = 1; kept[to - from] = 1;
+    while (stack.length) {
+      var b = stack.pop(), a = stack.pop();
+      var ay = grid[2 * a], ax = grid[2 * a + 1], dy = grid[2 * b] - ay, dx = grid[2 * b + 1] - ax;
+      var length2 = dx * dx + dy * dy, far = 0, worst = -1;
+      for (var p = a + 1; p < b; p++) {
+        var py = grid[2 * p] - ay, px = grid[2 * p + 1] - ax;
+        var t = length2 === 0 ? 0 : Math.max(0, Math.min(1, (px * dx + py * dy) / length2));
+        var ex = px - t * dx, ey = py - t * dy, d2 = ex * ex + ey * ey;  // to the segment
+        if (d2 > far) { far = d2; worst = p; }
+      }
+      if (worst >= 0 && far > limit) { kept[worst - from] = 1; stack.push(a, worst, worst, b); }
+    }
+    return kept;
+  }
   // A ring from its arc references (i, or ~i for arc i reversed): each arc's points but its
   // last, which is the next arc's first (or the ring's first).
-  Topology.prototype.ring = function (refs, make) {
+  Topology.prototype.ring = function (refs, make, tolerance) {
     var out = [];
     for (var r = 0; r < refs.length; r++) {
-      var ref = refs[r], points = this.arcPoints(ref < 0 ? ~ref : ref, make), k;
+      var ref = refs[r], points = this.arcPoints(ref < 0 ? ~ref : ref, make, tolerance), k;
       if (ref >= 0) { for (k = 0; k < points.length - 1; k++) out.push(points[k]); }
       else { for (k = points.length - 1; k > 0; k--) out.push(points[k]); }
     }
     return out;
   };
-  // A shape (polygons of rings of arc references) as nested arrays of make(lat, lng).
-  Topology.prototype.shape = function (shape, make) {
+  // A shape (polygons of rings of arc references) as nested arrays of make(lat, lng); with a
+  // tolerance in degrees, its arcs simplified (see arcPoints).
+  Topology.prototype.shape = function (shape, make, tolerance) {
     var self = this;
-    return shape.map(function (rings) { return rings.map(function (refs) { return self.ring(refs, make); }); });
+    return shape.map(function (rings) { return rings.map(function (refs) { return self.ring(refs, make, tolerance); }); });
   };
   function latLngPair(lat, lng) { return [lat, lng]; }
 
@@ -143,6 +174,7 @@
   ipsMap.decodeRing = decodeRing;
   ipsMap.columnRows = columnRows;
   ipsMap.Topology = Topology;
+  ipsMap.keptPoints = keptPoints;
   ipsMap.latLngPair = latLngPair;
   ipsMap.ServiceTable = ServiceTable;
 })(window.ipsMap = window.ipsMap || {});

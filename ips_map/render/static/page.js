@@ -71,11 +71,11 @@
       if (d.rate_class === 0) return colours.rate_zero;
       return colours.rate[d.rate_class - 1];
     }
-    var shapes = [];
+    var shapes = [], detail = { tolerance: 0, token: 0, pending: false };
     function add(d) {
       d.status_change = statusChanges[d.code] || null;
       d.rate_change = rateChanges[d.code] || null;
-      var latlngs = topology.shape(d.shape, makeLatLng);
+      var latlngs = topology.shape(d.shape, makeLatLng, detail.tolerance);
       var shape = new SharedPolygon(latlngs, L.extend({}, BASE_STYLE, { fillColor: fillOf(d), className: "ips-dep ips-dep-" + d.code }));
       shape.bindTooltip(function () { return ipsMap.departementTooltip(d, page); }, { sticky: true, direction: "top" });
       shape.on("mouseover", function () { shape.setStyle({ weight: 2, color: "#222222" }); shape.bringToFront(); });
@@ -87,7 +87,24 @@
       view.name = name;
       shapes.forEach(function (x) { x.shape.setStyle({ fillColor: fillOf(x.d) }); });
     }
-    return { group: group, shapes: shapes, rows: ipsMap.columnRows(data.departements), add: add, show: show };
+    // Redraw every shape (and its outlines of change) with finer arcs, a few at a time: after
+    // a zoom in. Never coarser: the detail already made is kept.
+    function refine(tolerance) {
+      if (!(tolerance < detail.tolerance)) return;
+      detail.tolerance = tolerance;
+      detail.pending = true;
+      var token = ++detail.token;
+      inSlices(shapes.slice(), function (x) {
+        if (token !== detail.token) return;
+        var latlngs = topology.shape(x.d.shape, makeLatLng, tolerance);
+        x.shape.setLatLngs(latlngs);
+        (x.outlines || []).forEach(function (outline) { outline.setLatLngs(latlngs); });
+      }, SLICE_MS, function () { if (token === detail.token) detail.pending = false; });
+    }
+    return {
+      group: group, shapes: shapes, rows: ipsMap.columnRows(data.departements), add: add, show: show,
+      refine: refine, detail: detail
+    };
   }
 
   function drawFrames(frames) {
@@ -115,13 +132,16 @@
       if (!change) return;
       var latlngs = x.shape.getLatLngs(), gain = change.direction === "gain";
       var line = { pane: pane, interactive: false, fill: false, lineJoin: "round" };
-      group.addLayer(L.polygon(latlngs, L.extend({}, line, {
-        color: "#ffffff", weight: 6, opacity: 0.9, className: "ips-changed-halo"
-      })));
-      group.addLayer(L.polygon(latlngs, L.extend({}, line, {
-        color: "#111111", weight: 3, opacity: 1, dashArray: gain ? null : "7 5",
-        className: "ips-changed ips-changed-" + x.d.code + (gain ? " ips-changed-gain" : " ips-changed-loss")
-      })));
+      x.outlines = [
+        L.polygon(latlngs, L.extend({}, line, {
+          color: "#ffffff", weight: 6, opacity: 0.9, className: "ips-changed-halo"
+        })),
+        L.polygon(latlngs, L.extend({}, line, {
+          color: "#111111", weight: 3, opacity: 1, dashArray: gain ? null : "7 5",
+          className: "ips-changed ips-changed-" + x.d.code + (gain ? " ips-changed-gain" : " ips-changed-loss")
+        }))
+      ];
+      x.outlines.forEach(function (outline) { group.addLayer(outline); });
     });
     return group;
   }
@@ -186,6 +206,18 @@
     map.fitBounds(bounds, { paddingTopLeft: [padLeft, 8], paddingBottomRight: [padRight, 8], animate: false });
   }
 
+  // The detail drawn at a zoom: the arcs simplified to DETAIL_PX of a pixel (in degrees of
+  // longitude: a degree of latitude spans at most 1.6 times as many pixels at France's
+  // latitudes, so at most half a pixel there), one level per whole zoom, the arcs as
+  // embedded (0) from FULL_DETAIL_ZOOM on. At the first view this draws about a tenth of the
+  // embedded points, the same picture.
+  var DETAIL_PX = 0.3, FULL_DETAIL_ZOOM = 12;
+  function toleranceAt(zoom) {
+    var level = Math.ceil(zoom - 1e-9);
+    return level >= FULL_DETAIL_ZOOM ? 0 : DETAIL_PX * 360 / (256 * Math.pow(2, level));
+  }
+  ipsMap.toleranceAt = toleranceAt;
+
   // The page is drawn in tasks that each stay short (see inSlices): reading the data, then
   // the départements a few at a time, then the other layers; the page says it is ready
   // (html[data-ips-ready]) once everything is drawn.
@@ -241,6 +273,8 @@
       // is kept out of the rendering until all are in, so that the frames between slices
       // don't lay out and paint a growing drawing.
       fitView(map, data.bounds, narrow);
+      layers.departements.detail.tolerance = toleranceAt(map.getZoom());
+      map.on("zoomend", function () { layers.departements.refine(toleranceAt(map.getZoom())); });
       map.getPane("overlayPane").style.display = "none";
       layers.departements.group.addTo(map);
       inSlices(layers.departements.rows, layers.departements.add, SLICE_MS, finish);
