@@ -26,7 +26,8 @@ JS_FOCUSED = """() => {
     const ring = e.matches('path.ips-dep') && !!document.querySelector('path.ips-focus-ring');
     const box = e.getBoundingClientRect();
     return {tag: e.tagName.toLowerCase(), id: e.id, role: e.getAttribute('role'),
-            name: e.getAttribute('aria-label') || (e.textContent || '').trim().replace(/\\s+/g, ' '),
+            name: e.getAttribute('aria-label')
+                  || (e.textContent || '').trim().replace(/\\s+/g, ' '),
             visible: outlined || ring, width: box.width, height: box.height};
 }"""
 #: The départements' paths in their Tab order (the page's order), with their names.

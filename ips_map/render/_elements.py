@@ -12,8 +12,8 @@ from branca.element import Element, Figure, MacroElement
 from folium.map import CustomPane
 from folium.template import Template
 
-from ips_map.render._csp import PLACEHOLDER, with_policy
 from ips_map.render._assets import leaflet_css, leaflet_js, page_script, page_style
+from ips_map.render._csp import PLACEHOLDER, with_policy
 from ips_map.vocabulary import thousands
 
 _ENV = jinja2.Environment(
@@ -167,7 +167,8 @@ class BareMap(folium.Map):
                 }
             );
             {%- if this.french_zoom %}
-            L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"}).addTo({{ this.get_name() }});
+            L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"})
+                .addTo({{ this.get_name() }});
             {%- endif %}
             {%- if this.control_scale %}
             L.control.scale({imperial: false}).addTo({{ this.get_name() }});
