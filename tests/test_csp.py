@@ -26,6 +26,9 @@ JS_VIOLATIONS = """window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => window.__csp.push(
     e.effectiveDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));"""
 
+JS_FOREIGN_SCRIPT = """() => { const s = document.createElement('script');
+    s.textContent = 'window.foreign = 1;'; document.body.appendChild(s); }"""
+
 
 @pytest.fixture(scope="module")
 def example_html(example_build) -> str:
@@ -147,6 +150,11 @@ def test_page_runs_under_its_policy(browser, hosted, server, where):
         assert page.evaluate("window.ipsSidecar") == "chargé"
         assert page.evaluate("window.__csp") == []
         assert console == []
+        # The listener hears a violation: a script the page did not ship is refused.
+        page.evaluate(JS_FOREIGN_SCRIPT)
+        page.wait_for_function("window.__csp.length > 0")
+        assert page.evaluate("window.__csp")[0].startswith("script-src")
+        assert page.evaluate("window.foreign") is None
     finally:
         context.close()
     if where == "http":

@@ -92,6 +92,9 @@ def test_keyboard_walk_reaches_controls_departements_and_services(keyboard_page)
     parts = page.evaluate(JS_TOOLTIP_PARTS, TOOLTIP)
     assert stop["name"].startswith(parts[0] + " : ")
     assert all(part in stop["name"] for part in parts[1:])
+    # Described by the keys' help, not by the tooltip again (its text is the name).
+    expect(page.locator("path.ips-dep:focus")).to_have_attribute("aria-describedby", "ips-kbd-help")
+    expect(page.locator("#ips-kbd-help")).to_contain_text("Entrée")
     assert tab(page)["name"] == departements[1][1]
     second = page.locator(TOOLTIP, has_text=titles[1] + " (")
     # Enter frames the département, Escape goes back to the view before.

@@ -110,9 +110,11 @@
       path.setAttribute("aria-label", departementLabel(x, app));
       path.setAttribute("aria-describedby", help.id);
       x.shape.on("mouseout", function () { restore(k); });
-      // Leaflet opens the tooltip on focus and points aria-describedby at it: the name
-      // already says it all, so the description stays the help.
-      x.shape.on("tooltipopen", function () { path.setAttribute("aria-describedby", help.id); });
+      // Leaflet opens the tooltip on focus and then points aria-describedby at it: the name
+      // already says it all, so the description goes back to the help.
+      x.shape.on("tooltipopen", function () {
+        ipsMap.later(function () { path.setAttribute("aria-describedby", help.id); });
+      });
       L.DomEvent.on(path, "focus", function () { outline.show(x.shape); });
       L.DomEvent.on(path, "blur", function () { outline.hide(); restore(k); });
       L.DomEvent.on(path, "keydown", function (e) {
@@ -174,7 +176,7 @@
         var item = ipsMap.el("li"), button = ipsMap.el("button", null, serviceText(app.services, labels, i));
         button.type = "button";
         button.setAttribute("data-service", String(i));
-        button.addEventListener("click", function () { openFiche(app, i, button); });
+        button.addEventListener("click", function () { openFiche(app, i, button, box); });
         item.appendChild(button);
         list.appendChild(item);
       });
@@ -183,24 +185,34 @@
       }
     }
     control.addTo(app.map);
-    app.map.on("moveend", function () { if (!box.contains(document.activeElement)) fill(); });
+    app.map.on("moveend", function () {
+      if (!box.contains(document.activeElement) && !box.hasAttribute("data-fiche")) fill();
+    });
     fill();
     return control;
   }
 
   // Centre the service, open its fiche and move the focus into it; Escape closes it and
   // gives the focus back to the button.
-  function openFiche(app, i, opener) {
+  function openFiche(app, i, opener, list) {
     app.showService(i);
     var popup = app.map._popup, node = popup && popup.getElement();
     if (!node) return;
+    // The list stays as it is while the fiche is open, and the fiche clear of the list.
+    list.setAttribute("data-fiche", String(i));
+    var over = list.getBoundingClientRect().right + 8 - node.getBoundingClientRect().left;
+    if (over > 0) app.map.panBy([-over, 0], { animate: false });
     var content = node.querySelector(".leaflet-popup-content");
     content.setAttribute("tabindex", "-1");
     content.setAttribute("role", "dialog");
     content.setAttribute("aria-label", String(app.services.get("name", i)));
     content.focus({ preventScroll: true });
     content.addEventListener("keydown", function (e) { if (e.key === "Escape") app.map.closePopup(popup); });
-    function back() { app.map.off("popupclose", onClose); if (opener.isConnected) opener.focus({ preventScroll: true }); }
+    function back() {
+      app.map.off("popupclose", onClose);
+      list.removeAttribute("data-fiche");
+      if (opener.isConnected) opener.focus({ preventScroll: true });
+    }
     function onClose(e) { if (e.popup === popup) back(); }
     app.map.on("popupclose", onClose);
   }
