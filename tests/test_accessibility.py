@@ -63,6 +63,10 @@ def test_page_is_zoomable_and_french(page_of, example_build):
 def test_phone_folds_layers_and_legend(page_of, example_build):
     page = page_of(example_build.outputs["map"], 390, 844)
     assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    toggle = page.locator(".leaflet-control-layers-toggle")
+    assert (
+        toggle.get_attribute("aria-label") == toggle.get_attribute("title") == "Couches de la carte"
+    )
     assert page.evaluate("document.querySelector('details.ips-legends').open") is False
     page.locator("details.ips-legends summary").click()
     assert page.locator("#legend-status").is_visible()
