@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from ips_map.render._elements import Page
 
 TOOLTIP = ".leaflet-tooltip:not(.ips-frame-label)"
 #: What has the focus: its tag, accessible name (label or text), id, and whether the focus
@@ -59,6 +59,7 @@ def tab(page, times: int = 1) -> dict:
     return page.evaluate(JS_FOCUSED)
 
 
+@pytest.mark.browser
 def test_keyboard_walk_reaches_controls_departements_and_services(keyboard_page):
     page = keyboard_page
     # 12.7: the first stop is the skip link to the map, visible once focused.
@@ -125,6 +126,7 @@ def test_keyboard_walk_reaches_controls_departements_and_services(keyboard_page)
     assert page.evaluate(JS_FOCUSED)["name"] == button["name"]
 
 
+@pytest.mark.browser
 def test_accessibility_tree_names_the_map(keyboard_page):
     tree = keyboard_page.locator("#coverage_map").aria_snapshot()
     for line in (
@@ -144,6 +146,7 @@ def test_accessibility_tree_names_the_map(keyboard_page):
     )
 
 
+@pytest.mark.browser
 def test_skip_links_images_and_tables_follow_rgaa(keyboard_page):
     page = keyboard_page
     # 12.7: every skip link has its target in the page.
@@ -173,3 +176,14 @@ def test_skip_links_images_and_tables_follow_rgaa(keyboard_page):
             return out; })"""
     )
     assert problems == []
+
+
+def test_skip_link_to_the_tables_only_when_the_page_has_them():
+    bare = Page(title="Carte")
+    assert '<a href="#coverage_map">Aller à la carte</a>' in bare.render()
+    assert "#ips-tables" not in bare.render()
+    with_tables = Page(title="Carte")
+    with_tables.add_body("tables", '<section id="ips-tables"><h2>Tableaux</h2></section>')
+    html = with_tables.render()
+    assert '<a href="#ips-tables">Aller aux tableaux</a>' in html
+    assert html.index('class="ips-skip"') < html.index('id="ips-tables"')
