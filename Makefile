@@ -75,12 +75,12 @@ chromium: ## Install Debian's Chromium for the browser tests, if missing
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
-node: ## Install Debian's Node.js for the scripts' tests (node --test), if missing
-	@if ! command -v node >/dev/null; then \
-	  echo "Installation de Node.js (paquet Debian)…"; \
+node: ## Install Debian's Node.js and npm for the scripts' tests (node --test, pa11y), if missing
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "Installation de Node.js et npm (paquets Debian)…"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq; \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm; \
 	fi
 
 # Both targets run the tests in parallel (pytest-xdist): one worker more than the cores,
@@ -91,7 +91,7 @@ node: ## Install Debian's Node.js for the scripts' tests (node --test), if missi
 # worker imports the whole suite. WORKERS=… to choose.
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test check: export PYTHONDONTWRITEBYTECODE :=
-test: $(VENV)/.installed-test chromium node ## Run the whole test suite (browser tests included)
+test: $(VENV)/.installed-test chromium node node_modules/.installed ## Run the whole test suite (browser tests included)
 	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 check: $(VENV)/.installed-test node ## The suite without the browser tests: the edit loop
@@ -106,10 +106,12 @@ fuzz: $(VENV)/.installed-test ## Fuzz the listing readers with 100,000 inputs (a
 stress: $(VENV)/.installed-test ## Kill 50 real builds at random moments of their write (make test kills 20)
 	IPS_MAP_KILLS=50 $(BIN)/python -m pytest tests/test_integrity.py -k kills -q
 
-# ESLint for the page's scripts, at the versions of package-lock.json (Node.js >= 20.19).
+# ESLint for the page's scripts and pa11y for the page (tests/test_accessibility.py), at the
+# versions of package-lock.json (Node.js >= 20.19); pa11y drives Debian's Chromium, so that
+# Puppeteer downloads no browser (also said in .puppeteerrc.cjs).
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm est nécessaire pour ESLint (Node.js 20.19 ou plus récent)" >&2; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+	@command -v npm >/dev/null || { echo "npm est nécessaire pour ESLint et pa11y (Node.js 20.19 ou plus récent)" >&2; exit 1; }
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: $(VENV)/.installed-test node_modules/.installed ## Check style, common bugs and the layers (ruff, import-linter, ESLint)

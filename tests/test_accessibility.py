@@ -1,6 +1,12 @@
-"""Accessibility of the page, checked with axe-core in headless Chromium."""
+"""Accessibility of the page, checked with axe-core and pa11y in headless Chromium."""
 
 from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -41,7 +47,7 @@ def test_default_map_has_no_axe_violation(page_of, example_build, width, height)
 
 def test_rate_view_has_no_axe_violation(page_of, example_build):
     page = page_of(example_build.outputs["map"])
-    page.get_by_label("Services pour 100 000 hab.").check()
+    page.get_by_label("Services pour 100 000 hab.", exact=True).check()
     assert violations(page) == []
     page.close()
 
@@ -57,6 +63,10 @@ def test_page_is_zoomable_and_french(page_of, example_build):
 def test_phone_folds_layers_and_legend(page_of, example_build):
     page = page_of(example_build.outputs["map"], 390, 844)
     assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    toggle = page.locator(".leaflet-control-layers-toggle")
+    assert (
+        toggle.get_attribute("aria-label") == toggle.get_attribute("title") == "Couches de la carte"
+    )
     assert page.evaluate("document.querySelector('details.ips-legends').open") is False
     page.locator("details.ips-legends summary").click()
     assert page.locator("#legend-status").is_visible()
@@ -65,3 +75,31 @@ def test_phone_folds_layers_and_legend(page_of, example_build):
     assert desktop.locator(".leaflet-control-layers-expanded").count() == 1
     assert desktop.evaluate("document.querySelector('details.ips-legends').open") is True
     desktop.close()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+PA11Y = ROOT / "node_modules" / "pa11y"
+
+
+def test_default_map_has_no_pa11y_error(example_build, chromium_path):
+    """pa11y (HTML_CodeSniffer, WCAG 2.1 AA) on the default map, once: no error."""
+    node = shutil.which("node")
+    assert node and PA11Y.is_dir(), "pa11y manque : `make test` l'installe (npm ci)"
+    result = subprocess.run(
+        [
+            node,
+            str(ROOT / "tests" / "js" / "pa11y-run.js"),
+            str(example_build.outputs["map"]),
+            chromium_path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    issues = json.loads(result.stdout)["issues"]
+    errors = [
+        f"{i['code']}: {i['message']} ({i['selector']})" for i in issues if i["type"] == "error"
+    ]
+    assert errors == []

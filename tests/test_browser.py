@@ -226,7 +226,7 @@ def test_screenshot_of_the_default_map(default_view, example_build):
 def test_switching_layers_switches_legends(open_map, example_build):
     view = open_map(example_build.outputs["map"])
     page = view.page
-    page.get_by_label("Services pour 100 000 hab.").check()
+    page.get_by_label("Services pour 100 000 hab.", exact=True).check()
     expect(page.locator("#legend-rate")).to_be_visible()
     expect(page.locator("#legend-status")).to_be_hidden()
     expect(page.locator("path.ips-dep")).to_have_count(101)
@@ -241,7 +241,7 @@ def test_switching_layers_switches_legends(open_map, example_build):
     expect(page.locator("#legend-services")).to_be_hidden()
     assert page.evaluate(JS_SERVICES_SHOWN) == 0
 
-    page.get_by_label("Statut de couverture").check()
+    page.get_by_label("Statut de couverture", exact=True).check()
     expect(page.locator("#legend-status")).to_be_visible()
     expect(page.locator("#legend-rate")).to_be_hidden()
     page.get_by_label("Services", exact=True).check()
@@ -460,7 +460,7 @@ def test_hostile_page_hover_and_layers_stay_quiet(open_map, hostile_map):
     text = _spaces(tooltip.inner_text())
     assert "Bouches-du-Rhône (13)" in text
     assert COVERAGE_STATUS_LABELS["couvert"] in text
-    page.get_by_label("Services pour 100 000 hab.").check()
+    page.get_by_label("Services pour 100 000 hab.", exact=True).check()
     expect(page.locator("#legend-rate")).to_be_visible()
     assert json.dumps(view.dialogs) == "[]"
     view.assert_quiet()

@@ -86,7 +86,7 @@ def test_changes_layer_toggles_its_legend(open_map, editions):
     expect(page.locator("#legend-changes")).to_be_visible()
     expect(page.locator(CHANGED)).to_have_count(len(EXPECTED_STATUS))
     # Switching the base layer leaves the overlay and its legend alone.
-    page.get_by_label("Services pour 100 000 hab.").check()
+    page.get_by_label("Services pour 100 000 hab.", exact=True).check()
     expect(page.locator("#legend-changes")).to_be_visible()
     expect(page.locator(CHANGED)).to_have_count(len(EXPECTED_STATUS))
     view.assert_quiet()

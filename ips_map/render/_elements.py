@@ -13,6 +13,7 @@ from folium.map import CustomPane
 from folium.template import Template
 
 from ips_map.render._assets import leaflet_css, leaflet_js, page_script, page_style
+from ips_map.render._csp import PLACEHOLDER, with_policy
 from ips_map.vocabulary import thousands
 
 _ENV = jinja2.Environment(
@@ -22,6 +23,22 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+#: The page's summary for search engines and link previews.
+DESCRIPTION = (
+    "Carte des services IPS (Individual Placement and Support, emploi accompagné) par "
+    "département français : départements couverts, en projet ou sans service actif, "
+    "services pour 100\u00a0000 habitants."
+)
+#: The page's icon, inline (no request, no 404): a white point on the "couvert" blue.
+FAVICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+    "%3Crect width='16' height='16' rx='3' fill='%232c7bb6'/%3E"
+    "%3Ccircle cx='8' cy='8' r='3.5' fill='%23fff'/%3E%3C/svg%3E"
+)
+#: Id of the section of the page's tables: the skip link to it shows when the page has it.
+TABLES_ID = "ips-tables"
 
 
 def _format_float(value, digits: int = 2) -> str:
@@ -73,12 +90,21 @@ class Page(Figure):
         '<html lang="fr">\n'
         "<head>\n"
         '<meta charset="utf-8">\n'
+        f"{PLACEHOLDER}\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "{% if this.title %}<title>{{ this.title|e }}</title>{% endif %}\n"
+        '<meta name="description" content="{{ this.description|e }}">\n'
+        f'<link rel="icon" href="{FAVICON}">\n'
         "{{ this.header.render(**kwargs) }}\n"
         "</head>\n"
         "<body>\n"
-        "{{ this.html.render(**kwargs) }}\n"
+        "{% set body = this.html.render(**kwargs) %}"
+        '<nav class="ips-skip" aria-label="Accès rapide">'
+        '<a href="#{{ this.map_id }}">Aller à la carte</a>'
+        "{% if ('id=\"' ~ this.tables_id ~ '\"') in body %}"
+        ' <a href="#{{ this.tables_id }}">Aller aux tableaux</a>{% endif %}'
+        "</nav>\n"
+        "{{ body }}\n"
         "<script>\n"
         "{{ this.script.render(**kwargs) }}\n"
         "</script>\n"
@@ -86,11 +112,18 @@ class Page(Figure):
         "</html>\n"
     )
 
-    def __init__(self, title: str):
+    def __init__(self, title: str, description: str = DESCRIPTION, map_id: str = "coverage_map"):
         super().__init__(title=title)
+        self.description = description
+        self.map_id = map_id
+        self.tables_id = TABLES_ID
         # Figure starts its header with a content-type meta named "meta_http"; the template
         # above declares the charset instead, and a child added under that name replaces it.
         self.header.add_child(RawHtml(""), name="meta_http")
+
+    def render(self, **kwargs) -> str:
+        """The whole page, with the Content-Security-Policy of its final bytes."""
+        return with_policy(super().render(**kwargs))
 
     def add_head(self, name: str, html: str) -> None:
         """Add a piece of HTML (a style, a script) to the page's head."""
@@ -105,7 +138,7 @@ class BareMap(folium.Map):
     """A folium Map that loads nothing from a CDN and lets the reader zoom the page.
 
     Leaflet is inlined by :func:`add_assets`; jQuery, Bootstrap and Font Awesome are not
-    used by this page. The scale is metric only.
+    used by this page. The scale is metric only; the zoom buttons are titled in French.
     """
 
     default_js: list = []
@@ -133,6 +166,10 @@ class BareMap(folium.Map):
                     ...{{ this.options|tojavascript }}
                 }
             );
+            {%- if this.french_zoom %}
+            L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"})
+                .addTo({{ this.get_name() }});
+            {%- endif %}
             {%- if this.control_scale %}
             L.control.scale({imperial: false}).addTo({{ this.get_name() }});
             {%- endif %}
@@ -145,6 +182,9 @@ class BareMap(folium.Map):
         # No view at creation: setting one would lay the page out inside this script, before
         # the first frame; the page's script sets the view after it (page.js, fitView).
         self.options.pop("zoom", None)
+        # Leaflet's own zoom buttons say "Zoom in"/"Zoom out": the page adds them in French.
+        self.french_zoom = self.options.get("zoom_control", True) is not False
+        self.options["zoom_control"] = False
 
     def get_name(self) -> str:
         """The map's fixed name (element id and script variable): reproducible bytes."""
