@@ -235,7 +235,9 @@ def _nearest(example_build, lat: float, lon: float) -> tuple[str, float]:
     """The nearest active service in metropolitan France, and its distance (km), from the
     build's own table."""
     services = example_build.placement.services
-    active = services[(services["statut"] == "actif") & ~services["code_departement"].str[:2].eq("97")]
+    active = services[
+        (services["statut"] == "actif") & ~services["code_departement"].str[:2].eq("97")
+    ]
     km = [distance_km(lon, lat, p.x, p.y) for p in active.geometry]
     best = int(np.argmin(km))
     return active["nom"].iloc[best], km[best]
@@ -281,7 +283,11 @@ def test_search_finds_departements_services_and_says_when_nothing(search_page, e
     page, seen = search_page
     box = page.locator(SEARCH)
     options = page.locator(f"{LIST} [role=option]")
-    for query, expected in (("45", "Loiret"), ("2a", "Corse-du-Sud"), ("corse du sud", "Corse-du-Sud")):
+    for query, expected in (
+        ("45", "Loiret"),
+        ("2a", "Corse-du-Sud"),
+        ("corse du sud", "Corse-du-Sud"),
+    ):
         _type(page, query)
         expect(options.first).to_contain_text(expected)
         page.keyboard.press("Enter")

@@ -28,7 +28,6 @@ from ips_map.render._elements import (
 )
 from ips_map.render._services import service_table
 from ips_map.render.boundaries import drawn_shapes, encoded_topology
-from ips_map.render.search_index import SIDECAR_NAME, inset_move
 from ips_map.render.page_data import (
     Colours,
     Departement,
@@ -43,6 +42,7 @@ from ips_map.render.page_data import (
     Topology,
     to_json,
 )
+from ips_map.render.search_index import SIDECAR_NAME, inset_move
 from ips_map.vocabulary import (
     COVERAGE_STATUS_LABELS,
     PLACEMENT_METHOD_LABELS,

@@ -103,7 +103,7 @@ def commune_index_script(communes: pd.DataFrame) -> bytes:
         "/* ips-map : les communes de la recherche de la carte (nom, département, centre). "
         "Ce fichier accompagne index.html, dans le même dossier. */\n"
         f"window.{GLOBAL} = {text};\n"
-    ).encode("utf-8")
+    ).encode()
     _MADE[:] = [(communes, made)]
     return made
 
