@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from ips_map.places.geometry import distance_km
 from ips_map.render._insets import make_insets
 from ips_map.render.search_index import (
+    LARGE_POPULATION,
     SIDECAR_NAME,
     commune_index,
     commune_index_script,
@@ -83,6 +84,12 @@ def test_index_holds_every_commune_once_at_its_centre(communes, sidecar):
     assert len(runs) == len(set(runs)) == 101
     assert runs.index("19") < runs.index("2A") < runs.index("2B") < runs.index("21")
     assert runs[-5:] == ["971", "972", "973", "974", "976"]
+    # The most populous communes, first to last: Paris, Marseille, Lyon…
+    largest = commune_index(communes)["largest"]
+    population = ordered["population"].to_numpy()[largest]
+    assert (np.diff(population) <= 0).all() and population.min() >= LARGE_POPULATION
+    assert len(largest) == (communes["population"] >= LARGE_POPULATION).sum()
+    assert back["nom"].iloc[largest[:3]].tolist() == ["Paris", "Marseille", "Lyon"]
 
 
 def test_index_is_compact_and_stable(communes, sidecar):

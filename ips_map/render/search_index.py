@@ -10,7 +10,10 @@ from ``file://`` too, and that a ``script-src 'self'`` policy allows). It sets o
   order of the codes (``2A``/``2B`` between ``19`` and ``21``, overseas last);
 - ``positions``: the centres as one encoded polyline (``render/_encode.py``, latitude first,
   1e-4 degree), in the names' order: within a département the communes follow serpentine
-  bands of latitude, so that consecutive centres are close and their differences short.
+  bands of latitude, so that consecutive centres are close and their differences short;
+- ``largest``: the positions in ``names`` of the communes of at least
+  :data:`LARGE_POPULATION` inhabitants, most populous first: among names that match a query
+  as well, the page proposes them first ("saint" → Saint-Denis, Saint-Étienne…).
 
 The page folds the names itself (``static/search.js``, the same keys as
 :func:`ips_map.territory.commune_key`, checked by the tests on every name). The bytes depend
@@ -38,6 +41,8 @@ PRECISION = 4
 #: Height of the serpentine bands that order the communes of a département (degrees).
 BAND = 0.05
 _SEPARATOR = "|"
+#: Communes proposed first among equal matches: about a thousand.
+LARGE_POPULATION = 10_000
 
 _MADE: list[tuple[pd.DataFrame, bytes]] = []
 
@@ -82,6 +87,9 @@ def commune_index(communes: pd.DataFrame) -> dict:
     coords = np.column_stack(
         [ordered["longitude"].to_numpy(dtype=float), ordered["latitude"].to_numpy(dtype=float)]
     )
+    population = ordered["population"].to_numpy(dtype=np.int64)
+    large = np.flatnonzero(population >= LARGE_POPULATION)
+    largest = large[np.lexsort((large, -population[large]))]
     return {
         "format": FORMAT,
         "count": len(names),
@@ -89,6 +97,7 @@ def commune_index(communes: pd.DataFrame) -> dict:
         "departements": runs,
         "names": _SEPARATOR.join(names),
         "positions": encode_ring(coords, PRECISION) if len(coords) else "",
+        "largest": largest.tolist(),
     }
 
 

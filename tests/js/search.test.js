@@ -68,6 +68,11 @@ test("finds a commune typed without accents, with St- or spaces", () => {
     assert.deepEqual(labels, ["Saint-Étienne", "Saint-Étienne-du-Bois"], q);
   }
   assert.deepEqual(plain(ix.find("le havre").options.map((e) => e.label)), ["Le Havre"]);
+  // A name without its article is not an exact match of the bare word; "la ro…" typed
+  // with its article finds the names that have it first.
+  const articles = index([["Le Saint", "56"], ["Saint", "01"], ["Rouen", "76"], ["La Rochelle", "17"]]);
+  assert.deepEqual(plain(articles.find("saint").options.map((e) => e.label)), ["Saint", "Le Saint"]);
+  assert.deepEqual(plain(articles.find("la ro").options.map((e) => e.label)), ["La Rochelle", "Rouen"]);
   assert.deepEqual(plain(ix.find("paris 15e").options.map((e) => e.label)), ["Paris", "Parisot"]);
   // One character: the names that start with it only.
   assert.deepEqual(plain(ix.find("y").options.map((e) => e.label)), ["Y"]);
@@ -97,6 +102,16 @@ test("finds a service by name or structure, and shows ten options at most", () =
   assert.equal(found.total, 25);
   assert.equal(found.options.length, search.MAX_OPTIONS);
   assert.equal(found.options[0].label, "Saint-Lieu-0", "shorter names first");
+});
+
+test("proposes the most populous communes first among equal matches", () => {
+  const data = sidecar(COMMUNES);
+  data.largest = [3, 8, 1];  // Saint-Étienne, Saint-Denis (93), Orléans
+  const ix = new search.SearchIndex();
+  ix.communes = new search.CommuneIndex(data);
+  const labels = plain(ix.find("saint").options.map((e) => e.label + " " + e.departement));
+  assert.deepEqual(labels.slice(0, 3), ["Saint-Étienne 42", "Saint-Denis 93", "Saint-Denis 974"]);
+  assert.equal(ix.find("saint").total, 4);
 });
 
 test("reads the sidecar only in its format", () => {

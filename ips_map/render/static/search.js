@@ -47,8 +47,10 @@
     if (city) { key = city[1]; text = city[1]; }
     var code = text.replace(/ /g, "").toUpperCase();
     if (!/^[0-9][0-9AB]{0,2}$/.test(code)) code = "";
+    // A query that starts with an article ("la ro") is matched first as typed, with it.
+    var article = key !== text && /^(?:le|la|les|l) ./.test(text);
     // "1" is also "01", as listings write it.
-    return { key: key, text: text, code: code, padded: code.length === 1 ? "0" + code : "" };
+    return { key: key, text: text, code: code, padded: code.length === 1 ? "0" + code : "", article: article };
   }
 
   // 0 equal, 1 prefix, 2 a word's prefix, 3 elsewhere inside, -1 not found.
@@ -76,12 +78,17 @@
     return rank;
   }
 
-  // Better first: rank, then départements, communes, services, then the shorter name, then
-  // the index's order.
+  // Better first: rank, then départements, communes, services, then the most populous
+  // communes (weight: 1 for the largest, UNWEIGHTED for the others), then the shorter name,
+  // then the index's order.
+  var UNWEIGHTED = 1 << 30;
   function compare(a, b) {
-    return (a.rank - b.rank) || (KIND_ORDER[a.e.kind] - KIND_ORDER[b.e.kind]) ||
+    return (a.rank - b.rank) || (a.kind - b.kind) || (a.weight - b.weight) ||
       (a.e.text.length - b.e.text.length) || (a.e.text < b.e.text ? -1 : (a.e.text > b.e.text ? 1 : 0)) ||
       (a.e.order - b.e.order);
+  }
+  function item(rank, e, weight) {
+    return { rank: rank, kind: KIND_ORDER[e.kind], weight: weight || UNWEIGHTED, e: e };
   }
 
   // Names joined by "\n", each found with indexOf: the lines of one string.
@@ -123,6 +130,20 @@
     this.ranks = new Int8Array(this.count);
     this.sidecar = sidecar;
     this.positions = null;
+    // The names that start with an article.
+    this.articles = new Uint8Array(this.count);
+    var starts = this.text.starts, found, pattern = /\n(?:le|la|les|l) /g;
+    while ((found = pattern.exec(this.text.blob)) !== null) {
+      var lo = 0, hi = this.count - 1, at = found.index + 1;
+      while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= at) lo = mid; else hi = mid - 1; }
+      this.articles[lo] = 1;
+      pattern.lastIndex = found.index + 1;
+    }
+    // The most populous communes: 1 for the first, 2 for the next…; the others UNWEIGHTED.
+    this.weights = new Int32Array(this.count).fill(UNWEIGHTED);
+    (sidecar.largest || []).forEach(function (at, rank) {
+      if (at >= 0 && at < self.count) self.weights[at] = rank + 1;
+    });
     this.valid = k === this.count && this.text.count === this.count && this.key.count === this.count &&
       this.count === sidecar.count;
   }
@@ -135,11 +156,21 @@
     return { kind: "commune", label: this.names[k], text: this.text.line(k), order: k, k: k, departement: this.departements[k] };
   };
   // The rank of every commune for the query (-1: not found).
+  // A name's key without its article ("Le Saint": "saint") is an exact match only as typed
+  // in full; a query's key without its article comes after the names typed with it.
   CommuneIndex.prototype.rank = function (q) {
-    this.ranks.fill(-1);
-    this.key.scan(q.key, this.ranks);
-    this.text.scan(q.text, this.ranks);
-    return this.ranks;
+    var ranks = this.ranks, articles = this.articles;
+    ranks.fill(-1);
+    this.key.scan(q.key, ranks);
+    for (var k = 0; k < ranks.length; k++) {
+      var rank = ranks[k];
+      if (rank < 0) continue;
+      if (rank === 0 && articles[k]) rank = 1;
+      if (q.article && rank > 0) rank = Math.min(3, rank + 1);
+      ranks[k] = rank;
+    }
+    this.text.scan(q.text, ranks);
+    return ranks;
   };
 
   // The départements and services (entries: {kind, label, detail, code?, extra?, ...}), and
@@ -165,20 +196,22 @@
     }
     this.entries.forEach(function (e) {
       var rank = rankEntry(e, q);
-      if (rank >= 0) offer({ rank: rank, e: e });
+      if (rank >= 0) offer(item(rank, e));
     });
     if (this.communes) {
-      var ranks = this.communes.rank(q), communes = this.communes, starts = communes.text.starts;
+      var communes = this.communes, ranks = communes.rank(q), weights = communes.weights;
+      var starts = communes.text.starts, kind = KIND_ORDER.commune;
       for (var k = 0; k < ranks.length; k++) {
-        if (ranks[k] < 0) continue;
+        var rank = ranks[k];
+        if (rank < 0) continue;
         // Most matches lose to the last option kept: told without making their entry.
         var last = best.length === n ? best[n - 1] : null;
-        if (last && (ranks[k] > last.rank || (ranks[k] === last.rank &&
-            (KIND_ORDER[last.e.kind] < 1 || (last.e.kind === "commune" && starts[k + 1] - starts[k] - 1 > last.e.text.length))))) {
+        if (last && (rank - last.rank || kind - last.kind || weights[k] - last.weight ||
+            starts[k + 1] - starts[k] - 1 - last.e.text.length) > 0) {
           total++;
           continue;
         }
-        offer({ rank: ranks[k], e: communes.entry(k) });
+        offer(item(rank, communes.entry(k), weights[k]));
       }
     }
     return { total: total, options: best.map(function (x) { return x.e; }) };
