@@ -217,8 +217,10 @@ def _open(browser, path: Path):
 
 
 @pytest.fixture(scope="module")
-def search_page(browser, example_build):
-    context, page, seen = _open(browser, example_build.outputs["map"])
+def search_page(browser, hostile_build):
+    """The hostile listing's map (services in Marseille, Lyon, Paris and La Réunion, names
+    that are HTML and templates), opened once for the search's tests."""
+    context, page, seen = _open(browser, hostile_build.outputs["map"])
     yield page, seen
     context.close()
 
@@ -238,20 +240,20 @@ def _type(page, text: str) -> None:
     page.keyboard.type(text)
 
 
-def _nearest(example_build, lat: float, lon: float) -> tuple[str, float]:
-    """The nearest active service in metropolitan France, and its distance (km), from the
-    build's own table."""
-    services = example_build.placement.services
-    active = services[
-        (services["statut"] == "actif") & ~services["code_departement"].str[:2].eq("97")
-    ]
+def _nearest(build, lat: float, lon: float, territory: str = "") -> tuple[str, float]:
+    """The nearest active service in metropolitan France (or in the overseas département
+    ``territory``), and its distance (km), from the build's own table."""
+    services = build.placement.services
+    deps = services["code_departement"]
+    here = deps.eq(territory) if territory else ~deps.str.startswith("97")
+    active = services[(services["statut"] == "actif") & here]
     km = [distance_km(lon, lat, p.x, p.y) for p in active.geometry]
     best = int(np.argmin(km))
     return active["nom"].iloc[best], km[best]
 
 
 @pytest.mark.browser
-def test_search_finds_a_commune_and_its_nearest_service(search_page, example_build, communes):
+def test_search_finds_a_commune_and_its_nearest_service(search_page, hostile_build, communes):
     page, seen = search_page
     box = page.locator(SEARCH)
     expect(page.locator("#ips-search")).to_be_visible()
@@ -271,22 +273,41 @@ def test_search_finds_a_commune_and_its_nearest_service(search_page, example_bui
     expect(box).to_have_attribute("aria-expanded", "false")
     expect(page.locator(TOOLTIP)).to_contain_text("Loiret (45)")
     orleans = communes[communes["nom"] == "Orléans"].iloc[0]
-    name, km = _nearest(example_build, orleans.latitude, orleans.longitude)
-    text = page.locator(RESULT).inner_text()
-    assert f"« {name} »" in text
-    shown = float(re.search(r"à ([\d\s\u202f,]+) km", text).group(1).replace(",", "."))
-    assert shown == pytest.approx(km, abs=0.6)
+    name, km = _nearest(hostile_build, orleans.latitude, orleans.longitude)
+    _assert_nearest(page, name, km)
     # The département is framed: its bounds fill the map's view.
     inside = page.evaluate(
         "() => { const a = ipsMap.app, b = a.departements['45'].shape.getBounds();"
         " return a.map.getBounds().contains(b) && a.map.getZoom() >= 7; }"
     )
     assert inside
+    # Overseas: the service drawn in La Réunion's inset, measured at its true place.
+    _type(page, "saint-pierre")
+    for _ in range(10):
+        page.keyboard.press("ArrowDown")
+        if "(974)" in page.locator(f"{LIST} [aria-selected=true]").inner_text():
+            break
+    page.keyboard.press("Enter")
+    expect(page.locator(TOOLTIP, has_text="La Réunion (974)")).to_be_visible()
+    pierre = communes[(communes["nom"] == "Saint-Pierre") & communes["code_departement"].eq("974")]
+    name, km = _nearest(hostile_build, pierre.latitude.iloc[0], pierre.longitude.iloc[0], "974")
+    _assert_nearest(page, name, km)
+    # Mayotte has none: said so, not a service across the sea.
+    _type(page, "mamoudzou")
+    page.keyboard.press("Enter")
+    expect(page.locator(RESULT)).to_contain_text("aucun service actif dans ce territoire")
     assert seen["errors"] == [] and seen["console"] == []
 
 
+def _assert_nearest(page, name: str, km: float) -> None:
+    text = page.locator(RESULT).inner_text()
+    assert f"« {name} »" in text
+    shown = float(re.search(r"à ([\d\s\u202f,]+) km", text).group(1).replace(",", "."))
+    assert shown == pytest.approx(km, abs=0.6 if km >= 10 else 0.06)
+
+
 @pytest.mark.browser
-def test_search_finds_departements_services_and_says_when_nothing(search_page, example_build):
+def test_search_finds_departements_services_and_says_when_nothing(search_page, hostile_build):
     page, seen = search_page
     box = page.locator(SEARCH)
     options = page.locator(f"{LIST} [role=option]")
@@ -300,12 +321,16 @@ def test_search_finds_departements_services_and_says_when_nothing(search_page, e
         page.keyboard.press("Enter")
         expect(page.locator(TOOLTIP, has_text=expected)).to_be_visible()
         expect(page.locator(TOOLTIP)).to_have_count(1)  # the one before is closed
-    # A service by its name: zoomed there, its fiche open.
-    name = example_build.placement.services["nom"].iloc[0]
-    _type(page, name[:12].lower())
-    expect(options.first).to_contain_text(name)
-    page.keyboard.press("Enter")
-    expect(page.locator(POPUP)).to_contain_text(name)
+    # A service by its name (text, never markup) or its structure: its fiche open.
+    for query, name in (
+        ("script alert", "</script><script>alert(2)</script>"),
+        ("config items", "Service de La Réunion {{ config }}"),
+    ):
+        _type(page, query)
+        expect(options.first).to_contain_text(name)
+        page.keyboard.press("Enter")
+        expect(page.locator(POPUP, has_text=name)).to_be_visible()
+    assert page.locator("#ips-search img").count() == 0
     # Nothing found: said in the status region; Escape closes, then clears.
     _type(page, "xyz")
     expect(page.locator(STATUS)).to_have_text(re.compile("^aucun résultat"))
@@ -318,7 +343,7 @@ def test_search_finds_departements_services_and_says_when_nothing(search_page, e
     page.keyboard.press("Escape")
     expect(box).to_have_value("")
     expect(page.locator("#ips-search-missing")).to_be_hidden()
-    sidecar = example_build.outputs["search"].resolve().as_uri()
+    sidecar = hostile_build.outputs["search"].resolve().as_uri()
     assert seen["requests"].count(sidecar) == 1
     assert seen["errors"] == [] and seen["console"] == []
 
