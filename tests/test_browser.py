@@ -55,8 +55,10 @@ class View:
     dialogs: list[str] = field(default_factory=list)
 
     def assert_quiet(self) -> None:
-        """No request but the page, no console error, no page error, no dialog."""
-        assert self.requests == [self.url]
+        """No request but the page (and the search's commune script beside it), no console
+        error, no page error, no dialog."""
+        sidecar = self.url.rsplit("/", 1)[0] + "/communes-recherche.js"
+        assert [url for url in self.requests if url != sidecar] == [self.url]
         assert [text for kind, text in self.console if kind == "error"] == []
         assert self.errors == []
         assert self.dialogs == []
@@ -447,7 +449,8 @@ def test_hostile_listing_is_shown_as_text(open_map, hostile_map):
 
     assert page.locator("img").count() == 0
     assert page.locator("a[href^='javascript:' i]").count() == 0
-    assert page.evaluate("() => document.querySelectorAll('script').length") == 4
+    # Leaflet, the page's script, its data, the map's start, the search's communes beside it.
+    assert page.evaluate("() => document.querySelectorAll('script').length") == 5
     view.assert_quiet()
 
 

@@ -89,7 +89,8 @@ def one_build(tmp_path_factory):
 def test_summary_lists_the_sha256_of_every_other_output(one_build):
     summary = json.loads((one_build / "summary.json").read_text(encoding="utf-8"))
     files = summary["fichiers"]
-    assert set(files) == {"coverage.csv", "services.csv", "rejects.csv", "index.html"}
+    outputs = {"coverage.csv", "services.csv", "rejects.csv", "index.html", "communes-recherche.js"}
+    assert set(files) == outputs
     for name, sha in files.items():
         assert _sha(one_build / name) == sha
     assert len(summary["id_construction"]) == 16

@@ -39,10 +39,11 @@ from ips_map.pipeline.tables import (
 )
 from ips_map.places import Placement
 from ips_map.render import MapContext, leaflet_version, render_map
+from ips_map.render.search_index import SIDECAR_NAME, commune_index_script
 from ips_map.settings import BuildSettings, data_dir
 from ips_map.sources.http import HttpSettings
 from ips_map.sources.registry import SOURCES, source_path
-from ips_map.territory.data import load_populations
+from ips_map.territory.data import load_communes, load_populations
 from ips_map.vocabulary import RowCounts
 
 log = logging.getLogger("ips_map")
@@ -53,6 +54,7 @@ OUTPUT_FILES = {
     "rejects": "rejects.csv",
     "summary": "summary.json",
     "map": "index.html",
+    "search": SIDECAR_NAME,
     "changes": "changes.csv",
 }
 
@@ -292,6 +294,8 @@ def _write_outputs(
         ),
         "rejects": csv_bytes(REJECT_COLUMNS, rejects),
         "map": html.encode("utf-8"),
+        # The page's commune search reads this script beside it (render/search_index.py).
+        "search": commune_index_script(load_communes()),
     }
     changes = out / OUTPUT_FILES["changes"]
     if comparison is not None:

@@ -42,6 +42,7 @@ from ips_map.render.page_data import (
     Topology,
     to_json,
 )
+from ips_map.render.search_index import SIDECAR_NAME, inset_move
 from ips_map.vocabulary import (
     COVERAGE_STATUS_LABELS,
     PLACEMENT_METHOD_LABELS,
@@ -163,7 +164,12 @@ def render_map(
         ),
         services=service_table(services[services["type"].isin(context.types)], insets),
         frames=[
-            Frame(code=inset.code, label=f"{inset.label} ({inset.code})", bounds=inset.frame)
+            Frame(
+                code=inset.code,
+                label=f"{inset.label} ({inset.code})",
+                bounds=inset.frame,
+                move=inset_move(inset),
+            )
             for inset in insets.values()
         ],
         bounds=_bounds(drawn),
@@ -204,7 +210,11 @@ def _add_blocks(page: Page, values: dict, data: PageData) -> None:
         "type_names": _type_names(values["ctx"].types),
     }
     for block in ("header", "panel", "legends", "footer"):
-        page.add_body(block, render_block(f"{block}.html", **values))
+        html = render_block(f"{block}.html", **values)
+        if block == "header":  # the search box at the end of the header (static/search.js)
+            search = render_block("search.html", sidecar=SIDECAR_NAME)
+            html = html.replace("</header>", search + "</header>", 1)
+        page.add_body(block, html)
     script = json_for_script(to_json(data))
     page.add_body("data", f'<script type="application/json" id="{DATA_ID}">{script}</script>')
 

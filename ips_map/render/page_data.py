@@ -93,6 +93,12 @@ class Frame:
     code: str = _doc("Code of the DROM.")
     label: str = _doc("Label written in the frame's top band.")
     bounds: tuple[float, float, float, float] = _doc("West, south, east, north (degrees).")
+    move: tuple[float, float, float, float, float] | None = _doc(
+        "How the inset moves a true position into the frame, in EPSG:3857 metres: scale, "
+        "then the centres of the true and of the drawn shape (x, y each); drawn = target + "
+        "scale × (true − origin). The page's search undoes it to measure true distances.",
+        default=None,
+    )
 
 
 @dataclass(frozen=True)
