@@ -91,8 +91,9 @@ class Frame:
     """The frame drawn around one overseas département's inset."""
 
     code: str = _doc("Code of the DROM.")
-    label: str = _doc("Label written in the frame's top band.")
+    label: str = _doc("Label written in the band above the frame.")
     bounds: tuple[float, float, float, float] = _doc("West, south, east, north (degrees).")
+    label_north: float = _doc("Latitude of the top of the band above the frame (its label's).")
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,8 @@ class PageText:
     changes_layer: str = _doc("Layer control.", default="Évolutions")
     frames_layer: str = _doc("Layer control.", default="Cadres outre-mer")
     legend: str = _doc("Legend control.", default="Légende")
+    regions_layer: str = _doc("Layer control and legend.", default="Limites des régions")
+    close: str = _doc("Button of the phone's figures panel.", default="Fermer")
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,15 @@ class PageData:
     labels: Labels = _doc("Labels and wording.")
     evolution: Evolution | None = _doc(
         "The comparison with the previous edition; absent without one.", default=None
+    )
+    region: str | None = _doc(
+        "A regional edition's région, « name (code) »; absent from the national map.",
+        default=None,
+    )
+    context: list[list[list[list[int]]]] | None = _doc(
+        "A regional edition's surroundings: the shapes (as Departement.shape) of the other "
+        "metropolitan départements, drawn as a pale outline; absent from the national map.",
+        default=None,
     )
 
 
