@@ -197,3 +197,28 @@ def test_regional_page_in_the_browser(browser, ara_build):
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_regional_edition_compares_with_the_previous_one_in_its_region(editions, tmp_path):
+    from tests.test_editions import NEW_DATE, NEW_LISTING
+
+    listing = tmp_path / "nouvelle.csv"
+    listing.write_text(NEW_LISTING, encoding="utf-8")
+    result = build(
+        BuildSettings(
+            services=listing,
+            out=tmp_path / "84",
+            build_date=NEW_DATE,
+            region="84",
+            previous=editions.old,
+        )
+    )
+    changes = _read_csv(result.outputs["changes"])
+    # Loire (42) is newly covered; Marseille, Lille and Bordeaux, outside, are no change of
+    # this edition, and no other département is "absent".
+    statuses = {
+        row["code"]: (row["avant"], row["apres"]) for row in changes if row["type"] == "statut"
+    }
+    assert statuses == {"42": ("non_couvert", "couvert")}
+    assert {row["code"] for row in changes} <= set(ARA) | {""}
+    assert not [row for row in changes if row["type"].startswith("service_")]

@@ -5,6 +5,7 @@ serve one of its départements), then the rows are cut to the région's départe
 every figure of a regional edition is the national one of those départements. A service is
 kept when it is based in the région or serves one of its départements; the others are left
 out of the map and the tables, and counted (``services_hors_region`` in ``summary.json``).
+An earlier edition it is compared with (``--previous``) is cut the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import dataclasses
 
 import pandas as pd
 
+from ips_map.editions import Edition
 from ips_map.pipeline.prepare import Prepared
 from ips_map.territory.regions import Region
 
@@ -53,4 +55,17 @@ def cut_to_region(region: Region, table: pd.DataFrame, prepared: Prepared) -> Re
         table=rows,
         prepared=dataclasses.replace(prepared, placement=placement),
         outside=int((~keep).sum()),
+    )
+
+
+def cut_edition(region: Region, previous: Edition, current: Edition) -> Edition:
+    """The previous edition as far as ``region`` goes, to compare a regional edition with:
+    its départements, and the services based in it or kept by the current edition (a
+    service based outside that serves the région is matched by its key)."""
+    codes = set(region.departements)
+    kept = {service.key for service in current.services}
+    return dataclasses.replace(
+        previous,
+        departements={c: d for c, d in previous.departements.items() if c in codes},
+        services=[s for s in previous.services if s.code_departement in codes or s.key in kept],
     )

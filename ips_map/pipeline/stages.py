@@ -29,7 +29,7 @@ from ips_map.outputs import (
 )
 from ips_map.pipeline import provenance
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
-from ips_map.pipeline.regional import cut_to_region
+from ips_map.pipeline.regional import cut_edition, cut_to_region
 from ips_map.pipeline.tables import (
     COVERAGE_COLUMNS,
     REJECT_COLUMNS,
@@ -125,6 +125,8 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         step("Comparaison avec l'édition précédente")
         services = column_records(rows["services"])
         current = make_edition(rows["coverage"], services, summary, folder=out)
+        if region is not None:
+            previous = cut_edition(region, previous, current)
         comparison = compare_editions(previous, current)
         summary["evolution"] = comparison.record()
 
