@@ -20,6 +20,8 @@
     sheet.appendChild(body);
     app.map.getContainer().appendChild(sheet);
     L.DomEvent.disableClickPropagation(sheet);
+    // Nor is a click on the panel one of the map's (two within 200 ms make a double tap).
+    L.DomEvent.on(sheet, "click", L.DomEvent.stopPropagation);
     L.DomEvent.disableScrollPropagation(sheet);
     return { node: sheet, body: body, close: close };
   }
