@@ -257,13 +257,10 @@ class PageData:
     evolution: Evolution | None = _doc(
         "The comparison with the previous edition; absent without one.", default=None
     )
-    region: str | None = _doc(
-        "A regional edition's région, « name (code) »; absent from the national map.",
-        default=None,
-    )
+    region: str | None = _doc("A regional edition's région: « name (code) ».", default=None)
     context: list[list[list[list[int]]]] | None = _doc(
-        "A regional edition's surroundings: the shapes (as Departement.shape) of the other "
-        "metropolitan départements, drawn as a pale outline; absent from the national map.",
+        "A regional edition's other metropolitan départements (shapes as Departement.shape), "
+        "drawn as a pale outline.",
         default=None,
     )
 
