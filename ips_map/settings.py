@@ -154,6 +154,10 @@ class BuildSettings:
     timeout
         Seconds that downloading a listing given as a URL may take, every attempt and wait
         included (120 by default, :data:`DEFAULT_TIMEOUT`).
+    region
+        A région, by code or name (``84``, ``Auvergne-Rhône-Alpes``), for a regional edition:
+        its départements only, in the map, the figures and the tables; the national map when
+        None. Resolved by :func:`ips_map.territory.regions.find_region`.
     """
 
     services: Path | str | None = None
@@ -170,6 +174,7 @@ class BuildSettings:
     types: tuple[str, ...] = ("ips", "emploi_accompagne", "autre")
     max_size: int = DEFAULT_MAX_SIZE
     timeout: float = DEFAULT_TIMEOUT
+    region: str | None = None
 
     @property
     def services_path(self) -> Path:

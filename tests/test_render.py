@@ -29,7 +29,6 @@ from ips_map.render._insets import (
     FRAME_SIDE,
     FRAME_TOP,
     INSETS,
-    LABEL_SPACE,
     make_insets,
 )
 from ips_map.render.boundaries import simplify_boundaries
@@ -310,7 +309,7 @@ def test_insets_hold_their_drom_in_separate_frames(departements, simplified):
     insets = make_insets(true_drom)
     assert list(insets) == [code for code, _ in INSETS]
     to_4326 = Transformer.from_crs(3857, 4326, always_xy=True)
-    frames = {}
+    frames, bands = {}, {}
     for rank, (code, label) in enumerate(INSETS):
         inset = insets[code]
         assert inset.label == label
@@ -321,10 +320,11 @@ def test_insets_hold_their_drom_in_separate_frames(departements, simplified):
         moved = inset.move(true_drom[code])
         assert moved.is_valid
         assert frame.contains(moved), code
-        # The shape leaves the frame's top band free for its label.
+        # Its label's band sits above the frame, below the frame above it.
         top = FRAME_TOP - rank * (FRAME_SIDE + FRAME_GAP)
-        _, label_bottom = to_4326.transform(0, top - LABEL_SPACE)
-        assert moved.bounds[3] < label_bottom, code
+        _, band_top = to_4326.transform(0, top + FRAME_GAP)
+        assert inset.label_north == pytest.approx(band_top) and band_top > north, code
+        bands[code] = shapely.box(west, north, east, band_top)
         # A marker moves with its département; unmove() takes both back.
         point = true_drom[code].representative_point()
         assert frame.contains(inset.move(point))
@@ -335,6 +335,8 @@ def test_insets_hold_their_drom_in_separate_frames(departements, simplified):
         )
     for a, b in combinations(frames, 2):
         assert not frames[a].intersects(frames[b]), (a, b)
+        # (a band touches the frame above it, never enters it)
+        assert bands[a].intersection(frames[b]).area == bands[b].intersection(frames[a]).area == 0
     metro_bounds = shapely.box(*simplified[_metro(departements)].total_bounds)
     for code, frame in frames.items():
         assert not frame.intersects(metro_bounds), code

@@ -86,6 +86,12 @@ log = logging.getLogger("ips_map")
     default=None,
     help="Score minimal (0 à 1) d'une adresse géocodée retenue (par défaut : 0.5).",
 )
+@click.option(
+    "--region",
+    default=None,
+    help="Édition régionale : code ou nom de la région (84, Auvergne-Rhône-Alpes) ; la carte, "
+    "les chiffres et les tableaux ne portent que sur ses départements.",
+)
 @max_size_option
 @timeout_option
 @click.pass_context
@@ -103,6 +109,7 @@ def build(
     types: tuple[str, ...],
     max_size: int,
     timeout: float,
+    region: str | None,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
@@ -118,6 +125,7 @@ def build(
         ips-map build --services services.csv --geocode
         ips-map build --census-year 2023 --out build/2023 --previous build/2022
         ips-map build --services services.csv --types ips   # les seuls services IPS
+        ips-map build --services services.csv --region 84 --out build/ara
     """
     from ips_map.listing.read import describe_reject
     from ips_map.pipeline import build as run_build
@@ -136,6 +144,7 @@ def build(
         types=types,
         max_size=max_size * MEGABYTE,
         timeout=timeout,
+        region=region,
     )
     result = run_build(settings, progress=lambda message: log.info("… %s", message))
     warnings = [p for p in result.problems if p.gravite != "erreur"]
@@ -160,6 +169,8 @@ def build(
         f"{s['departements_couverts']}/{s['departements']} ; population sans service actif : "
         f"{population} ({share} %), Insee {s['annee_population']}."
     )
+    if "region" in s:
+        echo(_region_line(s["region"]))
     if result.comparison is not None:
         echo("\n".join(result.comparison.describe()))
     for path in result.outputs.values():
@@ -192,6 +203,15 @@ def diff(old: Path, new: Path, out: Path | None) -> None:
     comparison, path = diff_builds(old, new, out)
     echo("\n".join(comparison.describe()))
     echo(str(path))
+
+
+def _region_line(region: dict) -> str:
+    """What a regional edition covers, and what it leaves out."""
+    return (
+        f"Édition régionale : {region['nom']} ({region['code']}), "
+        f"{len(region['departements'])} département(s) ; {region['services_hors_region']} "
+        "service(s) hors de la région, ni compté(s) ni repris dans la carte et les tableaux."
+    )
 
 
 def _service_types(value: str) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from ips_map.outputs import (
 )
 from ips_map.pipeline import provenance
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
+from ips_map.pipeline.regional import cut_edition, cut_to_region
 from ips_map.pipeline.tables import (
     COVERAGE_COLUMNS,
     REJECT_COLUMNS,
@@ -38,12 +39,13 @@ from ips_map.pipeline.tables import (
     service_columns,
 )
 from ips_map.places import Placement
-from ips_map.render import MapContext, leaflet_version, render_map
+from ips_map.render import MapContext, RegionalView, leaflet_version, render_map
 from ips_map.render.search_index import SIDECAR_NAME, commune_index_script
 from ips_map.settings import BuildSettings, data_dir
 from ips_map.sources.http import HttpSettings
 from ips_map.sources.registry import SOURCES, source_path
 from ips_map.territory.data import load_communes, load_populations
+from ips_map.territory.regions import Region, find_region
 from ips_map.vocabulary import RowCounts
 
 log = logging.getLogger("ips_map")
@@ -98,6 +100,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     # A folder that cannot be written, or whose outputs would overwrite an input, fails now,
     # not after the long steps.
     _refuse_overwriting_inputs(settings)
+    region = find_region(settings.region) if settings.region else None  # unknown: fails now
     prepare_folder(out)
     populations = load_populations(settings.census_year)  # an unknown vintage fails now too
 
@@ -106,7 +109,13 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     step("Mesure de la couverture")
     table = measure_coverage(populations, prepared.placement.services, settings.types)
     counts = prepared.counts(settings.types)
+    cut = None
+    if region is not None:
+        cut = cut_to_region(region, table, prepared)
+        table, prepared = cut.table, cut.prepared
     summary = _summary(settings, prepared, table, counts)
+    if cut is not None:
+        summary["region"] = cut.record(region)
     # The rows of coverage.csv and the columns of services.csv, made once: written below, and
     # compared with the previous edition when there is one.
     rows = {
@@ -118,12 +127,14 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         step("Comparaison avec l'édition précédente")
         services = column_records(rows["services"])
         current = make_edition(rows["coverage"], services, summary, folder=out)
+        if region is not None:
+            previous = cut_edition(region, previous, current)
         comparison = compare_editions(previous, current)
         summary["evolution"] = comparison.record()
 
     step("Dessin de la carte")
-    coverage = prepared.departements[["code", "geometry"]].merge(table, on="code", how="left")
-    html = _render(settings, listing, coverage, prepared, summary, counts, comparison)
+    coverage = prepared.departements[["code", "geometry"]].merge(table, on="code", how="inner")
+    html = _render(settings, listing, coverage, prepared, summary, counts, comparison, region)
 
     step("Écriture des résultats")
     outputs = _write_outputs(out, listing, rows, prepared, summary, html, comparison)
@@ -249,11 +260,13 @@ def _render(
     summary: dict,
     counts: RowCounts,
     comparison: Comparison | None,
+    region: Region | None = None,
 ) -> str:
-    """The page's HTML."""
+    """The page's HTML; a regional edition's outlines the other départements, whose shapes
+    are simplified with the région's (``boundaries``)."""
     year = summary["annee_population"]
     context = MapContext(
-        title=settings.title,
+        title=_title(settings.title, region),
         listing_name=listing.name,
         listing_date=listing.date,
         is_example=listing.is_example,
@@ -267,8 +280,18 @@ def _render(
     )
     evolution = comparison.map_data() if comparison is not None else None
     services = prepared.placement.services
-    page, _ = render_map(coverage, services, summary, context, evolution=evolution)
+    regional = None
+    if region is not None:
+        regional = RegionalView(region, prepared.departements[["code", "geometry"]])
+    page, _ = render_map(coverage, services, summary, context, evolution=evolution, region=regional)
     return page.render()
+
+
+def _title(title: str, region: Region | None) -> str:
+    """The map's title; a regional edition's names its région."""
+    if region is None or region.name.casefold() in title.casefold():
+        return title
+    return f"{title} — {region.name}"
 
 
 def _write_outputs(

@@ -23,12 +23,14 @@ SCRIPTS = (
     "popups.js",
     "service-layer.js",
     "page.js",
+    "regions.js",
+    "phone.js",
     "keyboard.js",
     "search.js",
     "search-box.js",
 )
 #: The page's style files (``static/``), concatenated in this order into one ``<style>``.
-STYLES = ("app.css", "a11y.css", "search.css")
+STYLES = ("app.css", "phone.css", "a11y.css", "search.css")
 
 
 def _leaflet_dir() -> Path:

@@ -22,12 +22,15 @@ INSETS: tuple[tuple[str, str], ...] = (
     ("974", "La Réunion"),
     ("976", "Mayotte"),
 )
-FRAME_SIDE = 285_000.0  # metres in EPSG:3857 (about 200 km on the ground at 46° N)
-FRAME_GAP = 30_000.0
+FRAME_SIDE = 225_000.0  # metres in EPSG:3857 (about 155 km on the ground at 46° N)
+#: The band above each frame that holds its label, clear of the frame's lines: tall enough
+#: for a label on a phone (about 17 px at the zoom that fits France into 390 px).
+FRAME_GAP = 90_000.0
 FRAME_LEFT = -900_000.0  # about 8.1° W, some 100 km west of Brittany's tip
-FRAME_TOP = 6_640_000.0  # about 51.1° N, level with Dunkirk
-LABEL_SPACE = 45_000.0  # top band of each frame kept for its label
-FILL = 0.82  # share of the free square that the shape's longest side fills
+#: Top of the first label's band: about 51.1° N, level with Dunkirk.
+TOP = 6_640_000.0
+FRAME_TOP = TOP - FRAME_GAP
+FILL = 0.82  # share of the frame that the shape's longest side fills
 
 _TO_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
 _TO_4326 = Transformer.from_crs(3857, 4326, always_xy=True)
@@ -40,6 +43,7 @@ class Inset:
     code: str
     label: str
     frame: tuple[float, float, float, float]  # lon/lat bounds: west, south, east, north
+    label_north: float  # latitude of the top of the band above the frame, for its label
     scale: float
     origin: tuple[float, float]  # centre of the true shape, EPSG:3857
     target: tuple[float, float]  # centre of the drawn shape, EPSG:3857
@@ -81,15 +85,16 @@ def make_insets(true_geometries: dict[str, object]) -> dict[str, Inset]:
             lambda c: np.column_stack(_TO_3857.transform(c[:, 0], c[:, 1])),
         )
         minx, miny, maxx, maxy = geometry.bounds
-        free = FRAME_SIDE - LABEL_SPACE
-        scale = FILL * free / max(maxx - minx, maxy - miny)
-        target = (left + FRAME_SIDE / 2, bottom + free / 2)
+        scale = FILL * FRAME_SIDE / max(maxx - minx, maxy - miny)
+        target = (left + FRAME_SIDE / 2, bottom + FRAME_SIDE / 2)
         west, south = _TO_4326.transform(left, bottom)
         east, north = _TO_4326.transform(left + FRAME_SIDE, top)
+        _, label_north = _TO_4326.transform(left, top + FRAME_GAP)
         insets[code] = Inset(
             code=code,
             label=label,
             frame=(west, south, east, north),
+            label_north=label_north,
             scale=scale,
             origin=((minx + maxx) / 2, (miny + maxy) / 2),
             target=target,

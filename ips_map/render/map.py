@@ -26,6 +26,7 @@ from ips_map.render._elements import (
     json_for_script,
     render_block,
 )
+from ips_map.render._regional import RegionalView, regional_shapes
 from ips_map.render._services import service_table
 from ips_map.render.boundaries import drawn_shapes, encoded_topology
 from ips_map.render.page_data import (
@@ -128,6 +129,7 @@ def render_map(
     summary: dict,
     context: MapContext,
     evolution: dict | None = None,
+    region: RegionalView | None = None,
 ) -> tuple[Page, BareMap]:
     """Build the page of the coverage map.
 
@@ -146,33 +148,30 @@ def render_map(
         The comparison with a previous edition
         (:meth:`ips_map.editions.Comparison.map_data`): adds the panel's "Évolution"
         section and the "Évolutions" layer. None for a map without comparison.
+    region
+        A regional edition: ``coverage`` holds the région's départements only; the other
+        metropolitan ones are outlined around it (``_regional.py``), without insets.
 
     Returns
     -------
     (Page, BareMap)
         The page (a branca Figure) and the folium map inside it.
     """
-    drawn, insets = drawn_shapes(coverage)
-    topology = encoded_topology(drawn)
+    drawn, around, insets = _shapes(coverage, region)
+    # One topology for the région and its surroundings: their shared borders stored once.
+    topology = encoded_topology(drawn + around)
+    shapes = topology.shapes[: len(drawn)]
     breaks = rate_breaks(coverage["services_pour_100k"])
     rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
     mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
     data = PageData(
-        departements=_departements(coverage, topology.shapes, breaks, mixed),
+        departements=_departements(coverage, shapes, breaks, mixed),
         topology=Topology(
             precision=topology.precision, arcs=topology.arcs, lengths=topology.lengths
         ),
         services=service_table(services[services["type"].isin(context.types)], insets),
-        frames=[
-            Frame(
-                code=inset.code,
-                label=f"{inset.label} ({inset.code})",
-                bounds=inset.frame,
-                move=inset_move(inset),
-            )
-            for inset in insets.values()
-        ],
-        bounds=_bounds(drawn),
+        frames=_frames(insets),
+        bounds=_bounds(drawn + [_label_band(inset) for inset in insets.values()]),
         panes=Panes(services=SERVICES_PANE, changes=CHANGES_PANE if evolution else None),
         colours=Colours(
             status=STATUS_COLOURS,
@@ -182,6 +181,8 @@ def render_map(
         ),
         labels=LABELS,
         evolution=_evolution(coverage, evolution),
+        region=region.label if region is not None else None,
+        context=topology.shapes[len(drawn) :] or None,
     )
     page, fmap = _page(context, data)
     values = {
@@ -193,9 +194,33 @@ def render_map(
         "uncovered": _uncovered_rows(coverage, summary),
         "n_services": data.services.count,
         "evolution": evolution,
+        "region": summary.get("region"),
     }
     _add_blocks(page, values, data)
     return page, fmap
+
+
+def _shapes(coverage: gpd.GeoDataFrame, region: RegionalView | None) -> tuple[list, list, dict]:
+    """The départements' shapes as drawn, the shapes outlined around a région, the insets."""
+    if region is None:
+        drawn, insets = drawn_shapes(coverage)
+        return drawn, [], insets
+    drawn, around = regional_shapes(region, list(coverage["code"]))
+    return drawn, around, {}
+
+
+def _frames(insets: dict) -> list[Frame]:
+    """The insets' frames, each with the band above it that holds its label."""
+    return [
+        Frame(
+            code=inset.code,
+            label=f"{inset.label} ({inset.code})",
+            bounds=inset.frame,
+            label_north=round(inset.label_north, 4),
+            move=inset_move(inset),
+        )
+        for inset in insets.values()
+    ]
 
 
 def _add_blocks(page: Page, values: dict, data: PageData) -> None:
@@ -308,6 +333,12 @@ def _uncovered_rows(coverage: pd.DataFrame, summary: dict) -> list[dict]:
         }
         for code in summary["non_couverts_par_population"]
     ]
+
+
+def _label_band(inset) -> shapely.Polygon:
+    """An inset's frame and the band above it that holds its label."""
+    west, south, east, _ = inset.frame
+    return shapely.box(west, south, east, inset.label_north)
 
 
 def _bounds(geometries) -> tuple[tuple[float, float], tuple[float, float]]:

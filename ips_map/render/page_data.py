@@ -91,8 +91,9 @@ class Frame:
     """The frame drawn around one overseas département's inset."""
 
     code: str = _doc("Code of the DROM.")
-    label: str = _doc("Label written in the frame's top band.")
+    label: str = _doc("Label written in the band above the frame.")
     bounds: tuple[float, float, float, float] = _doc("West, south, east, north (degrees).")
+    label_north: float = _doc("Latitude of the top of the band above the frame (its label's).")
     move: tuple[float, float, float, float, float] | None = _doc(
         "How the inset moves a true position into the frame, in EPSG:3857 metres: scale, "
         "then the centres of the true and of the drawn shape (x, y each); drawn = target + "
@@ -225,6 +226,8 @@ class PageText:
     changes_layer: str = _doc("Layer control.", default="Évolutions")
     frames_layer: str = _doc("Layer control.", default="Cadres outre-mer")
     legend: str = _doc("Legend control.", default="Légende")
+    regions_layer: str = _doc("Layer control and legend.", default="Limites des régions")
+    close: str = _doc("Button of the phone's figures panel.", default="Fermer")
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,12 @@ class PageData:
     labels: Labels = _doc("Labels and wording.")
     evolution: Evolution | None = _doc(
         "The comparison with the previous edition; absent without one.", default=None
+    )
+    region: str | None = _doc("A regional edition's région: « name (code) ».", default=None)
+    context: list[list[list[list[int]]]] | None = _doc(
+        "A regional edition's other metropolitan départements (shapes as Departement.shape), "
+        "drawn as a pale outline.",
+        default=None,
     )
 
 

@@ -103,7 +103,7 @@
     }
     return {
       group: group, shapes: shapes, rows: ipsMap.columnRows(data.departements), add: add, show: show,
-      refine: refine, detail: detail
+      refine: refine, detail: detail, topology: topology
     };
   }
 
@@ -114,9 +114,10 @@
       group.addLayer(L.rectangle([[b[1], b[0]], [b[3], b[2]]], {
         color: "#555555", weight: 1, dashArray: "4 3", fill: false, interactive: false, className: "ips-frame"
       }));
-      // The label sits in the band kept free at the top of the frame.
-      group.addLayer(L.tooltip({ permanent: true, direction: "center", className: "ips-frame-label", interactive: false })
-        .setLatLng([b[3] - (b[3] - b[1]) * 0.075, (b[0] + b[2]) / 2])
+      // The label sits in the gap above its frame (_insets.py FRAME_GAP), clear of its lines.
+      // Written rightwards from the frame's west side: over the sea, inside the drawn bounds.
+      group.addLayer(L.tooltip({ permanent: true, direction: "right", className: "ips-frame-label", interactive: false })
+        .setLatLng([(b[3] + f.label_north) / 2, b[0]])
         .setContent(f.label));
     });
     return group;
@@ -172,7 +173,7 @@
     base[text.rate] = rateLayer;
     overlays[text.services_layer] = layers.services;
     if (layers.changes) overlays[text.changes_layer] = layers.changes;
-    overlays[text.frames_layer] = layers.frames;
+    if (layers.frames.getLayers().length) overlays[text.frames_layer] = layers.frames;
     var layerOf = { status: statusLayer, rate: rateLayer, services: layers.services };
     if (layers.changes) layerOf.changes = layers.changes;
     function syncLegends() {
@@ -184,7 +185,7 @@
     statusLayer.addTo(map);
     // On a narrow map (a phone), the layer list and the legends start folded, so that they
     // don't hide France; a tap opens them.
-    L.control.layers(base, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
+    layers.control = L.control.layers(base, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
     legendControl(text, !narrow).addTo(map);
     map.on("baselayerchange", function (e) { layers.departements.show(e.layer === rateLayer ? "rate" : "status"); });
     map.on("baselayerchange overlayadd overlayremove", syncLegends);
@@ -194,7 +195,8 @@
   // Keep the shapes clear of the controls on the right (layers, legends) when the map is
   // wide enough to spare their width; without animation, so that the view is final when the
   // page says it is ready. On the left, clear the zoom buttons, which would sit on the first
-  // inset's label.
+  // inset's label. On a narrow map (a phone, taller than wide) the controls are cleared
+  // from above instead, which costs no width.
   function fitView(map, bounds, narrow) {
     map.invalidateSize();
     var width = map.getSize().x;
@@ -202,8 +204,16 @@
     var padRight = controls ? controls.offsetWidth + 8 : 8;
     if (narrow || width - padRight < 0.6 * width) padRight = 8;
     var zoom = map.getContainer().querySelector(".leaflet-control-zoom");
-    var padLeft = zoom ? zoom.offsetWidth + 16 : 8;
-    map.fitBounds(bounds, { paddingTopLeft: [padLeft, 8], paddingBottomRight: [padRight, 8], animate: false });
+    var padLeft = zoom ? zoom.offsetWidth + 16 : 8, padTop = 8, padBottom = 8;
+    if (narrow) {
+      // Every pixel of width counts: a finer zoom step than the page's quarter; the bottom
+      // quarter is kept for a tapped département's figures (phone.js).
+      map.options.zoomSnap = 0.05;
+      padTop = Math.max(zoom ? zoom.offsetTop + zoom.offsetHeight : 0, controls ? controls.offsetHeight : 0) + 8;
+      padLeft = 8;
+      padBottom = Math.round(0.25 * map.getSize().y);
+    }
+    map.fitBounds(bounds, { paddingTopLeft: [padLeft, padTop], paddingBottomRight: [padRight, padBottom], animate: false });
   }
 
   // The detail drawn at a zoom: the arcs simplified to DETAIL_PX of a pixel (in degrees of
