@@ -443,7 +443,7 @@ def test_hostile_text_never_runs_as_a_template(hostile_html):
     assert "liste {{ 7*7 }}.csv" not in hostile_html
     # The services' table writes the listing's text escaped, once.
     tables = re.search(r'<section class="ips-tables".*?</section>', hostile_html, re.S).group(0)
-    assert "<th scope=\"row\">&lt;img src=x onerror=alert(1)&gt;</th>" in tables
+    assert '<th scope="row">&lt;img src=x onerror=alert(1)&gt;</th>' in tables
     assert "Service {{ 7*7 }}" in tables and "Service 49" not in tables
 
 

@@ -149,15 +149,24 @@ def test_sentences_and_counts_agree(example_html, example_build):
     assert len(summary["non_couverts_par_population"]) == without
     assert f"<h2>Départements sans service actif ({without})</h2>" in example_html
     panel = re.search(r'<aside class="ips-panel".*?</aside>', example_html, re.S).group(0)
-    assert re.search(rf"Départements sans service actif</dt>\s*<dd><strong>{without}</strong>", panel)
+    assert re.search(
+        rf"Départements sans service actif</dt>\s*<dd><strong>{without}</strong>", panel
+    )
     assert f"<strong>{without}</strong> n&#39;ont aucun service actif" in _section(example_html)
 
 
 def test_page_names_no_internal_file_or_command(example_html):
     text = re.sub(r'<script type="application/json".*?</script>', "", example_html, flags=re.S)
     visible = re.sub(r"<[^>]+>", " ", text)
-    for word in ("rejects.csv", "changes.csv", "coverage.csv", "services.csv", "ips-map build",
-                 "exemple.csv", "--services"):
+    for word in (
+        "rejects.csv",
+        "changes.csv",
+        "coverage.csv",
+        "services.csv",
+        "ips-map build",
+        "exemple.csv",
+        "--services",
+    ):
         assert word not in visible, word
     assert "<noscript>" in example_html and 'href="#ips-tables"' in example_html
     assert 'href="carte.png"' in example_html
@@ -194,7 +203,9 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
         page.wait_for_selector(".leaflet-popup")
 
         with page.expect_download() as info:
-            page.get_by_role("button", name="Tableau des départements (CSV, depuis la page)").click()
+            page.get_by_role(
+                "button", name="Tableau des départements (CSV, depuis la page)"
+            ).click()
         download = info.value
         assert download.suggested_filename == "coverage.csv"
         raw = Path(download.path()).read_bytes()

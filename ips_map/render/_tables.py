@@ -27,8 +27,19 @@ from ips_map.vocabulary import (
 MAX_SERVICE_ROWS = 2_000
 
 _MONTHS = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-).split()
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 def french_date(value: str) -> str:

@@ -197,7 +197,10 @@ def render_map(
         "uncovered": _uncovered_rows(coverage, summary),
         "n_services": data.services.count,
         "evolution": evolution,
-        "dates": {"listing": french_date(context.listing_date), "build": french_date(context.build_date)},
+        "dates": {
+            "listing": french_date(context.listing_date),
+            "build": french_date(context.build_date),
+        },
         **table_values(coverage, counted, insets),
     }
     _add_blocks(page, values, data)
