@@ -286,8 +286,9 @@ def test_map_of_a_compared_build_has_the_evolution(editions):
     subtitle = re.search(r'<p class="ips-subtitle">(.*?)</p>', html, re.S).group(1)
     assert "millésime 2023" in subtitle
     assert "COG 2018" in subtitle
-    assert "2025-12-01" in subtitle
-    assert f"Carte générée le {NEW_DATE}" in html
+    assert "liste datée du 1er décembre 2025" in subtitle
+    assert "Carte générée le 1er janvier 2026" in html
+    assert "liste du 1er décembre 2024" in section
 
 
 def test_map_without_previous_has_no_evolution(example_build):

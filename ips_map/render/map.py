@@ -197,6 +197,7 @@ def render_map(
         "uncovered": _uncovered_rows(coverage, summary),
         "n_services": data.services.count,
         "evolution": evolution,
+        "french_date": french_date,
         "dates": {
             "listing": french_date(context.listing_date),
             "build": french_date(context.build_date),
