@@ -140,7 +140,7 @@ def test_services_table_stops_at_its_limit_and_says_where_the_rest_is(example_bu
     assert "Les 4 premiers des 6 services" in html
     assert "Les 2 autres services sont dans le" in html
     assert 'href="carte.png"' not in html and 'href="coverage.csv"' in html
-    assert MAX_SERVICE_ROWS == 2_000
+    assert MAX_SERVICE_ROWS == 1_000
 
 
 def test_sentences_and_counts_agree(example_html, example_build):

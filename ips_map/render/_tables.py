@@ -24,7 +24,10 @@ from ips_map.vocabulary import (
 
 #: Most services written into the page's table: beyond, the first ones (by département) and
 #: a note that sends to the full table (the CSV beside the page, or built from the page).
-MAX_SERVICE_ROWS = 2_000
+#: A row takes about 200 bytes: 1,000 rows keep a page of 10,000 services within its 80 bytes
+#: per service (bench/scale.py), and are more than any real listing holds (about 120 IPS
+#: services in France in 2023).
+MAX_SERVICE_ROWS = 1_000
 
 _MONTHS = (
     "janvier",

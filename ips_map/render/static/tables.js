@@ -9,16 +9,20 @@
 
   function each(list, fn) { Array.prototype.forEach.call(list, fn); }
 
-  // The key a cell sorts by: its data-v (a number), else its text.
-  function cellKey(cell, numeric) {
-    var value = cell.getAttribute("data-v");
-    if (numeric) return value === null ? parseFloat(cell.textContent) || 0 : parseFloat(value);
-    return cell.textContent;
+  // The key a cell sorts by: for "order", the row's place in the page as written (by code,
+  // by département); for "num", its number as French writes it (1 234 567, 0,25; no number
+  // sorts first); for "text", its text.
+  function cellKey(row, column, type, place) {
+    if (type === "order") return place.get(row);
+    var cell = row.cells[column];
+    if (type === "text") return cell.textContent;
+    var value = parseFloat(cell.textContent.replace(/\s/g, "").replace(",", "."));
+    return isNaN(value) ? -Infinity : value;
   }
 
-  function sortRows(table, column, numeric, descending) {
-    var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
-    var keyed = rows.map(function (row, k) { return { row: row, k: k, key: cellKey(row.cells[column], numeric) }; });
+  function sortRows(table, column, type, descending, place) {
+    var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows), numeric = type !== "text";
+    var keyed = rows.map(function (row, k) { return { row: row, k: k, key: cellKey(row, column, type, place) }; });
     keyed.sort(function (a, b) {
       var order = numeric ? a.key - b.key : collator.compare(a.key, b.key);
       if (descending) order = -order;
@@ -32,7 +36,8 @@
   // Each column header's text moves into a button; a click (or Enter, Space) sorts by it,
   // ascending first, then the other way.
   function makeSortable(table) {
-    var heads = table.tHead.rows[0].cells;
+    var heads = table.tHead.rows[0].cells, place = new Map();
+    each(table.tBodies[0].rows, function (row, k) { place.set(row, k); });
     each(heads, function (th, column) {
       var type = th.getAttribute("data-type");
       if (!type) return;
@@ -44,7 +49,7 @@
         var descending = th.getAttribute("aria-sort") === "ascending";
         each(heads, function (other) { other.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", descending ? "descending" : "ascending");
-        sortRows(table, column, type !== "text", descending);
+        sortRows(table, column, type, descending, place);
       });
     });
   }
