@@ -196,19 +196,16 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
         assert population.get_attribute("aria-sort") == "descending"
         first = page.locator("#ips-table-departements tbody tr").first
         assert first.get_attribute("data-code") == "59"
-        first.get_by_role("button", name="Voir sur la carte : Nord").click()
+        button = first.locator("button.ips-show-button")
+        assert button.get_attribute("aria-label") == "Voir sur la carte : Nord"
+        button.click()
         assert page.evaluate("() => document.activeElement.id") == "coverage_map"
         page.wait_for_selector(".leaflet-tooltip:has-text('Nord (59)')")
         page.locator("#ips-table-services tbody tr").first.locator("button").click()
         page.wait_for_selector(".leaflet-popup")
 
-        with page.expect_download() as info:
-            page.get_by_role(
-                "button", name="Tableau des départements (CSV, depuis la page)"
-            ).click()
-        download = info.value
-        assert download.suggested_filename == "coverage.csv"
-        raw = Path(download.path()).read_bytes()
+        # The département's table as its button makes it (the download itself: below).
+        raw = page.evaluate("() => ipsMap.tablesCsv.departements(ipsMap.app.data)").encode()
         assert raw.startswith(b"\xef\xbb\xbf")
         ours = _csv(raw.decode("utf-8"))
         published = {row["code"]: row for row in _coverage(example_build)}
@@ -225,8 +222,18 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
             )
         with page.expect_download() as info:
             page.get_by_role("button", name="Tableau des services (CSV, depuis la page)").click()
-        services = _csv(Path(info.value.path()).read_text(encoding="utf-8"))
+        assert info.value.suggested_filename == "services.csv"
+        raw = Path(info.value.path()).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        services = _csv(raw.decode("utf-8"))
         assert services[0][:4] == ["nom", "structure", "type", "statut"] and len(services) == 7
+        # Text a spreadsheet would run is written as the published files write it.
+        hostile = page.evaluate(
+            """() => ipsMap.tablesCsv.services({count: 1, get: (name) =>
+                   name === "name" ? "=HYPERLINK(1)" : name === "source" ? "-1.5" : 'a "b", c'})"""
+        )
+        row = _csv(hostile)[1]
+        assert row[0] == "'=HYPERLINK(1)" and row[1] == 'a "b", c' and row[8] == "-1.5"
         assert errors == []
     finally:
         context.close()
