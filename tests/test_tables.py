@@ -59,6 +59,47 @@ def test_listing_date_from_the_title_row_of_a_csv(tmp_path):
     assert _listing_date(settings, listing) == ("2026-01-01", "build")
 
 
+def test_listing_date_from_the_title_row_of_a_workbook(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Services IPS de la région", None])
+    sheet.append(["Mise à jour : 5 mars 2025", None])
+    sheet.append(["nom", "commune"])
+    sheet.append(["A", "Lyon"])
+    book.save(tmp_path / "liste.xlsx")
+    assert read_listing(tmp_path / "liste.xlsx").title_date == "2025-03-05"
+
+
+@pytest.mark.parametrize(
+    ("dated", "date", "said"),
+    [
+        ("given", "2024-03-12", "Liste des services : liste datée du 12 mars 2024"),
+        ("title", "2024-03-01", "Liste des services : liste datée du 1er mars 2024"),
+        (
+            "build",
+            "2026-01-01",
+            "Liste des services : date de construction, la liste n'étant pas datée "
+            "(1er janvier 2026)",
+        ),
+    ],
+)
+def test_page_says_where_the_listing_date_comes_from(dated, date, said):
+    ctx = SimpleNamespace(
+        title="Carte",
+        census_year=2023,
+        boundary_vintage="COG",
+        listing_date=date,
+        listing_dated=dated,
+        is_example=False,
+        image=True,
+    )
+    dates = {"listing": french_date(date), "build": french_date(date)}
+    html = render_block("header.html", ctx=ctx, dates=dates, type_names="IPS")
+    assert said in " ".join(html.split())
+
+
 def test_french_dates():
     assert french_date("2024-03-01") == "1er mars 2024"
     assert french_date("2026-12-25") == "25 décembre 2026"
