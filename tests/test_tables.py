@@ -11,6 +11,9 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 
 from ips_map.listing._dates import title_date
@@ -158,6 +161,26 @@ def test_services_table_rows_point_to_the_services_drawn(example_html):
     links = [attrs for tag, attrs in start_tags(table) if tag == "a"]
     assert links and all(a["rel"] == "noopener noreferrer" for a in links)
     assert all(a["href"].startswith(("http://", "https://")) for a in links)
+
+
+def test_rows_index_the_page_services_table_in_its_order(example_build):
+    """_drawn_index makes the order of service_table without its text: the same order, for
+    points on the mainland and in the insets, the same place (ties) included."""
+    from ips_map.render._services import service_table
+    from ips_map.render._tables import _drawn_index
+    from ips_map.render.boundaries import drawn_shapes
+    from ips_map.territory.data import load_departements
+
+    _, insets = drawn_shapes(load_departements())
+    services = example_build.placement.services
+    extra = services.iloc[[0, 0, 1]].copy()
+    extra["code_departement"] = ["974", "974", "971"]
+    extra["geometry"] = gpd.points_from_xy([55.45, 55.45, -61.5], [-21.1, -21.1, 16.2])
+    shown = pd.concat([services, extra], ignore_index=True)
+    shown["nom"] = [str(k) for k in range(len(shown))]
+    drawn = [int(name) for name in service_table(shown, insets).columns.name]
+    index = _drawn_index(shown, insets)
+    assert [int(k) for k in np.argsort(index)] == drawn
 
 
 def test_services_table_stops_at_its_limit_and_says_where_the_rest_is(example_build):

@@ -14,8 +14,8 @@ import datetime as dt
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from ips_map.render._services import service_table
 from ips_map.vocabulary import (
     COVERAGE_STATUS_LABELS,
     SERVICE_STATUS_LABELS,
@@ -90,21 +90,16 @@ def service_rows(
     if not total:
         return [], 0
     index = _drawn_index(shown, insets)
-    commune = _text(shown, "commune")
-    found = _text(shown, "nom_commune_trouve")
-    commune = np.where(commune != "", commune, found)
-    codes = shown["code_departement"].to_numpy(dtype=object)
-    name = _text(shown, "nom")
-    keys = [
-        (_code_key(code), town.casefold(), title.casefold())
-        for code, town, title in zip(codes.tolist(), commune.tolist(), name.tolist())
-    ]
-    order = sorted(range(total), key=keys.__getitem__)[:limit]
-    structure, source = _text(shown, "structure"), _text(shown, "source")
-    kinds, statuses = _text(shown, "type"), _text(shown, "statut")
-    served = shown["desservis"].to_numpy(dtype=object)
+    order = _first_rows(shown, limit)
+    chosen = shown.iloc[order]
+    name, structure, source = (_text(chosen, c) for c in ("nom", "structure", "source"))
+    commune = _commune(chosen)
+    kinds, statuses = _text(chosen, "type"), _text(chosen, "statut")
+    codes = chosen["code_departement"].to_numpy(dtype=object)
+    served = chosen["desservis"].to_numpy(dtype=object)
+    index = index[order]
     rows = []
-    for k in order:
+    for k in range(len(order)):
         code = codes[k] or ""
         rows.append(
             {
@@ -124,23 +119,52 @@ def service_rows(
     return rows, total
 
 
-def _drawn_index(shown: gpd.GeoDataFrame, insets: dict) -> np.ndarray:
-    """For each row of ``shown``, its index in the page's services table: the table is made
-    for the rows' numbers as their names, so that its order is the page's, by construction."""
-    probe = gpd.GeoDataFrame(
-        {
-            "nom": [str(k) for k in range(len(shown))],
-            "statut": shown["statut"].to_numpy(dtype=object),
-            "code_departement": shown["code_departement"].to_numpy(dtype=object),
-            "desservis": [()] * len(shown),
-        },
-        geometry=shown.geometry.to_numpy(dtype=object),
-        crs=shown.crs,
+def _first_rows(shown: gpd.GeoDataFrame, limit: int) -> np.ndarray:
+    """Positions of the first ``limit`` rows by département, commune and name: only the rows
+    of the départements that reach the limit are sorted by commune and name."""
+    codes = shown["code_departement"].to_numpy(dtype=object)
+    uniques, inverse = np.unique(np.asarray([c or "" for c in codes.tolist()]), return_inverse=True)
+    by_code = np.array([_code_key(code) for code in uniques.tolist()])[inverse]
+    if len(shown) > limit:
+        last = np.partition(by_code, limit - 1)[limit - 1]
+        candidates = np.flatnonzero(by_code <= last)
+    else:
+        candidates = np.arange(len(shown))
+    part = shown.iloc[candidates]
+    keys = list(
+        zip(
+            by_code[candidates].tolist(),
+            (town.casefold() for town in _commune(part).tolist()),
+            (title.casefold() for title in _text(part, "nom").tolist()),
+        )
     )
-    column = service_table(probe, insets).columns.name
-    drawn = [column.constant] if hasattr(column, "constant") else list(column)
+    ranked = sorted(range(len(keys)), key=keys.__getitem__)[:limit]
+    return candidates[ranked]
+
+
+def _commune(frame: pd.DataFrame) -> np.ndarray:
+    """The commune as the listing writes it, else the one found when placing the service."""
+    written, found = _text(frame, "commune"), _text(frame, "nom_commune_trouve")
+    return np.where(written != "", written, found)
+
+
+def _drawn_index(shown: gpd.GeoDataFrame, insets: dict) -> np.ndarray:
+    """For each row of ``shown``, its index in the page's services table: the order of
+    :func:`ips_map.render._services.service_table` (positions moved into their inset, in a
+    serpentine over half-degree bands of latitude; tests/test_tables.py checks that both
+    agree), made here from the positions alone, without the table's text columns."""
+    points = shown.geometry.to_numpy(dtype=object, copy=True)
+    codes = shown["code_departement"].to_numpy(dtype=object)
+    for code, inset in insets.items():
+        mine = codes == code
+        if mine.any():
+            points[mine] = inset.move(points[mine])
+    lons = shapely.get_x(points).astype(float)
+    lats = shapely.get_y(points).astype(float)
+    band = np.floor(lats * 2).astype(int)
+    order = np.lexsort((np.where(band % 2 == 0, lons, -lons), band))
     index = np.empty(len(shown), dtype=int)
-    index[np.array(drawn, dtype=int)] = np.arange(len(drawn))
+    index[order] = np.arange(len(shown))
     return index
 
 
