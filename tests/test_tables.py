@@ -258,6 +258,9 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
         page.keyboard.press("Enter")
         page.keyboard.press("Enter")  # again: the other way
         assert population.get_attribute("aria-sort") == "descending"
+        # The button's name is the column's; the arrow is hidden from screen readers.
+        assert population.locator("button").text_content() == "Population"
+        assert population.locator(".ips-sort-arrow").get_attribute("aria-hidden") == "true"
         first = page.locator("#ips-table-departements tbody tr").first
         assert first.get_attribute("data-code") == "59"
         button = first.locator("button.ips-show-button")

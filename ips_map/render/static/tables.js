@@ -41,9 +41,12 @@
     each(heads, function (th, column) {
       var type = th.getAttribute("data-type");
       if (!type) return;
-      var button = ipsMap.el("button", "ips-sort");
+      var button = ipsMap.el("button", "ips-sort"), arrow = ipsMap.el("span", "ips-sort-arrow");
       button.type = "button";
       while (th.firstChild) button.appendChild(th.firstChild);
+      // The arrow is drawn, not read: aria-sort says how the column is sorted.
+      arrow.setAttribute("aria-hidden", "true");
+      button.appendChild(arrow);
       th.appendChild(button);
       button.addEventListener("click", function () {
         var descending = th.getAttribute("aria-sort") === "ascending";
