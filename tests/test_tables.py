@@ -80,6 +80,7 @@ def test_listing_date_from_the_title_row_of_a_workbook(tmp_path):
     [
         ("given", "2024-03-12", "Liste des services : liste datée du 12 mars 2024"),
         ("title", "2024-03-01", "Liste des services : liste datée du 1er mars 2024"),
+        ("given", "mars 2024", "Liste des services : liste datée de mars 2024"),
         (
             "build",
             "2026-01-01",
