@@ -17,10 +17,13 @@ from ._assets import local_file, page_asset_urls
 from ._baselines import EXPLORE_SCRIPT, explore_command
 from ._common import OUT_DIR, BenchError, Figure, Run, ips_map_command, time_command
 
-#: Self-contained default map: at most 450 kB raw, 250 kB gzipped, 25 % of explore()'s HTML.
-MAX_BYTES = 450_000
-MAX_GZIP_BYTES = 250_000
+#: Self-contained default map: at most 25 % of explore()'s HTML.
 MAX_RATIO = 0.25
+#: The budget of a page a public body can publish (issue 11): the default page, with its
+#: tables (the text equivalent of the map) and its search, at most 500 kB raw and 265 kB
+#: gzipped. (The performance work brought the page without them to 450 kB and 250 kB.)
+MAX_BYTES = 500_000
+MAX_GZIP_BYTES = 265_000
 
 
 def _gzip_size(path: Path) -> int:
@@ -61,6 +64,37 @@ def _geometry_bytes(html: str) -> tuple[int, int]:
     return ours, rings
 
 
+def _tables_bytes(html: str) -> int:
+    """Bytes of the page's text equivalent (the section of tables under the map)."""
+    start = html.find('<section class="ips-tables"')
+    end = html.find("</section>", start)
+    return end + len("</section>") - start if start >= 0 and end >= 0 else 0
+
+
+def _add_budget(run: Run, html: str, raw: int, packed: int) -> None:
+    """The default page against the publishing budget (tables and search included)."""
+    note = f"tables section {_tables_bytes(html):,} B"
+    run.add(
+        Figure(
+            "weight",
+            "default map HTML, with tables and search, against the publishing budget",
+            raw,
+            "B",
+            limit=MAX_BYTES,
+            note=note,
+        )
+    )
+    run.add(
+        Figure(
+            "weight",
+            "default map gzipped, with tables and search, against the publishing budget",
+            packed,
+            "B",
+            limit=MAX_GZIP_BYTES,
+        )
+    )
+
+
 def run(run: Run) -> None:
     """Build the default map and both explore() pages once each and compare their sizes."""
     out = OUT_DIR / "weight"
@@ -75,6 +109,7 @@ def run(run: Run) -> None:
     ours_html = ours.read_text(encoding="utf-8")
     external = page_asset_urls(ours_html)
     raw, packed = ours.stat().st_size, _gzip_size(ours)
+    _add_budget(run, ours_html, raw, packed)
     run.add(
         Figure(
             "weight",
@@ -82,7 +117,6 @@ def run(run: Run) -> None:
             raw,
             "B",
             baseline=explore.stat().st_size,
-            limit=MAX_BYTES,
             max_ratio=MAX_RATIO,
             note=f"{len(external)} external assets" + (f": {external}" if external else ""),
         )
@@ -94,7 +128,6 @@ def run(run: Run) -> None:
             packed,
             "B",
             baseline=_gzip_size(explore),
-            limit=MAX_GZIP_BYTES,
         )
     )
     run.add(

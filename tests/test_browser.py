@@ -416,7 +416,10 @@ def test_zooming_in_refines_the_rings_down_to_the_embedded_ones(open_map, exampl
 def test_hostile_listing_is_shown_as_text(open_map, hostile_map):
     view = open_map(hostile_map)
     page = view.page
-    expect(page.locator(".ips-subtitle")).to_contain_text("liste {{ 7*7 }}.csv")
+    # The page names no local file; the tables show the listing's text as text.
+    expect(page.locator(".ips-subtitle")).not_to_contain_text("liste {{ 7*7 }}.csv")
+    expect(page.locator("#ips-table-services")).to_contain_text("Service {{ 7*7 }}")
+    expect(page.locator("#ips-table-services")).to_contain_text("<img src=x onerror=alert(1)>")
     services = view.services()
     assert sorted(s["name"] for s in services) == sorted(row["nom"] for row in HOSTILE_ROWS)
     index_of = {s["name"]: i for i, s in enumerate(services)}

@@ -32,7 +32,9 @@ def test_evolution_section_and_layer_are_shown(open_map, editions):
     expect(section).to_be_visible()
     expect(section.locator("h2")).to_have_text("Évolution")
     expect(section).to_contain_text(f"Depuis l'édition du {OLD_DATE}")
-    expect(section).to_contain_text(f"liste « {OLD_LISTING_NAME} »")  # text, not markup
+    # The previous listing by its date; its file name is not printed.
+    expect(section).to_contain_text("liste du 1er décembre 2024")
+    expect(section).not_to_contain_text(OLD_LISTING_NAME)
     counts = editions.result.comparison.counts
     kpis = {
         "Départements nouvellement couverts": counts["departements_nouvellement_couverts"],

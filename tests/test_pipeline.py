@@ -102,9 +102,11 @@ def test_map_says_what_it_shows(example_build):
     html = example_build.outputs["map"].read_text(encoding="utf-8")
     assert "Exemple partiel" in html
     assert "millésime 2023" in html
-    assert "Carte générée le 2026-01-01" in html
+    assert "Carte générée le 1er janvier 2026" in html
     assert "Insee" in html and "IGN" in html and "Licence Ouverte" in html
-    assert "exemple.csv" in html
+    # The listing is told by its date and where it comes from, not by a local file's name.
+    assert "liste d'exemple, sources de" in html
+    assert "exemple.csv" not in html
 
 
 def test_outputs_written_atomically_without_leftovers(example_build):

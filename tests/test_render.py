@@ -361,6 +361,11 @@ def test_page_loads_nothing_from_the_network(example_html):
     for tag, attrs in start_tags(example_html):
         for name in ("src", "href"):
             value = (attrs.get(name) or "").strip().lower()
+            if tag == "a" and name == "href":
+                # A link loads nothing until followed; an external one never sends a referrer.
+                if value.startswith(("http://", "https://", "//")):
+                    assert attrs.get("rel") == "noopener noreferrer", attrs
+                continue
             assert not value.startswith(("http://", "https://", "//")), (tag, attrs)
             if tag in ("script", "link", "img", "iframe"):
                 # The only file: the search's communes, beside the page (search_index.py).
@@ -441,8 +446,12 @@ def test_hostile_text_never_runs_as_a_template(hostile_html):
     assert "Service 49" not in hostile_html
     assert "{{ 7*7 }}" in hostile_html
     assert "<Config" not in hostile_html and "SECRET_KEY" not in hostile_html
-    # The listing's file name is shown literally in the header.
-    assert "liste {{ 7*7 }}.csv" in hostile_html
+    # The page names no local file: not the listing's either.
+    assert "liste {{ 7*7 }}.csv" not in hostile_html
+    # The services' table writes the listing's text escaped, once.
+    tables = re.search(r'<section class="ips-tables".*?</section>', hostile_html, re.S).group(0)
+    assert '<th scope="row">&lt;img src=x onerror=alert(1)&gt;</th>' in tables
+    assert "Service {{ 7*7 }}" in tables and "Service 49" not in tables
 
 
 def test_hostile_html_stays_text(hostile_html):

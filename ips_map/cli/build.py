@@ -57,7 +57,10 @@ log = logging.getLogger("ips_map")
 @click.option(
     "--listing-date",
     default=None,
-    help="Date de la liste affichée sur la carte (par défaut : date de modification du fichier).",
+    help=(
+        "Date de la liste affichée sur la carte (par défaut : la date écrite dans le titre "
+        "de la liste, sinon la date de construction, et la carte le dit)."
+    ),
 )
 @click.option(
     "--previous",

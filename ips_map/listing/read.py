@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ips_map.errors import ListingError, Problem
+from ips_map.listing._dates import title_date
 from ips_map.listing._rows import read_rows
 from ips_map.listing._rows import reject_record as reject_record  # for placement
 from ips_map.listing.columns import HEADER_INDEX, map_header
@@ -60,6 +61,10 @@ class Listing:
     from_cache: bool = False
     duplicates: list[dict] = field(default_factory=list)
     columns_as_written: dict[str, str] = field(default_factory=dict)
+    #: The date written in the listing's title rows (ISO), "" when they give none.
+    title_date: str = ""
+    #: Where ``date`` comes from once the build has chosen it (see pipeline.stages).
+    dated: str = "file"
 
 
 def read_listing(
@@ -122,6 +127,7 @@ def read_listing(
         from_cache=origin.from_cache,
         duplicates=rows.duplicates,
         columns_as_written=header.as_written,
+        title_date=title_date(table.title),
     )
 
 

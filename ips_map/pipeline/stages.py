@@ -39,7 +39,7 @@ from ips_map.pipeline.tables import (
     service_columns,
 )
 from ips_map.places import Placement
-from ips_map.render import MapContext, RegionalView, leaflet_version, render_map
+from ips_map.render import MapContext, RegionalView, french_date, leaflet_version, render_map
 from ips_map.render.search_index import SIDECAR_NAME, commune_index_script
 from ips_map.settings import BuildSettings, data_dir
 from ips_map.sources.http import HttpSettings
@@ -185,21 +185,31 @@ def _read_and_place(settings: BuildSettings, step: Callable[[str], None]) -> Pre
     if prepared.placement.services.empty:
         # Nothing is written: the error itself quotes the reasons.
         raise no_usable_row_error(listing.url or str(listing.path), prepared.rejects, listing.unit)
-    listing.date = _listing_date(settings, listing)
+    listing.date, listing.dated = _listing_date(settings, listing)
     return prepared
 
 
-def _listing_date(settings: BuildSettings, listing: Listing) -> str:
-    """The listing's date as the page says it: given, the example's sources, the download."""
+def _listing_date(settings: BuildSettings, listing: Listing) -> tuple[str, str]:
+    """The listing's date as the page says it, and where it comes from: given
+    (``--listing-date``), written in the listing's title rows, the example's sources, else the
+    build's date (a file's modification date says when it was copied, not what it lists)."""
     if settings.listing_date:
-        return settings.listing_date
+        return settings.listing_date, "given"
+    if listing.title_date:
+        return listing.title_date, "title"
     if listing.is_example:
-        return f"sources de {SOURCES['exemple_sources'].vintage}"
-    if listing.url:
-        return f"téléchargée le {listing.date}" + (
-            " (copie en cache : réseau indisponible)" if listing.from_cache else ""
-        )
-    return listing.date
+        return f"sources de {SOURCES['exemple_sources'].vintage}", "example"
+    return settings.build_date, "build"
+
+
+def _listing_origin(listing: Listing) -> str:
+    """Where a listing read from a URL came from, as the page says it; "" for a file (the
+    page names no local file)."""
+    if not listing.url:
+        return ""
+    fetched = french_date(listing.fetched[:10])
+    cached = " ; copie en cache, le réseau étant indisponible" if listing.from_cache else ""
+    return f"{listing.name}, téléchargée le {fetched}{cached}"
 
 
 def _summary(
@@ -240,6 +250,7 @@ def _listing_record(listing: Listing) -> dict:
     return {
         "fichier": listing.name,
         "date": listing.date,
+        "date_origine": listing.dated,
         "encodage": listing.encoding,
         "separateur": listing.delimiter,
         "exemple": listing.is_example,
@@ -269,6 +280,8 @@ def _render(
         title=_title(settings.title, region),
         listing_name=listing.name,
         listing_date=listing.date,
+        listing_dated=listing.dated,
+        listing_origin=_listing_origin(listing),
         is_example=listing.is_example,
         census_year=year,
         build_date=settings.build_date,

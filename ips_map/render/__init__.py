@@ -21,6 +21,7 @@ in three places, on purpose:
 
 from ips_map.render._assets import leaflet_version
 from ips_map.render._regional import RegionalView
+from ips_map.render._tables import french_date
 from ips_map.render.boundaries import simplify_boundaries
 from ips_map.render.map import MapContext, render_map
 from ips_map.render.page_data import PageData, page_data_schema
@@ -29,6 +30,7 @@ __all__ = [
     "MapContext",
     "PageData",
     "RegionalView",
+    "french_date",
     "leaflet_version",
     "page_data_schema",
     "render_map",

@@ -28,9 +28,10 @@ SCRIPTS = (
     "keyboard.js",
     "search.js",
     "search-box.js",
+    "tables.js",
 )
 #: The page's style files (``static/``), concatenated in this order into one ``<style>``.
-STYLES = ("app.css", "phone.css", "a11y.css", "search.css")
+STYLES = ("app.css", "phone.css", "a11y.css", "search.css", "tables.css")
 
 
 def _leaflet_dir() -> Path:

@@ -98,7 +98,7 @@ class Page(Figure):
         "{{ this.header.render(**kwargs) }}\n"
         "</head>\n"
         "<body>\n"
-        "{% set body = this.html.render(**kwargs) %}"
+        "{% set body = this.html.render(**kwargs) ~ this.after_map|join('') %}"
         '<nav class="ips-skip" aria-label="Accès rapide">'
         '<a href="#{{ this.map_id }}">Aller à la carte</a>'
         "{% if ('id=\"' ~ this.tables_id ~ '\"') in body %}"
@@ -120,6 +120,9 @@ class Page(Figure):
         # Figure starts its header with a content-type meta named "meta_http"; the template
         # above declares the charset instead, and a child added under that name replaces it.
         self.header.add_child(RawHtml(""), name="meta_http")
+        # What follows the map in the page's order (and so in the Tab order): the tables and
+        # the footer, as HTML. Folium renders the map's element last into ``html``.
+        self.after_map: list[str] = []
 
     def render(self, **kwargs) -> str:
         """The whole page, with the Content-Security-Policy of its final bytes."""
@@ -129,9 +132,12 @@ class Page(Figure):
         """Add a piece of HTML (a style, a script) to the page's head."""
         self.header.add_child(RawHtml(html), name=name)
 
-    def add_body(self, name: str, html: str) -> None:
-        """Add a piece of HTML to the page's body, before the map."""
-        self.html.add_child(RawHtml(html), name=name)
+    def add_body(self, name: str, html: str, after_map: bool = False) -> None:
+        """Add a piece of HTML to the page's body, before the map (or after it)."""
+        if after_map:
+            self.after_map.append(html)
+        else:
+            self.html.add_child(RawHtml(html), name=name)
 
 
 class BareMap(folium.Map):

@@ -28,6 +28,7 @@ from ips_map.render._elements import (
 )
 from ips_map.render._regional import RegionalView, regional_shapes
 from ips_map.render._services import service_table
+from ips_map.render._tables import french_date, table_values
 from ips_map.render.boundaries import drawn_shapes, encoded_topology
 from ips_map.render.page_data import (
     Colours,
@@ -89,6 +90,14 @@ class MapContext:
     rows: RowCounts = field(default_factory=RowCounts)  # what became of the listing's rows
     types: list = field(default_factory=lambda: ["ips", "emploi_accompagne", "autre"])
     leaflet_version: str = ""
+    #: The build writes carte.png and carte.pdf beside the page (the page links them).
+    image: bool = True
+    #: Where the listing's date comes from: "given" (--listing-date), "title" (the listing's
+    #: title row), "example" (the example's sources), "build" (none: the build date).
+    listing_dated: str = "build"
+    #: Where a listing read from a URL came from (its public address, the download's date);
+    #: "" for a local file, whose name the page does not print.
+    listing_origin: str = ""
 
 
 def rate_breaks(rates: pd.Series) -> list[float]:
@@ -164,12 +173,13 @@ def render_map(
     breaks = rate_breaks(coverage["services_pour_100k"])
     rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
     mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
+    counted = services[services["type"].isin(context.types)]
     data = PageData(
         departements=_departements(coverage, shapes, breaks, mixed),
         topology=Topology(
             precision=topology.precision, arcs=topology.arcs, lengths=topology.lengths
         ),
-        services=service_table(services[services["type"].isin(context.types)], insets),
+        services=service_table(counted, insets),
         frames=_frames(insets),
         bounds=_bounds(drawn + [_label_band(inset) for inset in insets.values()]),
         panes=Panes(services=SERVICES_PANE, changes=CHANGES_PANE if evolution else None),
@@ -195,9 +205,22 @@ def render_map(
         "n_services": data.services.count,
         "evolution": evolution,
         "region": summary.get("region"),
+        **_dates(context),
+        **table_values(coverage, counted, insets),
     }
     _add_blocks(page, values, data)
     return page, fmap
+
+
+def _dates(context: MapContext) -> dict:
+    """The templates' date formatter and the page's two dates, in French."""
+    return {
+        "french_date": french_date,
+        "dates": {
+            "listing": french_date(context.listing_date),
+            "build": french_date(context.build_date),
+        },
+    }
 
 
 def _shapes(coverage: gpd.GeoDataFrame, region: RegionalView | None) -> tuple[list, list, dict]:
@@ -234,12 +257,12 @@ def _add_blocks(page: Page, values: dict, data: PageData) -> None:
         "has_no_data": bool(values["coverage"]["services_pour_100k"].isna().any()),
         "type_names": _type_names(values["ctx"].types),
     }
-    for block in ("header", "panel", "legends", "footer"):
+    for block in ("header", "panel", "legends", "tables", "footer"):
         html = render_block(f"{block}.html", **values)
         if block == "header":  # the search box at the end of the header (static/search.js)
             search = render_block("search.html", sidecar=SIDECAR_NAME)
             html = html.replace("</header>", search + "</header>", 1)
-        page.add_body(block, html)
+        page.add_body(block, html, after_map=block in ("tables", "footer"))
     script = json_for_script(to_json(data))
     page.add_body("data", f'<script type="application/json" id="{DATA_ID}">{script}</script>')
 

@@ -90,6 +90,7 @@ def read_csv(path: str, data: bytes, header_index: dict[str, str]) -> RawTable:
         encoding=encoding,
         delimiter=delimiter,
         notes=notes,
+        title=[" ".join(cells) for _, cells in records[:index] if has_text(cells)],
     )
 
 

@@ -57,6 +57,8 @@ class RawTable:
     unit: str = "ligne"
     forced: dict[int, str] = field(default_factory=dict)
     notes: list[Problem] = field(default_factory=list)
+    #: The text of the rows above the header (a title, notes), one line per row.
+    title: list[str] = field(default_factory=list)
 
 
 def cell_text(value) -> str:

@@ -72,6 +72,7 @@ def read_workbook(path: str, data: bytes, fmt: str, header_index: dict[str, str]
         format=fmt,
         sheet=name,
         notes=notes,
+        title=[" ".join(row) for row in rows[:index] if any(row)],
     )
 
 
