@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 import xstatic.pkg.leaflet as xleaflet
 
 #: The page's script files (``static/``), in the order they run: each adds its functions to
@@ -68,11 +70,15 @@ def static_text(name: str) -> str:
     return resources.files("ips_map.render").joinpath("static", name).read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
 def page_style() -> str:
-    """Return the page's own style: the files of :data:`STYLES`, in order."""
-    return "\n".join(static_text(name) for name in STYLES)
+    """Return the page's own style: the files of :data:`STYLES`, in order, minified (rcssmin:
+    comments and spaces out; the readable files are in the package)."""
+    return rcssmin.cssmin("\n".join(static_text(name) for name in STYLES))
 
 
+@lru_cache(maxsize=1)
 def page_script() -> str:
-    """Return the page's script: the files of :data:`SCRIPTS`, in order."""
-    return "\n".join(static_text(name) for name in SCRIPTS)
+    """Return the page's script: the files of :data:`SCRIPTS`, in order, minified (rjsmin:
+    comments and spaces out, names kept, so that errors still name our functions)."""
+    return rjsmin.jsmin("\n".join(static_text(name) for name in SCRIPTS))
