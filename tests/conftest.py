@@ -9,12 +9,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from ips_map.pipeline import build
 from ips_map.settings import BuildSettings
 from ips_map.sources.http import HttpSettings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# No per-example deadline: it is a timed assertion, and fails on a busy machine (speed is the
+# benchmarks' business). The number of examples stays each test's own.
+settings.register_profile("ips-map", deadline=None)
+settings.load_profile("ips-map")
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 

@@ -355,9 +355,10 @@ def test_geocoding_problems_use_the_listing_s_unit_and_column(tmp_path, httpserv
 
 # --- pathological CSVs: refused at once, saying why ---------------------------------------------
 
-#: Seconds a pathological file may take to be refused: under one on this machine, with room
-#: for a loaded CI runner (before the limits, 10 to 30 seconds).
-REFUSED_WITHIN = 3
+#: Seconds a pathological file may take to be refused: a bound against reading it whole, not a
+#: speed goal (under one second on this machine when quiet, 3 to 4 at a load of 15 on its two
+#: cores; before the limits, 10 to 30 seconds at rest).
+REFUSED_WITHIN = 8
 
 
 @pytest.mark.parametrize(
