@@ -71,6 +71,9 @@ def chromium_path() -> str:
 def _private_cache(tmp_path_factory, monkeypatch):
     """Downloads and geocoding results go to a temporary cache, never the user's."""
     monkeypatch.setenv("IPS_MAP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # carte.png and carte.pdf cost about a second a build: only the tests that ask for them
+    # (--image, image=True) draw them.
+    monkeypatch.setenv("IPS_MAP_IMAGE", "0")
 
 
 class Sleeps:

@@ -86,6 +86,12 @@ log = logging.getLogger("ips_map")
     default=None,
     help="Score minimal (0 à 1) d'une adresse géocodée retenue (par défaut : 0.5).",
 )
+@click.option(
+    "--image/--no-image",
+    default=None,
+    help="Écrire carte.png et carte.pdf, la carte en image pour les rapports (par défaut : "
+    "oui, sauf si IPS_MAP_IMAGE=0).",
+)
 @max_size_option
 @timeout_option
 @click.pass_context
@@ -103,12 +109,14 @@ def build(
     types: tuple[str, ...],
     max_size: int,
     timeout: float,
+    image: bool | None,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
     Écrit dans --out : index.html (la carte, autonome), coverage.csv (un département par
     ligne), services.csv (chaque service et son placement), rejects.csv (lignes non
-    utilisées et pourquoi) et summary.json (chiffres nationaux). Une liste plus grosse que
+    utilisées et pourquoi), summary.json (chiffres nationaux) et carte.png, carte.pdf
+    (la carte en image, sauf --no-image). Une liste plus grosse que
     --max-size est refusée ; une liste en ligne qui ne répond pas dans --timeout, ou dont la
     réponse n'est pas une liste, est remplacée par sa dernière copie en cache (avertissement).
 
@@ -136,6 +144,7 @@ def build(
         types=types,
         max_size=max_size * MEGABYTE,
         timeout=timeout,
+        **({"image": image} if image is not None else {}),
     )
     result = run_build(settings, progress=lambda message: log.info("… %s", message))
     warnings = [p for p in result.problems if p.gravite != "erreur"]

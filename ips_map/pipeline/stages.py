@@ -28,6 +28,7 @@ from ips_map.outputs import (
     refuse_overwriting_inputs,
 )
 from ips_map.pipeline import provenance
+from ips_map.pipeline.images import IMAGE_FILES, draw_images, remove_stale_images
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
 from ips_map.pipeline.tables import (
     COVERAGE_COLUMNS,
@@ -54,6 +55,7 @@ OUTPUT_FILES = {
     "summary": "summary.json",
     "map": "index.html",
     "changes": "changes.csv",
+    **IMAGE_FILES,
 }
 
 
@@ -121,10 +123,14 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
 
     step("Dessin de la carte")
     coverage = prepared.departements[["code", "geometry"]].merge(table, on="code", how="left")
-    html = _render(settings, listing, coverage, prepared, summary, counts, comparison)
+    html, context = _render(settings, listing, coverage, prepared, summary, counts, comparison)
+    images = None
+    if settings.image:
+        step("Dessin de carte.png et carte.pdf")
+        images = draw_images(coverage, summary, context)
 
     step("Écriture des résultats")
-    outputs = _write_outputs(out, listing, rows, prepared, summary, html, comparison)
+    outputs = _write_outputs(out, listing, rows, prepared, summary, html, comparison, images)
     return BuildResult(
         outputs=outputs,
         summary=summary,
@@ -247,8 +253,8 @@ def _render(
     summary: dict,
     counts: RowCounts,
     comparison: Comparison | None,
-) -> str:
-    """The page's HTML."""
+) -> tuple[str, MapContext]:
+    """The page's HTML, and what it says about its inputs (the images say it too)."""
     year = summary["annee_population"]
     context = MapContext(
         title=settings.title,
@@ -266,7 +272,7 @@ def _render(
     evolution = comparison.map_data() if comparison is not None else None
     services = prepared.placement.services
     page, _ = render_map(coverage, services, summary, context, evolution=evolution)
-    return page.render()
+    return page.render(), context
 
 
 def _write_outputs(
@@ -277,6 +283,7 @@ def _write_outputs(
     summary: dict,
     html: str,
     comparison: Comparison | None,
+    images: dict[str, bytes] | None = None,
 ) -> dict[str, Path]:
     """Write every output of the build as one set (:class:`~ips_map.outputs.OutputSet`):
     ``summary.json`` last; a changes.csv that no longer applies is removed."""
@@ -300,6 +307,10 @@ def _write_outputs(
         # A comparison from an earlier build would no longer describe this one.
         changes.unlink()
         log.info("changes.csv supprimé : il décrivait une construction précédente")
+    if images is None:
+        remove_stale_images(out)
+    else:
+        contents.update(images)
     outputs = {key: files.write(OUTPUT_FILES[key], data) for key, data in contents.items()}
     outputs["summary"] = files.finish(summary)
     return {key: outputs[key] for key in OUTPUT_FILES if key in outputs}

@@ -17,9 +17,17 @@ import xstatic.pkg.leaflet as xleaflet
 
 #: The page's script files (``static/``), in the order they run: each adds its functions to
 #: the ``ipsMap`` namespace, and may use those of the files before it.
-SCRIPTS = ("decode.js", "points.js", "popups.js", "service-layer.js", "page.js")
+SCRIPTS = (
+    "decode.js",
+    "points.js",
+    "popups.js",
+    "service-layer.js",
+    "page.js",
+    "hatch.js",
+    "print.js",
+)
 #: The page's style files (``static/``), concatenated in this order into one ``<style>``.
-STYLES = ("app.css",)
+STYLES = ("app.css", "hatch.css", "print.css")
 
 
 def _leaflet_dir() -> Path:
