@@ -18,6 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 
+def pytest_configure(config):
+    """carte.png and carte.pdf cost about a second a build: only the tests that ask for them
+    (``--image``, ``image=True``) draw them. Set for the whole run, the session's and the
+    modules' builds included (they are made before any function's fixture)."""
+    os.environ["IPS_MAP_IMAGE"] = "0"
+
+
 @pytest.fixture(scope="session")
 def example_build(tmp_path_factory):
     """Build the map from the embedded example once; return the BuildResult."""
@@ -71,9 +78,6 @@ def chromium_path() -> str:
 def _private_cache(tmp_path_factory, monkeypatch):
     """Downloads and geocoding results go to a temporary cache, never the user's."""
     monkeypatch.setenv("IPS_MAP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    # carte.png and carte.pdf cost about a second a build: only the tests that ask for them
-    # (--image, image=True) draw them.
-    monkeypatch.setenv("IPS_MAP_IMAGE", "0")
 
 
 class Sleeps:

@@ -20,11 +20,13 @@
     if (svg.querySelector("#" + id)) return id;
     var defs = svg.querySelector("defs");
     if (!defs) defs = svg.insertBefore(svgEl("defs", {}), svg.firstChild);
-    var pattern = svgEl("pattern", {
-      id: id, patternUnits: "userSpaceOnUse", width: 6, height: 6, patternTransform: "rotate(45)"
-    });
+    // Lines at 45° drawn in an upright tile (a rotated pattern makes printed pages several
+    // times heavier); the corners' strokes join the next tiles' lines.
+    var pattern = svgEl("pattern", { id: id, patternUnits: "userSpaceOnUse", width: 6, height: 6 });
     pattern.appendChild(svgEl("rect", { width: 6, height: 6, fill: fill }));
-    pattern.appendChild(svgEl("rect", { width: 1.6, height: 6, fill: swatch.getAttribute("data-hatch-colour") }));
+    pattern.appendChild(svgEl("path", {
+      d: "M0 6L6 0M-1 1L1 -1M5 7L7 5", stroke: swatch.getAttribute("data-hatch-colour"), "stroke-width": 1.5
+    }));
     defs.appendChild(pattern);
     return id;
   }

@@ -26,16 +26,32 @@
       container.style.width = PRINT_WIDTH;
       container.style.height = PRINT_HEIGHT;
       map.invalidateSize({ animate: false, pan: false });
+      // Any zoom, not the page's quarter steps, so that France fills the printed box; the
+      // left padding keeps the insets' labels (wider than their frames) inside it.
+      var snap = map.options.zoomSnap;
+      map.options.zoomSnap = 0;
       map.fitBounds(app.data.bounds, { paddingTopLeft: [40, 6], paddingBottomRight: [6, 6], animate: false });
-      repaint();
+      map.options.zoomSnap = snap;
+      freezeCanvases();
     }
 
-    // Chromium does not paint, in the printed page, an SVG redrawn during "beforeprint"
-    // (the départements would be missing): put each SVG of the map back in its place, which
-    // makes it painted anew.
-    function repaint() {
-      Array.prototype.forEach.call(container.querySelectorAll("svg"), function (svg) {
-        svg.parentNode.insertBefore(svg, svg.nextSibling);
+    // Chromium prints a canvas redrawn during "beforeprint" as an opaque white box, which
+    // would hide the départements under the services' canvas: each canvas of the map is
+    // printed as an image of itself instead (a data: URL), put back after printing.
+    function freezeCanvases() {
+      saved.images = [];
+      Array.prototype.forEach.call(container.querySelectorAll("canvas"), function (canvas) {
+        var image = document.createElement("img");
+        image.src = canvas.toDataURL("image/png");
+        image.alt = "";
+        image.className = canvas.className + " ips-print-canvas";
+        image.style.cssText = canvas.style.cssText;
+        image.style.position = "absolute";
+        image.style.width = canvas.offsetWidth + "px";
+        image.style.height = canvas.offsetHeight + "px";
+        canvas.style.visibility = "hidden";
+        canvas.parentNode.insertBefore(image, canvas.nextSibling);
+        saved.images.push({ canvas: canvas, image: image });
       });
     }
 
@@ -43,6 +59,7 @@
       if (!saved) return;
       var s = saved;
       saved = null;
+      s.images.forEach(function (x) { x.image.remove(); x.canvas.style.visibility = ""; });
       container.style.width = s.width;
       container.style.height = s.height;
       if (s.legends) { s.legends.open = s.open; s.parent.insertBefore(s.legends, s.next); }
