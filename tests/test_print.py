@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from ips_map.render._insets import INSETS
+from ips_map.render.palette import HATCH_COLOUR, HATCH_ID, HATCHED_STATUSES, STATUS_COLOURS
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +28,15 @@ MM = DPI / 25.4
 BOX_MM = (180, 150)
 #: What the map's controls say: none of it may be printed.
 CONTROL_TEXTS = ("Services pour 100 000 hab.", "Cadres outre-mer", "Légende", "200 km")
+#: The colours of the hatching's pattern: its ground and its lines.
+JS_PATTERN = """() => {
+    const pattern = document.querySelector('svg defs pattern#ips-hatch-non-couvert');
+    return pattern && [...pattern.children]
+        .map(c => c.getAttribute('stroke') || c.getAttribute('fill'));
+}"""
+#: Each département's status and fill on the page.
+JS_FILLS = """() => Object.values(ipsMap.app.departements)
+    .map(x => [x.d.status, x.shape.getElement().getAttribute('fill')])"""
 
 
 def _run(*args: str) -> str:
@@ -91,6 +101,7 @@ def printed(browser, example_build, tmp_path_factory):
                  images: document.querySelectorAll('img.ips-print-canvas').length };
     }"""
     before = page.evaluate(js_state)
+    hatch = {"status": page.evaluate(JS_FILLS)}
     pdfs = {}
     for orientation in ("portrait", "landscape"):
         pdfs[orientation] = folder / f"{orientation}.pdf"
@@ -101,9 +112,14 @@ def printed(browser, example_build, tmp_path_factory):
             print_background=True,
         )
     after = page.evaluate(js_state)
+    page.get_by_label("Services pour 100 000 hab.").check()
+    hatch["rate"] = page.evaluate(JS_FILLS)
+    page.get_by_label("Statut de couverture").check()
+    hatch["status_again"] = page.evaluate(JS_FILLS)
+    hatch["pattern"] = page.evaluate(JS_PATTERN)
     context.close()
     assert errors == []
-    return {"pdfs": pdfs, "before": before, "after": after}
+    return {"pdfs": pdfs, "before": before, "after": after, "hatch": hatch}
 
 
 @pytest.mark.parametrize("orientation", ["portrait", "landscape"])
@@ -159,3 +175,16 @@ def _coverage(result):
     import pandas as pd
 
     return pd.read_csv(result.outputs["coverage"], dtype={"code": str}, encoding="utf-8-sig")
+
+
+def test_uncovered_departements_are_hatched_in_the_status_view_only(printed):
+    hatch = printed["hatch"]
+    assert hatch["pattern"] == [STATUS_COLOURS["non_couvert"], HATCH_COLOUR]
+    for status, fill in hatch["status"]:
+        if status in HATCHED_STATUSES:
+            assert fill == f"url(#{HATCH_ID})"
+        else:
+            assert fill == STATUS_COLOURS[status]
+    assert any(status == "non_couvert" for status, _ in hatch["status"])
+    assert not any(fill.startswith("url(") for _, fill in hatch["rate"])
+    assert hatch["status_again"] == hatch["status"]

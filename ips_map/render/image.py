@@ -31,6 +31,8 @@ from ips_map.vocabulary import COVERAGE_STATUS_LABELS, thousands
 #: A4 landscape, in inches; the PNG's resolution (dots per inch): 1754 × 1240 pixels.
 FIGURE_SIZE = (11.69, 8.27)
 PNG_DPI = 150
+#: Coverage simplification for the images, in Web Mercator metres (half a PNG pixel).
+IMAGE_TOLERANCE_M = 800.0
 #: The hatching of "non couvert" (matplotlib's hatch pattern).
 HATCH = "////"
 _TO_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
@@ -104,7 +106,14 @@ def _draw_map(axes, drawn: list, statuses: list[str], insets: dict) -> None:
     from matplotlib.collections import PathCollection
     from matplotlib.patches import Rectangle
 
-    shapes = [_mercator(geometry) for geometry in drawn]
+    # Simplified again for the image's scale (about 1.8 km a pixel of the PNG), as a
+    # coverage, so that neighbours keep their shared borders: a quarter of the vertices.
+    shapes = list(
+        shapely.coverage_simplify(
+            np.array([_mercator(geometry) for geometry in drawn], dtype=object),
+            IMAGE_TOLERANCE_M,
+        )
+    )
     for hatched in (False, True):
         chosen = [
             (shape, status)

@@ -25,7 +25,7 @@
     var pattern = svgEl("pattern", { id: id, patternUnits: "userSpaceOnUse", width: 6, height: 6 });
     pattern.appendChild(svgEl("rect", { width: 6, height: 6, fill: fill }));
     pattern.appendChild(svgEl("path", {
-      d: "M0 6L6 0M-1 1L1 -1M5 7L7 5", stroke: swatch.getAttribute("data-hatch-colour"), "stroke-width": 1.5
+      d: "M0 6L6 0M-1 1L1 -1M5 7L7 5", fill: "none", stroke: swatch.getAttribute("data-hatch-colour"), "stroke-width": 1.5
     }));
     defs.appendChild(pattern);
     return id;
