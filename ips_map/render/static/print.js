@@ -1,6 +1,7 @@
 /* ips-map printed: before printing, the map's box takes its printed size (print.css), the
- * whole of France and its insets is fitted into it, and the legend moves out of the map (beside
- * or below it, see print.css); after printing, all goes back as it was, view included. */
+ * whole of France and its insets is fitted into it, the legend moves out of the map (beside
+ * or below it, see print.css) and folded parts unfold; after printing, all goes back as it
+ * was, view included. */
 (function (ipsMap) {
   "use strict";
 
@@ -23,6 +24,11 @@
         open: legends && legends.open
       };
       if (legends) { legends.open = true; holder.appendChild(legends); }
+      // Folded parts of the page (<details>) are printed unfolded.
+      saved.folded = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) {
+        return !d.open;
+      });
+      saved.folded.forEach(function (d) { d.open = true; });
       container.style.width = PRINT_WIDTH;
       container.style.height = PRINT_HEIGHT;
       map.invalidateSize({ animate: false, pan: false });
@@ -62,6 +68,7 @@
       s.images.forEach(function (x) { x.image.remove(); x.canvas.style.visibility = ""; });
       container.style.width = s.width;
       container.style.height = s.height;
+      s.folded.forEach(function (d) { d.open = false; });
       if (s.legends) { s.legends.open = s.open; s.parent.insertBefore(s.legends, s.next); }
       map.invalidateSize({ animate: false, pan: false });
       map.setView(s.center, s.zoom, { animate: false });
