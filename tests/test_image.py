@@ -104,3 +104,17 @@ def test_no_image_writes_neither_and_removes_old_ones(image_build, tmp_path):
     assert not (out / "carte.png").exists() and not (out / "carte.pdf").exists()
     assert "carte.png" not in result.output
     assert (out / "index.html").exists()
+
+
+def test_listing_text_is_written_as_it_is(tmp_path):
+    """A "$" in a title or a listing's name is not mathtext (which would fail or draw math)."""
+    from matplotlib.figure import Figure
+
+    from ips_map.render.image import _write
+
+    figure = Figure(figsize=(4, 1))
+    _write(figure, 0.05, 0.5, "Liste $x^2$ {{ 7*7 }}")
+    path = tmp_path / "texte.pdf"
+    figure.savefig(path, format="pdf")
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "Liste $x^2$ {{ 7*7 }}" in text

@@ -148,7 +148,8 @@ def _draw_map(axes, drawn: list, statuses: list[str], insets: dict) -> None:
                 linestyle=(0, (4, 3)),
             )
         )
-        axes.text(
+        _write(
+            axes,
             (x0 + x1) / 2,
             y1 - (y1 - y0) * 0.075,
             f"{inset.label} ({inset.code})",
@@ -165,12 +166,19 @@ def _draw_map(axes, drawn: list, statuses: list[str], insets: dict) -> None:
     axes.set_axis_off()
 
 
+def _write(where, x: float, y: float, text: str, **style) -> None:
+    """Text on the figure or the map as it is: no mathtext (a "$" in a listing's name or a
+    title stays a "$"), wrapped to the figure's width."""
+    where.text(x, y, text, parse_math=False, wrap=True, **style)
+
+
 def _draw_text(figure, summary: dict, context) -> None:
     """Title, legend, key figures on the right; sources and date at the foot."""
     from matplotlib.patches import Patch
 
-    figure.text(0.02, 0.955, context.title, fontsize=15, fontweight="bold", va="top")
-    figure.text(
+    _write(figure, 0.02, 0.955, context.title, fontsize=15, fontweight="bold", va="top")
+    _write(
+        figure,
         0.02,
         0.915,
         f"Statut de couverture par département · population municipale Insee "
@@ -180,6 +188,20 @@ def _draw_text(figure, summary: dict, context) -> None:
         color="#444444",
         va="top",
     )
+    if context.is_example:
+        # As the page says it in its banner: the example is not the national coverage.
+        _write(
+            figure,
+            0.02,
+            0.885,
+            f"Exemple partiel : une liste d'exemple de {context.rows.placed} services cités "
+            "dans la presse ; elle ne montre pas la couverture nationale (environ 120 services "
+            "IPS en France en 2023).",
+            fontsize=8.5,
+            fontweight="bold",
+            color="#7a5200",
+            va="top",
+        )
     handles = [
         Patch(
             facecolor=STATUS_COLOURS[key],
@@ -203,7 +225,8 @@ def _draw_text(figure, summary: dict, context) -> None:
         alignment="left",
     )
     legend.get_title().set_fontweight("bold")
-    figure.text(
+    _write(
+        figure,
         0.665,
         0.655,
         "Couvert : au moins un service actif\ndessert le département.",
@@ -224,14 +247,15 @@ def _draw_text(figure, summary: dict, context) -> None:
             f"{thousands(summary['population_non_couverte'])}\n({share} %)",
         ),
     ]
-    figure.text(0.665, 0.57, "Chiffres clés", fontsize=11, fontweight="bold", va="top")
+    _write(figure, 0.665, 0.57, "Chiffres clés", fontsize=11, fontweight="bold", va="top")
     y = 0.525
     for label, value in lines:
-        figure.text(0.665, y, label, fontsize=9.5, va="top")
-        figure.text(0.975, y, value, fontsize=9.5, va="top", ha="right", fontweight="bold")
+        _write(figure, 0.665, y, label, fontsize=9.5, va="top")
+        _write(figure, 0.975, y, value, fontsize=9.5, va="top", ha="right", fontweight="bold")
         y -= 0.075 if "\n" in label else 0.045
     sources = " · ".join(f"{s['role']} : {s['text']} ({s['licence']})" for s in context.sources)
-    figure.text(
+    _write(
+        figure,
         0.02,
         0.055,
         f"{sources}\nContours simplifiés ; outre-mer rapproché, à des échelles différentes. "
@@ -239,5 +263,4 @@ def _draw_text(figure, summary: dict, context) -> None:
         fontsize=6.5,
         color="#444444",
         va="top",
-        wrap=True,
     )
