@@ -174,8 +174,24 @@ def _write(where, x: float, y: float, text: str, **style) -> None:
 
 def _draw_text(figure, summary: dict, context) -> None:
     """Title, legend, key figures on the right; sources and date at the foot."""
-    from matplotlib.patches import Patch
+    _draw_title(figure, context)
+    _draw_legend(figure)
+    _draw_figures(figure, summary)
+    sources = " · ".join(f"{s['role']} : {s['text']} ({s['licence']})" for s in context.sources)
+    _write(
+        figure,
+        0.02,
+        0.055,
+        f"{sources}\nContours simplifiés ; outre-mer rapproché, à des échelles différentes. "
+        f"Carte générée le {context.build_date} par ips-map.",
+        fontsize=6.5,
+        color="#444444",
+        va="top",
+    )
 
+
+def _draw_title(figure, context) -> None:
+    """The title, what the map shows and from what, the example's caveat."""
     _write(figure, 0.02, 0.955, context.title, fontsize=15, fontweight="bold", va="top")
     _write(
         figure,
@@ -202,6 +218,12 @@ def _draw_text(figure, summary: dict, context) -> None:
             color="#7a5200",
             va="top",
         )
+
+
+def _draw_legend(figure) -> None:
+    """The statuses' swatches, "non couvert" hatched as on the map."""
+    from matplotlib.patches import Patch
+
     handles = [
         Patch(
             facecolor=STATUS_COLOURS[key],
@@ -234,6 +256,10 @@ def _draw_text(figure, summary: dict, context) -> None:
         color="#444444",
         va="top",
     )
+
+
+def _draw_figures(figure, summary: dict) -> None:
+    """The key figures, worded as the page's panel."""
     share = f"{100 * summary['part_population_non_couverte']:.1f}".replace(".", ",")
     lines = [
         (
@@ -253,14 +279,3 @@ def _draw_text(figure, summary: dict, context) -> None:
         _write(figure, 0.665, y, label, fontsize=9.5, va="top")
         _write(figure, 0.975, y, value, fontsize=9.5, va="top", ha="right", fontweight="bold")
         y -= 0.075 if "\n" in label else 0.045
-    sources = " · ".join(f"{s['role']} : {s['text']} ({s['licence']})" for s in context.sources)
-    _write(
-        figure,
-        0.02,
-        0.055,
-        f"{sources}\nContours simplifiés ; outre-mer rapproché, à des échelles différentes. "
-        f"Carte générée le {context.build_date} par ips-map.",
-        fontsize=6.5,
-        color="#444444",
-        va="top",
-    )
