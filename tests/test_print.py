@@ -28,15 +28,22 @@ MM = DPI / 25.4
 BOX_MM = (180, 150)
 #: What the map's controls say: none of it may be printed.
 CONTROL_TEXTS = ("Services pour 100 000 hab.", "Cadres outre-mer", "Légende", "200 km")
-#: The colours of the hatching's pattern: its ground and its lines.
-JS_PATTERN = """() => {
-    const pattern = document.querySelector('svg defs pattern#ips-hatch-non-couvert');
-    return pattern && [...pattern.children]
-        .map(c => c.getAttribute('stroke') || c.getAttribute('fill'));
+#: The hatching: the colour of its pattern's lines, and for each hatched status the outline
+#: of its path and those of the départements of that status (status view: the same).
+JS_HATCH = """() => {
+    const lines = document.querySelector('svg defs pattern#ips-hatch-non-couvert path');
+    const overlay = document.querySelector('path.ips-hatch-non_couvert');
+    const shapes = Object.values(ipsMap.app.departements);
+    return {
+        lines: lines && lines.getAttribute('stroke'),
+        fill: overlay && overlay.getAttribute('fill'),
+        last: overlay.parentNode === overlay.ownerSVGElement.lastElementChild,
+        overlay: overlay && overlay.getAttribute('d'),
+        uncovered: shapes.filter(x => x.d.status === 'non_couvert')
+            .map(x => x.shape.getElement().getAttribute('d')).join(''),
+        fills: shapes.map(x => [x.d.status, x.shape.getElement().getAttribute('fill')]),
+    };
 }"""
-#: Each département's status and fill on the page.
-JS_FILLS = """() => Object.values(ipsMap.app.departements)
-    .map(x => [x.d.status, x.shape.getElement().getAttribute('fill')])"""
 
 
 def _run(*args: str) -> str:
@@ -101,7 +108,7 @@ def printed(browser, example_build, tmp_path_factory):
                  images: document.querySelectorAll('img.ips-print-canvas').length };
     }"""
     before = page.evaluate(js_state)
-    hatch = {"status": page.evaluate(JS_FILLS)}
+    hatch = {"status": page.evaluate(JS_HATCH)}
     pdfs = {}
     for orientation in ("portrait", "landscape"):
         pdfs[orientation] = folder / f"{orientation}.pdf"
@@ -113,10 +120,9 @@ def printed(browser, example_build, tmp_path_factory):
         )
     after = page.evaluate(js_state)
     page.get_by_label("Services pour 100 000 hab.").check()
-    hatch["rate"] = page.evaluate(JS_FILLS)
+    hatch["rate"] = page.evaluate(JS_HATCH)
     page.get_by_label("Statut de couverture").check()
-    hatch["status_again"] = page.evaluate(JS_FILLS)
-    hatch["pattern"] = page.evaluate(JS_PATTERN)
+    hatch["status_again"] = page.evaluate(JS_HATCH)
     context.close()
     assert errors == []
     return {"pdfs": pdfs, "before": before, "after": after, "hatch": hatch}
@@ -178,13 +184,12 @@ def _coverage(result):
 
 
 def test_uncovered_departements_are_hatched_in_the_status_view_only(printed):
-    hatch = printed["hatch"]
-    assert hatch["pattern"] == [STATUS_COLOURS["non_couvert"], HATCH_COLOUR]
-    for status, fill in hatch["status"]:
-        if status in HATCHED_STATUSES:
-            assert fill == f"url(#{HATCH_ID})"
-        else:
-            assert fill == STATUS_COLOURS[status]
-    assert any(status == "non_couvert" for status, _ in hatch["status"])
-    assert not any(fill.startswith("url(") for _, fill in hatch["rate"])
-    assert hatch["status_again"] == hatch["status"]
+    status, rate, again = (printed["hatch"][key] for key in ("status", "rate", "status_again"))
+    assert status["lines"] == HATCH_COLOUR and status["fill"] == f"url(#{HATCH_ID})"
+    assert HATCHED_STATUSES == ("non_couvert",)
+    assert len(status["uncovered"]) > 1000 and status["overlay"] == status["uncovered"]
+    assert status["last"]  # drawn over the départements
+    for code_status, fill in status["fills"]:
+        assert fill == STATUS_COLOURS[code_status]
+    assert rate["overlay"] == ""  # no hatching in the rate view
+    assert again["overlay"] == status["overlay"]

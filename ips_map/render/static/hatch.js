@@ -1,8 +1,11 @@
 /* ips-map: "non couvert" hatched on the map, so that the status is not told by colour alone
- * (greyscale, print, colour blindness). The pattern (the status's colour under dark diagonal
- * lines) goes into the <defs> of the départements' SVG; the legend's swatch names its id and
- * colours (data-hatch-*, see templates/legends.html). Leaflet writes a path's fillColor into
- * its fill attribute, so the hatched départements get fillColor "url(#id)" in the status view. */
+ * (greyscale, print, colour blindness). The pattern (dark diagonal lines, see the legend's
+ * swatch: data-hatch-*, templates/legends.html) goes into the <defs> of the départements'
+ * SVG; one path over the départements, taking no pointer event, holds the outlines of every
+ * hatched département (their own "d") and is filled with it. One path and not a pattern
+ * fill on each: a printed page with 97 pattern fills takes seconds to make and is four times
+ * heavier. The path follows the view (the départements' outlines change with each zoom and
+ * move) and shows in the coverage-status view only. */
 (function (ipsMap) {
   "use strict";
 
@@ -14,18 +17,17 @@
     return node;
   }
 
-  // One pattern per hatched status, in the SVG that holds the départements.
-  function addPattern(svg, swatch, fill) {
+  // The lines at 45° drawn in an upright tile (a rotated pattern is heavier to print); the
+  // corners' strokes join the next tiles' lines. The ground is the département's own fill.
+  function addPattern(svg, swatch) {
     var id = swatch.getAttribute("data-hatch-id");
     if (svg.querySelector("#" + id)) return id;
     var defs = svg.querySelector("defs");
     if (!defs) defs = svg.insertBefore(svgEl("defs", {}), svg.firstChild);
-    // Lines at 45° drawn in an upright tile (a rotated pattern makes printed pages several
-    // times heavier); the corners' strokes join the next tiles' lines.
     var pattern = svgEl("pattern", { id: id, patternUnits: "userSpaceOnUse", width: 6, height: 6 });
-    pattern.appendChild(svgEl("rect", { width: 6, height: 6, fill: fill }));
     pattern.appendChild(svgEl("path", {
-      d: "M0 6L6 0M-1 1L1 -1M5 7L7 5", fill: "none", stroke: swatch.getAttribute("data-hatch-colour"), "stroke-width": 1.5
+      d: "M0 6L6 0M-1 1L1 -1M5 7L7 5", fill: "none",
+      stroke: swatch.getAttribute("data-hatch-colour"), "stroke-width": 1.5
     }));
     defs.appendChild(pattern);
     return id;
@@ -35,18 +37,29 @@
     var swatches = document.querySelectorAll(".ips-swatch[data-hatch-id]");
     var codes = Object.keys(app.departements);
     if (!swatches.length || !codes.length) return;
-    var svg = app.departements[codes[0]].shape.getElement().ownerSVGElement;
-    var hatched = {};
-    Array.prototype.forEach.call(swatches, function (swatch) {
+    var first = app.departements[codes[0]].shape.getElement();
+    // Their own group after the départements' one: above them, a hovered one included
+    // (page.js brings it to the front of its group), without moving a node under the pointer.
+    var svg = first.ownerSVGElement;
+    var group = svg.insertBefore(svgEl("g", { "class": "ips-hatch-layer" }), first.parentNode.nextSibling);
+    var overlays = Array.prototype.map.call(swatches, function (swatch) {
       var status = swatch.getAttribute("data-hatch-status");
-      hatched[status] = "url(#" + addPattern(svg, swatch, app.data.colours.status[status]) + ")";
+      var path = svgEl("path", {
+        "class": "ips-hatch ips-hatch-" + status, fill: "url(#" + addPattern(svg, swatch) + ")",
+        // The départements' white borders (page.js BASE_STYLE) drawn again over the lines.
+        stroke: "#ffffff", "stroke-width": 0.6, "stroke-linejoin": "round",
+        "pointer-events": "none", "aria-hidden": "true"
+      });
+      var hatched = codes.filter(function (code) { return app.departements[code].d.status === status; });
+      group.appendChild(path);
+      return { path: path, shapes: hatched.map(function (code) { return app.departements[code].shape; }) };
     });
     var view = "status";
-    function hatch() {
-      if (view !== "status") return;
-      codes.forEach(function (code) {
-        var x = app.departements[code], fill = hatched[x.d.status];
-        if (fill) x.shape.setStyle({ fillColor: fill });
+    function draw() {
+      overlays.forEach(function (o) {
+        o.path.setAttribute("d", view !== "status" ? "" : o.shapes.map(function (shape) {
+          return shape.getElement().getAttribute("d");
+        }).join(""));
       });
     }
     // page.js recolours the départements with show(name) when the base layer changes.
@@ -54,8 +67,10 @@
     departements.show = function (name) {
       show(name);
       view = name;
-      hatch();
+      draw();
     };
-    hatch();
+    // After Leaflet's own handlers: the outlines are those of the new view.
+    app.map.on("zoomend moveend viewreset resize", draw);
+    draw();
   });
 })(window.ipsMap = window.ipsMap || {});
