@@ -30,7 +30,7 @@ ifneq ($(CENSUS_YEAR),)
 BUILD_ARGS += --census-year $(call quote,$(CENSUS_YEAR))
 endif
 
-.PHONY: help map edition test check fuzz lint bench example clean chromium node stress
+.PHONY: help map edition test check fuzz lint bench example clean chromium node poppler stress
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
@@ -75,6 +75,14 @@ chromium: ## Install Debian's Chromium for the browser tests, if missing
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
+poppler: ## Install Debian's poppler-utils (pdftoppm, pdftotext) for the print tests, if missing
+	@if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then \
+	  echo "Installation de poppler-utils (paquet Debian)…"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends poppler-utils; \
+	fi
+
 node: ## Install Debian's Node.js and npm for the scripts' tests (node --test, pa11y), if missing
 	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
 	  echo "Installation de Node.js et npm (paquets Debian)…"; \
@@ -91,10 +99,10 @@ node: ## Install Debian's Node.js and npm for the scripts' tests (node --test, p
 # worker imports the whole suite. WORKERS=… to choose.
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test check: export PYTHONDONTWRITEBYTECODE :=
-test: $(VENV)/.installed-test chromium node node_modules/.installed ## Run the whole test suite (browser tests included)
+test: $(VENV)/.installed-test chromium node poppler node_modules/.installed ## Run the whole test suite (browser tests included)
 	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
-check: $(VENV)/.installed-test node ## The suite without the browser tests: the edit loop
+check: $(VENV)/.installed-test node poppler ## The suite without the browser tests: the edit loop
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -m "not browser"
 
 # The fuzz suite (tests/test_fuzz.py) with 100,000 inputs instead of the few hundred of

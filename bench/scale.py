@@ -111,6 +111,7 @@ def run(run: Run) -> None:
         options = ["--max-size", str(MAX_SIZE_MB[n])] if n in MAX_SIZE_MB else []
         return ips_map_command(
             "build",
+            "--no-image",  # the page's scaling; the images are timed in bench/build.py
             "--services",
             str(listings[n]),
             "--out",

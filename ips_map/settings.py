@@ -9,6 +9,8 @@ environment: every ``IPS_MAP_*`` variable and base URL is read here, and only he
   (:data:`INSEE_BASE_URL`);
 - ``IPS_MAP_GEO_API_URL``: API Découpage administratif, for ``fetch communes``
   (:data:`GEO_API_URL`);
+- ``IPS_MAP_IMAGE``: ``0`` makes builds skip ``carte.png``/``carte.pdf`` unless asked for
+  (``--image``; the test suite sets it, each image costs about a second);
 - ``SOURCE_DATE_EPOCH``: the build date of reproducible builds (default: today).
 """
 
@@ -89,6 +91,12 @@ def default_services() -> Path:
     return data_dir() / "services" / "exemple.csv"
 
 
+def default_image() -> bool:
+    """Return whether builds draw the static images by default: yes, unless
+    ``IPS_MAP_IMAGE`` is ``0``."""
+    return os.environ.get("IPS_MAP_IMAGE", "").strip() != "0"
+
+
 def default_build_date() -> str:
     """Return today's date, or ``SOURCE_DATE_EPOCH``'s for reproducible builds.
 
@@ -151,6 +159,9 @@ class BuildSettings:
     max_size
         Largest listing read, in bytes: a file, or a URL's answer once decoded (50 MB by
         default, :data:`DEFAULT_MAX_SIZE`).
+    image
+        Draw ``carte.png`` and ``carte.pdf`` (matplotlib) beside the page; by default yes,
+        unless ``IPS_MAP_IMAGE`` is ``0`` (``--no-image``).
     timeout
         Seconds that downloading a listing given as a URL may take, every attempt and wait
         included (120 by default, :data:`DEFAULT_TIMEOUT`).
@@ -175,6 +186,7 @@ class BuildSettings:
     max_size: int = DEFAULT_MAX_SIZE
     timeout: float = DEFAULT_TIMEOUT
     region: str | None = None
+    image: bool = field(default_factory=default_image)
 
     @property
     def services_path(self) -> Path:

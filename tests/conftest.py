@@ -24,6 +24,13 @@ settings.load_profile("ips-map")
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 
+def pytest_configure(config):
+    """carte.png and carte.pdf cost about a second a build: only the tests that ask for them
+    (``--image``, ``image=True``) draw them. Set for the whole run, the session's and the
+    modules' builds included (they are made before any function's fixture)."""
+    os.environ["IPS_MAP_IMAGE"] = "0"
+
+
 @pytest.fixture(scope="session")
 def example_build(tmp_path_factory):
     """Build the map from the embedded example once; return the BuildResult."""

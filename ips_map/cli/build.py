@@ -95,6 +95,12 @@ log = logging.getLogger("ips_map")
     help="Édition régionale : code ou nom de la région (84, Auvergne-Rhône-Alpes) ; la carte, "
     "les chiffres et les tableaux ne portent que sur ses départements.",
 )
+@click.option(
+    "--image/--no-image",
+    default=None,
+    help="Écrire carte.png et carte.pdf, la carte en image pour les rapports (par défaut : "
+    "oui, sauf si IPS_MAP_IMAGE=0).",
+)
 @max_size_option
 @timeout_option
 @click.pass_context
@@ -113,12 +119,14 @@ def build(
     max_size: int,
     timeout: float,
     region: str | None,
+    image: bool | None,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
     Écrit dans --out : index.html (la carte, autonome), coverage.csv (un département par
     ligne), services.csv (chaque service et son placement), rejects.csv (lignes non
-    utilisées et pourquoi) et summary.json (chiffres nationaux). Une liste plus grosse que
+    utilisées et pourquoi), summary.json (chiffres nationaux) et carte.png, carte.pdf
+    (la carte en image, sauf --no-image). Une liste plus grosse que
     --max-size est refusée ; une liste en ligne qui ne répond pas dans --timeout, ou dont la
     réponse n'est pas une liste, est remplacée par sa dernière copie en cache (avertissement).
 
@@ -130,7 +138,6 @@ def build(
         ips-map build --services services.csv --types ips   # les seuls services IPS
         ips-map build --services services.csv --region 84 --out build/ara
     """
-    from ips_map.listing.read import describe_reject
     from ips_map.pipeline import build as run_build
     from ips_map.settings import DEFAULT_TITLE, BuildSettings
 
@@ -148,10 +155,18 @@ def build(
         max_size=max_size * MEGABYTE,
         timeout=timeout,
         region=region,
+        **({"image": image} if image is not None else {}),
     )
     result = run_build(settings, progress=lambda message: log.info("… %s", message))
+    _report(result, verbose=bool((ctx.obj or {}).get("verbose")))
+
+
+def _report(result, verbose: bool) -> None:
+    """What the command says once the map is built: warnings, rejects, figures, files."""
+    from ips_map.listing.read import describe_reject
+
     warnings = [p for p in result.problems if p.gravite != "erreur"]
-    if (ctx.obj or {}).get("verbose"):
+    if verbose:
         for problem in warnings:
             log.warning("Avertissement, %s", problem)
     elif warnings:

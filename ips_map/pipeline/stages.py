@@ -28,6 +28,7 @@ from ips_map.outputs import (
     refuse_overwriting_inputs,
 )
 from ips_map.pipeline import provenance
+from ips_map.pipeline.images import IMAGE_FILES, draw_images, remove_stale_images
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
 from ips_map.pipeline.regional import cut_edition, cut_to_region
 from ips_map.pipeline.tables import (
@@ -58,6 +59,7 @@ OUTPUT_FILES = {
     "map": "index.html",
     "search": SIDECAR_NAME,
     "changes": "changes.csv",
+    **IMAGE_FILES,
 }
 
 
@@ -134,10 +136,16 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
 
     step("Dessin de la carte")
     coverage = prepared.departements[["code", "geometry"]].merge(table, on="code", how="inner")
-    html = _render(settings, listing, coverage, prepared, summary, counts, comparison, region)
+    html, context = _render(
+        settings, listing, coverage, prepared, summary, counts, comparison, region
+    )
+    images = None
+    if settings.image:
+        step("Dessin de carte.png et carte.pdf")
+        images = draw_images(coverage, summary, context)
 
     step("Écriture des résultats")
-    outputs = _write_outputs(out, listing, rows, prepared, summary, html, comparison)
+    outputs = _write_outputs(out, listing, rows, prepared, summary, html, comparison, images)
     return BuildResult(
         outputs=outputs,
         summary=summary,
@@ -272,9 +280,10 @@ def _render(
     counts: RowCounts,
     comparison: Comparison | None,
     region: Region | None = None,
-) -> str:
-    """The page's HTML; a regional edition's outlines the other départements, whose shapes
-    are simplified with the région's (``boundaries``)."""
+) -> tuple[str, MapContext]:
+    """The page's HTML, and what it says about its inputs (the images say it too); a
+    regional edition's outlines the other départements, whose shapes are simplified with the
+    région's (``boundaries``)."""
     year = summary["annee_population"]
     context = MapContext(
         title=_title(settings.title, region),
@@ -290,6 +299,7 @@ def _render(
         rows=counts,
         leaflet_version=leaflet_version(),
         types=list(settings.types),
+        image=settings.image,
     )
     evolution = comparison.map_data() if comparison is not None else None
     services = prepared.placement.services
@@ -297,7 +307,7 @@ def _render(
     if region is not None:
         regional = RegionalView(region, prepared.departements[["code", "geometry"]])
     page, _ = render_map(coverage, services, summary, context, evolution=evolution, region=regional)
-    return page.render()
+    return page.render(), context
 
 
 def _title(title: str, region: Region | None) -> str:
@@ -315,6 +325,7 @@ def _write_outputs(
     summary: dict,
     html: str,
     comparison: Comparison | None,
+    images: dict[str, bytes] | None = None,
 ) -> dict[str, Path]:
     """Write every output of the build as one set (:class:`~ips_map.outputs.OutputSet`):
     ``summary.json`` last; a changes.csv that no longer applies is removed."""
@@ -340,6 +351,10 @@ def _write_outputs(
         # A comparison from an earlier build would no longer describe this one.
         changes.unlink()
         log.info("changes.csv supprimé : il décrivait une construction précédente")
+    if images is None:
+        remove_stale_images(out)
+    else:
+        contents.update(images)
     outputs = {key: files.write(OUTPUT_FILES[key], data) for key, data in contents.items()}
     outputs["summary"] = files.finish(summary)
     return {key: outputs[key] for key in OUTPUT_FILES if key in outputs}

@@ -31,9 +31,11 @@ SCRIPTS = (
     "search.js",
     "search-box.js",
     "tables.js",
+    "hatch.js",
+    "print.js",
 )
 #: The page's style files (``static/``), concatenated in this order into one ``<style>``.
-STYLES = ("app.css", "phone.css", "a11y.css", "search.css", "tables.css")
+STYLES = ("app.css", "hatch.css", "phone.css", "a11y.css", "search.css", "tables.css", "print.css")
 
 
 def _leaflet_dir() -> Path:

@@ -55,6 +55,17 @@ def french_date(value: str) -> str:
     return f"{first} {_MONTHS[day.month - 1]} {day.year}"
 
 
+def listing_phrase(context) -> str:
+    """The listing's date and where it comes from, as the page says it (``listing-date.html``),
+    for the images: never the listing's file name."""
+    if context.listing_dated in ("given", "title"):
+        date = french_date(context.listing_date)
+        return f"liste datée {'du' if date[:1].isdigit() else 'de'} {date}"
+    if context.listing_dated == "example":
+        return f"liste d'exemple, {context.listing_date}"
+    return f"date de construction, la liste n'étant pas datée ({french_date(context.build_date)})"
+
+
 def departement_rows(coverage: pd.DataFrame) -> list[dict]:
     """One row per département, in the coverage table's order (codes)."""
     rows = []

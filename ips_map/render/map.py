@@ -44,6 +44,15 @@ from ips_map.render.page_data import (
     Topology,
     to_json,
 )
+from ips_map.render.palette import (
+    HATCH_COLOUR,
+    HATCH_ID,
+    HATCHED_STATUSES,
+    NO_DATA_COLOUR,
+    RATE_COLOURS,
+    RATE_ZERO_COLOUR,
+    STATUS_COLOURS,
+)
 from ips_map.render.search_index import SIDECAR_NAME, inset_move
 from ips_map.vocabulary import (
     COVERAGE_STATUS_LABELS,
@@ -52,13 +61,6 @@ from ips_map.vocabulary import (
     SERVICE_TYPE_LABELS,
     RowCounts,
 )
-
-#: Colour-blind-safe colours (ColorBrewer RdYlBu) for the coverage status.
-STATUS_COLOURS = {"couvert": "#2c7bb6", "en_projet": "#fdae61", "non_couvert": "#d7191c"}
-NO_DATA_COLOUR = "#bdbdbd"
-#: Sequential blues for services per 100,000 inhabitants; zero has its own colour.
-RATE_ZERO_COLOUR = "#fde0dd"
-RATE_COLOURS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b")
 
 #: What the page's scripts show for each code, and their wording.
 LABELS = Labels(
@@ -253,6 +255,7 @@ def _add_blocks(page: Page, values: dict, data: PageData) -> None:
         "status_colours": STATUS_COLOURS,
         "no_data_colour": NO_DATA_COLOUR,
         "rate_zero_colour": RATE_ZERO_COLOUR,
+        "hatch": {"colour": HATCH_COLOUR, "id": HATCH_ID, "statuses": HATCHED_STATUSES},
         "labels": COVERAGE_STATUS_LABELS,
         "has_no_data": bool(values["coverage"]["services_pour_100k"].isna().any()),
         "type_names": _type_names(values["ctx"].types),
