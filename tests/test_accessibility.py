@@ -22,7 +22,7 @@ def page_of(browser):
         page = browser.new_page(viewport={"width": width, "height": height})
         pages.append(page)
         page.goto(path.resolve().as_uri())
-        page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+        page.wait_for_selector("html[data-ips-features='1']", state="attached")
         return page
 
     yield open_

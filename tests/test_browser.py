@@ -110,7 +110,7 @@ def _opener(browser, contexts: list):
         page.on("pageerror", lambda error: view.errors.append(str(error)))
         page.on("dialog", on_dialog)
         page.goto(view.url)
-        page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+        page.wait_for_selector("html[data-ips-features='1']", state="attached")
         return view
 
     return open_

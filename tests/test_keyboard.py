@@ -48,6 +48,8 @@ def keyboard_page(browser, example_build):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
     page.wait_for_selector("[data-ips-keyboard='1']", state="attached")
+    # Every feature in place (région borders, hatching: drawn after the keyboard's).
+    page.wait_for_selector("html[data-ips-features='1']", state="attached")
     yield page
     assert errors == []
     context.close()

@@ -46,7 +46,7 @@ def phone(browser, example_build):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error) + str(error.stack)))
     page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
-    page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+    page.wait_for_selector("html[data-ips-features='1']", state="attached")
     yield page, errors
     context.close()
 

@@ -100,7 +100,7 @@ def printed(browser, example_build, tmp_path_factory):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
-    page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+    page.wait_for_selector("html[data-ips-features='1']", state="attached")
     js_state = """() => {
         const map = ipsMap.app.map;
         return { size: [map.getSize().x, map.getSize().y], zoom: map.getZoom(),

@@ -179,7 +179,7 @@ def test_regional_page_in_the_browser(browser, ara_build):
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(Path(ara_build.outputs["map"]).resolve().as_uri())
-        page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+        page.wait_for_selector("html[data-ips-features='1']", state="attached")
         expect(page.locator("path.ips-dep")).to_have_count(12)
         expect(page.locator("path.ips-context")).to_have_count(1)
         expect(page.locator("path.ips-frame")).to_have_count(0)

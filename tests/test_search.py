@@ -211,7 +211,7 @@ def _open(browser, path: Path):
     page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
     page.on("request", lambda request: seen["requests"].append(request.url))
     page.goto(Path(path).resolve().as_uri())
-    page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+    page.wait_for_selector("html[data-ips-features='1']", state="attached")
     page.wait_for_function("document.readyState === 'complete'")
     return context, page, seen
 

@@ -253,7 +253,7 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
     errors: list = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
-    page.wait_for_selector("html[data-ips-ready='1']", state="attached")
+    page.wait_for_selector("html[data-ips-features='1']", state="attached")
     try:
         population = page.locator("#ips-table-departements thead th").nth(2)
         population.locator("button").focus()

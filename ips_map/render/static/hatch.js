@@ -70,7 +70,7 @@
       draw();
     };
     // After Leaflet's own handlers: the outlines are those of the new view.
-    app.map.on("zoomend moveend viewreset resize", draw);
+    app.map.on("zoomend moveend viewreset resize ips:detail", draw);
     draw();
-  });
+  }, true);
 })(window.ipsMap = window.ipsMap || {});

@@ -138,6 +138,13 @@
     return table.get("name", i) + " (" + String(status).toLowerCase() + ")" + (address ? " — " + address : "");
   }
 
+  // How many services are in the view (the folded list's count: no sort).
+  function countInView(app) {
+    var bounds = app.map.getBounds(), table = app.services, n = 0;
+    for (var i = 0; i < table.count; i++) if (bounds.contains(table.positions[i])) n++;
+    return n;
+  }
+
   // The services in the view (all those of the list's places), sorted by name.
   function servicesInView(app) {
     var bounds = app.map.getBounds(), table = app.services, found = [];
@@ -150,6 +157,7 @@
   // A foldable control listing the services in the view; its list is made when opened and
   // after each move, unless the focus is inside it (a button centring its service moves the
   // map: the list the reader is in stays as it is).
+  var SETTLE_MS = 200;
   function servicesControl(app) {
     var control = L.control({ position: "topleft" }), box, list, count;
     control.onAdd = function () {
@@ -167,9 +175,12 @@
       return box;
     };
     function fill() {
+      if (!box.open) {
+        count.textContent = "(" + ipsMap.fill(WORDING.services_in_view, { count: countInView(app) }) + ")";
+        return;
+      }
       var found = servicesInView(app), labels = app.data.labels;
       count.textContent = "(" + ipsMap.fill(WORDING.services_in_view, { count: found.length }) + ")";
-      if (!box.open) return;
       list.textContent = "";
       if (!found.length) list.appendChild(ipsMap.el("li", null, WORDING.services_none));
       found.slice(0, MAX_LISTED).forEach(function (i) {
@@ -185,8 +196,14 @@
       }
     }
     control.addTo(app.map);
+    // After the map has stopped moving for a moment: a pan is many moves, and the list (or
+    // its count) is read once it stops, not at each frame.
+    var pending = null;
+    function busy() { return box.contains(document.activeElement) || box.hasAttribute("data-fiche"); }
     app.map.on("moveend", function () {
-      if (!box.contains(document.activeElement) && !box.hasAttribute("data-fiche")) fill();
+      if (busy()) return;
+      if (pending !== null) clearTimeout(pending);
+      pending = setTimeout(function () { pending = null; if (!busy()) fill(); }, SETTLE_MS);
     });
     fill();
     return control;

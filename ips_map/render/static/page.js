@@ -99,7 +99,12 @@
         var latlngs = topology.shape(x.d.shape, makeLatLng, tolerance);
         x.shape.setLatLngs(latlngs);
         (x.outlines || []).forEach(function (outline) { outline.setLatLngs(latlngs); });
-      }, SLICE_MS, function () { if (token === detail.token) detail.pending = false; });
+      }, SLICE_MS, function () {
+        if (token !== detail.token) return;
+        detail.pending = false;
+        // For the layers drawn from the same arcs (région borders, hatching).
+        if (detail.map) detail.map.fire("ips:detail", { tolerance: tolerance });
+      });
     }
     return {
       group: group, shapes: shapes, rows: ipsMap.columnRows(data.departements), add: add, show: show,
@@ -284,6 +289,7 @@
       // don't lay out and paint a growing drawing.
       fitView(map, data.bounds, narrow);
       layers.departements.detail.tolerance = toleranceAt(map.getZoom());
+      layers.departements.detail.map = map;
       map.on("zoomend", function () { layers.departements.refine(toleranceAt(map.getZoom())); });
       map.getPane("overlayPane").style.display = "none";
       layers.departements.group.addTo(map);
@@ -305,8 +311,14 @@
         };
         ipsMap.services = table;
         ipsMap.markers = layers.services;
-        ready(makeApp(map, data, page, layers, table));
-        document.documentElement.setAttribute("data-ips-ready", "1");
+        // The layers drawn by other files (hatching, région borders), each in its own task:
+        // then the map is drawn (data-ips-ready); then the page's other features (keyboard,
+        // tables, search…), each in its own task (data-ips-features once all have run).
+        ready(makeApp(map, data, page, layers, table), function () {
+          document.documentElement.setAttribute("data-ips-ready", "1");
+        }, function () {
+          document.documentElement.setAttribute("data-ips-features", "1");
+        });
       });
     }
   }
@@ -338,14 +350,23 @@
     };
   }
 
-  // ipsMap.whenReady(fn): fn(app) once the map is drawn (at once if it already is).
-  var app = null, waiting = [];
-  function ready(made) {
+  // ipsMap.whenReady(fn): fn(app) once the map is drawn (at once if it already is);
+  // ipsMap.whenReady(fn, true) for a layer of the map itself, drawn before the map is said
+  // to be drawn.
+  var app = null, drawing = [], waiting = [];
+  function ready(made, drawn, done) {
     app = made;
     ipsMap.app = made;
-    waiting.splice(0).forEach(function (fn) { fn(made); });
+    function run(fn) { fn(made); }
+    inSlices(drawing.splice(0), run, 0, function () {
+      drawn();
+      inSlices(waiting.splice(0), run, 0, done);
+    });
   }
-  ipsMap.whenReady = function (fn) { if (app) fn(app); else waiting.push(fn); };
+  ipsMap.whenReady = function (fn, draws) {
+    if (app) fn(app);
+    else (draws ? drawing : waiting).push(fn);
+  };
 
   ipsMap.init = init;
 })(window.ipsMap = window.ipsMap || {});

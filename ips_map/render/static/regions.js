@@ -50,8 +50,11 @@
     var rows = app.layers.departements.rows, topology = app.layers.departements.topology;
     var arcs = regionArcs(rows);
     if (!arcs.length) return null;  // one région: no border between régions
-    var lines = arcs.map(function (arc) { return topology.arcPoints(arc, makeLatLng); });
-    var layer = L.polyline(lines, {
+    var detail = app.layers.departements.detail;
+    function lines(tolerance) {
+      return arcs.map(function (arc) { return topology.arcPoints(arc, makeLatLng, tolerance); });
+    }
+    var layer = L.polyline(lines(detail.tolerance), {
       pane: pane(app.map, "ips-regions", 415), interactive: false, color: "#1a1a1a", weight: 1.6,
       opacity: 0.9, lineJoin: "round", className: "ips-region-border"
     });
@@ -59,24 +62,31 @@
     layer.addTo(app.map);
     if (app.layers.control) app.layers.control.addOverlay(layer, text.regions_layer);
     app.map.on("overlayadd overlayremove", function () { legend.hidden = !app.map.hasLayer(layer); });
+    // The arcs as fine as the départements' (page.js refines them after a zoom in).
+    app.map.on("ips:detail", function (e) { layer.setLatLngs(lines(e.tolerance)); });
     return layer;
   }
 
   function drawContext(app) {
-    var topology = app.layers.departements.topology;
-    var polygons = [];  // every polygon of every shape: one multipolygon, one path
-    app.data.context.forEach(function (shape) {
-      polygons.push.apply(polygons, topology.shape(shape, makeLatLng));
-    });
-    return L.polygon(polygons, {
+    var topology = app.layers.departements.topology, detail = app.layers.departements.detail;
+    function polygons(tolerance) {  // every polygon of every shape: one multipolygon, one path
+      var out = [];
+      app.data.context.forEach(function (shape) {
+        out.push.apply(out, topology.shape(shape, makeLatLng, tolerance));
+      });
+      return out;
+    }
+    var layer = L.polygon(polygons(detail.tolerance), {
       pane: pane(app.map, "ips-context", 390), interactive: false, color: "#b5b5b5", weight: 0.8,
       fillColor: "#ececec", fillOpacity: 1, className: "ips-context"
     }).addTo(app.map);
+    app.map.on("ips:detail", function (e) { layer.setLatLngs(polygons(e.tolerance)); });
+    return layer;
   }
 
   ipsMap.regionArcs = regionArcs;
   ipsMap.whenReady(function (app) {
     app.layers.regions = drawBorders(app);
     if (app.data.context) app.layers.context = drawContext(app);
-  });
+  }, true);
 })(window.ipsMap = window.ipsMap || {});
