@@ -117,3 +117,12 @@ def warnings_seen():
     logger.addHandler(handler)
     yield records
     logger.removeHandler(handler)
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """Node.js, for the page's scripts run outside the browser (tests/js)."""
+    found = shutil.which("node")
+    if not found:
+        pytest.fail("node introuvable : installez Node.js (paquet Debian nodejs).")
+    return found

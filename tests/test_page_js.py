@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from ips_map.render._assets import SCRIPTS
 from ips_map.render._encode import decode_ring, encode_ring
@@ -21,14 +19,6 @@ from ips_map.territory.data import load_departements
 
 ROOT = Path(__file__).resolve().parent.parent
 JS_TESTS = ROOT / "tests" / "js"
-
-
-@pytest.fixture(scope="module")
-def node() -> str:
-    found = shutil.which("node")
-    if not found:
-        pytest.fail("node introuvable : installez Node.js (paquet Debian nodejs).")
-    return found
 
 
 def _cases() -> list[dict]:

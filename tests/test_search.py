@@ -144,14 +144,6 @@ process.stdout.write(JSON.stringify(out));
 """
 
 
-@pytest.fixture(scope="module")
-def node() -> str:
-    found = shutil.which("node")
-    if not found:
-        pytest.fail("node introuvable : installez Node.js (paquet Debian nodejs).")
-    return found
-
-
 def test_page_folds_every_name_as_the_build(node, communes, sidecar):
     departements = load_departements()
     insets = make_insets(dict(zip(departements["code"], departements.geometry)))
