@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from ips_map.listing._dates import title_date
 from ips_map.listing.read import read_listing
@@ -306,3 +307,20 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_tables_are_read_without_javascript(browser, example_build, hostile_build):
+    """Without JavaScript the tables (kept in <noscript> until the map is drawn) show as
+    they are; a listing's text never closes that <noscript> early."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
+    expect(page.locator("#ips-table-departements tbody tr")).to_have_count(101)
+    expect(page.locator("#ips-table-services caption")).to_be_visible()
+    context.close()
+    html = Path(hostile_build.outputs["map"]).read_text(encoding="utf-8")
+    deferred = re.findall(r'<noscript class="ips-deferred">(.*?)</noscript>', html, re.S)
+    assert len(deferred) == 2
+    for markup in deferred:
+        assert "<noscript" not in markup and "<script" not in markup.lower()
