@@ -80,7 +80,18 @@ def page_style() -> str:
 
 
 @lru_cache(maxsize=1)
+def page_scripts() -> tuple[str, str]:
+    """Return the page's script in two parts: the map's (:data:`SCRIPTS` up to ``page.js``)
+    and its other features' (the files after it), each minified (rjsmin: comments and spaces
+    out, names kept, so that errors still name our functions). Two ``<script>`` elements: the
+    browser may run them in two tasks, each shorter than one."""
+    split = SCRIPTS.index("page.js") + 1
+    return tuple(
+        rjsmin.jsmin("\n".join(static_text(name) for name in names))
+        for names in (SCRIPTS[:split], SCRIPTS[split:])
+    )
+
+
 def page_script() -> str:
-    """Return the page's script: the files of :data:`SCRIPTS`, in order, minified (rjsmin:
-    comments and spaces out, names kept, so that errors still name our functions)."""
-    return rjsmin.jsmin("\n".join(static_text(name) for name in SCRIPTS))
+    """Return the page's whole script (both parts of :func:`page_scripts`)."""
+    return "\n".join(page_scripts())

@@ -12,7 +12,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.map import CustomPane
 from folium.template import Template
 
-from ips_map.render._assets import leaflet_css, leaflet_js, page_script, page_style
+from ips_map.render._assets import leaflet_css, leaflet_js, page_scripts, page_style
 from ips_map.render._csp import PLACEHOLDER, with_policy
 from ips_map.vocabulary import thousands
 
@@ -105,6 +105,7 @@ class Page(Figure):
         ' <a href="#{{ this.tables_id }}">Aller aux tableaux</a>{% endif %}'
         "</nav>\n"
         "{{ body }}\n"
+        "{{ this.end_scripts|join('\\n') }}\n"
         "<script>\n"
         "{{ this.script.render(**kwargs) }}\n"
         "</script>\n"
@@ -123,6 +124,9 @@ class Page(Figure):
         # What follows the map in the page's order (and so in the Tab order): the tables and
         # the footer, as HTML. Folium renders the map's element last into ``html``.
         self.after_map: list[str] = []
+        # The project's scripts, at the end of the body: the page is parsed (and can be laid
+        # out) before they run, apart from Leaflet's, in the head.
+        self.end_scripts: list[str] = []
 
     def render(self, **kwargs) -> str:
         """The whole page, with the Content-Security-Policy of its final bytes."""
@@ -225,8 +229,9 @@ class MapApp(MacroElement):
 
 
 def add_assets(page: Page) -> None:
-    """Inline Leaflet and the project's script and style into the page's head."""
+    """Inline Leaflet and the project's style into the page's head, the project's scripts at
+    the end of its body (before the map's own script, which starts them)."""
     page.add_head("leaflet_css", f"<style>{leaflet_css()}</style>")
     page.add_head("leaflet_js", f"<script>{leaflet_js()}</script>")
     page.add_head("app_css", f"<style>{page_style()}</style>")
-    page.add_head("app_js", f"<script>{page_script()}</script>")
+    page.end_scripts.extend(f"<script>{script}</script>" for script in page_scripts())
