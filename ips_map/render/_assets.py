@@ -90,8 +90,3 @@ def page_scripts() -> tuple[str, str]:
         rjsmin.jsmin("\n".join(static_text(name) for name in names))
         for names in (SCRIPTS[:split], SCRIPTS[split:])
     )
-
-
-def page_script() -> str:
-    """Return the page's whole script (both parts of :func:`page_scripts`)."""
-    return "\n".join(page_scripts())

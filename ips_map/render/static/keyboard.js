@@ -138,18 +138,16 @@
     return table.get("name", i) + " (" + String(status).toLowerCase() + ")" + (address ? " — " + address : "");
   }
 
-  // How many services are in the view (the folded list's count: no sort).
-  function countInView(app) {
-    var bounds = app.map.getBounds(), table = app.services, n = 0;
-    for (var i = 0; i < table.count; i++) if (bounds.contains(table.positions[i])) n++;
-    return n;
-  }
-
-  // The services in the view (all those of the list's places), sorted by name.
-  function servicesInView(app) {
+  // Indices of the services in the view (all those of the list's places), in the table's order.
+  function indicesInView(app) {
     var bounds = app.map.getBounds(), table = app.services, found = [];
     for (var i = 0; i < table.count; i++) if (bounds.contains(table.positions[i])) found.push(i);
-    var collator = new Intl.Collator("fr");
+    return found;
+  }
+
+  // The services in the view, sorted by name.
+  function servicesInView(app) {
+    var table = app.services, found = indicesInView(app), collator = new Intl.Collator("fr");
     found.sort(function (a, b) { return collator.compare(String(table.get("name", a)), String(table.get("name", b))); });
     return found;
   }
@@ -176,7 +174,7 @@
     };
     function fill() {
       if (!box.open) {
-        count.textContent = "(" + ipsMap.fill(WORDING.services_in_view, { count: countInView(app) }) + ")";
+        count.textContent = "(" + ipsMap.fill(WORDING.services_in_view, { count: indicesInView(app).length }) + ")";
         return;
       }
       var found = servicesInView(app), labels = app.data.labels;

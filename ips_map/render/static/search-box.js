@@ -5,14 +5,7 @@
 (function (ipsMap) {
   "use strict";
 
-  var search = ipsMap.search;
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  var search = ipsMap.search, el = ipsMap.el;  // el: popups.js, text set with textContent
 
   // The départements and services of the page, then (once the sidecar is there) the communes.
   function makeIndex(app, words) {
