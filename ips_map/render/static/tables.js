@@ -5,7 +5,13 @@
 (function (ipsMap) {
   "use strict";
 
-  var collator = new Intl.Collator("fr", { numeric: true, sensitivity: "base" });
+  // Made on the first sort: a French collator costs tens of milliseconds to make on a phone,
+  // and the page's scripts run before the map is drawn.
+  var collator = null;
+  function compareText(a, b) {
+    collator = collator || new Intl.Collator("fr", { numeric: true, sensitivity: "base" });
+    return collator.compare(a, b);
+  }
 
   function each(list, fn) { Array.prototype.forEach.call(list, fn); }
 
@@ -24,7 +30,7 @@
     var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows), numeric = type !== "text";
     var keyed = rows.map(function (row, k) { return { row: row, k: k, key: cellKey(row, column, type, place) }; });
     keyed.sort(function (a, b) {
-      var order = numeric ? a.key - b.key : collator.compare(a.key, b.key);
+      var order = numeric ? a.key - b.key : compareText(a.key, b.key);
       if (descending) order = -order;
       return order || a.k - b.k;
     });
