@@ -311,16 +311,19 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
 
 @pytest.mark.browser
 def test_tables_are_read_without_javascript(browser, example_build, hostile_build):
-    """Without JavaScript the tables (kept in <noscript> until the map is drawn) show as
-    they are; a listing's text never closes that <noscript> early."""
+    """Without JavaScript the tables and the panel's list of départements without a service
+    (kept in <noscript> until the map is drawn) show as they are; a listing's text never
+    closes that <noscript> early."""
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
     expect(page.locator("#ips-table-departements tbody tr")).to_have_count(101)
     expect(page.locator("#ips-table-services caption")).to_be_visible()
+    uncovered = example_build.summary["non_couverts_par_population"]
+    expect(page.locator(".ips-uncovered li")).to_have_count(len(uncovered))
     context.close()
     html = Path(hostile_build.outputs["map"]).read_text(encoding="utf-8")
     deferred = re.findall(r'<noscript class="ips-deferred">(.*?)</noscript>', html, re.S)
-    assert len(deferred) == 2
+    assert len(deferred) == 3  # the panel's list, the two tables
     for markup in deferred:
         assert "<noscript" not in markup and "<script" not in markup.lower()

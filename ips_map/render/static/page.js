@@ -326,6 +326,18 @@
     }
   }
 
+  // Markup that waits in <noscript class="ips-deferred"> elements (the panel's list of the
+  // départements without a service, the tables), shown as it is without JavaScript; with it,
+  // its text is the markup (written escaped by the build), parsed once the map is drawn: the
+  // first of the page's features.
+  function revealDeferred() {
+    Array.prototype.forEach.call(document.querySelectorAll("noscript.ips-deferred"), function (box) {
+      var template = document.createElement("template");
+      template.innerHTML = box.textContent;
+      box.parentNode.replaceChild(template.content, box);
+    });
+  }
+
   // What the page's other features (tables, search, keyboard) get once the map is drawn:
   // the map, the data, the départements by code, and two ways to show one thing on the map.
   function makeApp(map, data, page, layers, table) {
@@ -370,6 +382,7 @@
     if (app) fn(app);
     else (draws ? drawing : waiting).push(fn);
   };
+  ipsMap.whenReady(revealDeferred);
 
   ipsMap.init = init;
 })(window.ipsMap = window.ipsMap || {});

@@ -165,19 +165,8 @@
     box.hidden = false;
   }
 
-  // The tables' markup waits in <noscript> elements (tables.html), shown as they are without
-  // JavaScript; with it, their text is the markup, parsed here once the map is drawn.
-  function revealTables() {
-    each(document.querySelectorAll("noscript.ips-deferred"), function (box) {
-      var template = document.createElement("template");
-      template.innerHTML = box.textContent;
-      box.parentNode.replaceChild(template.content, box);
-    });
-  }
-
   function start() {
     ipsMap.whenReady(function (app) {
-      revealTables();
       each(document.querySelectorAll(".ips-table"), makeSortable);
       addDownloads(app);
       each(document.querySelectorAll(".ips-table"), function (table) { addMapButtons(table, app); });
