@@ -3,7 +3,7 @@
 (function (ipsMap) {
   "use strict";
 
-  var BASE_STYLE = { weight: 0.6, color: "#ffffff", opacity: 1, fillOpacity: 0.9, noClip: true };
+  var BASE_STYLE = { weight: 0.6, color: "#ffffff", opacity: 1, fillOpacity: 0.9, noClip: true, smoothFactor: 0 };
 
   function makeLatLng(lat, lng) { return new L.LatLng(lat, lng); }
 
@@ -223,10 +223,11 @@
 
   // The detail drawn at a zoom: the arcs simplified to DETAIL_PX of a pixel (in degrees of
   // longitude: a degree of latitude spans at most 1.6 times as many pixels at France's
-  // latitudes, so at most half a pixel there), one level per whole zoom, the arcs as
-  // embedded (0) from FULL_DETAIL_ZOOM on. At the first view this draws about a tenth of the
-  // embedded points, the same picture.
-  var DETAIL_PX = 0.3, FULL_DETAIL_ZOOM = 12;
+  // latitudes, so at most a pixel there), one level per whole zoom, the arcs as embedded (0)
+  // from FULL_DETAIL_ZOOM on. Simplified per arc, shared borders stay joined; Leaflet's own
+  // simplification of each ring at every redraw is off (smoothFactor 0, BASE_STYLE): with it,
+  // the page drew the same picture from these points after simplifying them again to a pixel.
+  var DETAIL_PX = 1, FULL_DETAIL_ZOOM = 12;
   function toleranceAt(zoom) {
     var level = Math.ceil(zoom - 1e-9);
     return level >= FULL_DETAIL_ZOOM ? 0 : DETAIL_PX * 360 / (256 * Math.pow(2, level));
