@@ -137,7 +137,7 @@
       var change = x.d.status_change;
       if (!change) return;
       var latlngs = x.shape.getLatLngs(), gain = change.direction === "gain";
-      var line = { pane: pane, interactive: false, fill: false, lineJoin: "round" };
+      var line = { pane: pane, interactive: false, fill: false, lineJoin: "round", smoothFactor: 0 };
       x.outlines = [
         L.polygon(latlngs, L.extend({}, line, {
           color: "#ffffff", weight: 6, opacity: 0.9, className: "ips-changed-halo"

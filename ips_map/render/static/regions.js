@@ -56,7 +56,8 @@
     }
     var layer = L.polyline(lines(detail.tolerance), {
       pane: pane(app.map, "ips-regions", 415), interactive: false, color: "#1a1a1a", weight: 1.6,
-      opacity: 0.9, lineJoin: "round", className: "ips-region-border"
+      opacity: 0.9, lineJoin: "round", className: "ips-region-border",
+      smoothFactor: 0  // the arcs come simplified for the view (page.js toleranceAt)
     });
     var text = app.data.labels.text, legend = legendEntry(text);
     layer.addTo(app.map);
@@ -78,7 +79,7 @@
     }
     var layer = L.polygon(polygons(detail.tolerance), {
       pane: pane(app.map, "ips-context", 390), interactive: false, color: "#b5b5b5", weight: 0.8,
-      fillColor: "#ececec", fillOpacity: 1, className: "ips-context"
+      fillColor: "#ececec", fillOpacity: 1, className: "ips-context", smoothFactor: 0
     }).addTo(app.map);
     app.map.on("ips:detail", function (e) { layer.setLatLngs(polygons(e.tolerance)); });
     return layer;
