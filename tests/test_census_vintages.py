@@ -112,3 +112,14 @@ def test_cli_fetch_census_with_a_page_and_a_broken_record(data, httpserver):
     user_vintages_path().write_text("[1, 2", encoding="utf-8")
     with pytest.raises(DataFileError, match=r"millesimes\.json : relevé des millésimes illisible"):
         known_vintages()
+
+
+def test_a_broken_record_is_refused_not_replaced(data):
+    from ips_map.sources.calendar import record_vintage
+
+    path = user_vintages_path()
+    path.parent.mkdir(parents=True)
+    path.write_text('{"millesimes": {"2024": ', encoding="utf-8")
+    with pytest.raises(DataFileError, match="relevé des millésimes illisible"):
+        record_vintage(2024, "http://miroir/f/9990001/ensemble.zip", "donnees_departements.csv")
+    assert path.read_text(encoding="utf-8") == '{"millesimes": {"2024": '

@@ -149,7 +149,7 @@ def record_vintage(year: int, url: str, member: str, today: date | None = None) 
         return None
     path = user_vintages_path()
     data = {"description": "", "millesimes": {}}
-    if path.is_file():
+    if _user_vintages():  # read and checked first: a broken record is refused, not replaced
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     data["description"] = (
         "Millésimes récupérés par ips-map fetch census depuis une adresse que le fichier "
