@@ -18,6 +18,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,58 @@ _OS_REASONS = {
 
 class OutputError(IpsMapError):
     """An output folder or file cannot be created or written."""
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """How the CSV files a build writes separate their cells and write decimals.
+
+    Attributes
+    ----------
+    name
+        The name given to ``--csv-format``.
+    delimiter
+        Between two cells: ``;`` for a French spreadsheet, ``,`` otherwise.
+    decimal
+        In a decimal number: ``,`` (``0,298``) or ``.`` (``0.298``).
+    """
+
+    name: str
+    delimiter: str
+    decimal: str
+
+
+#: The default: what a French Excel or LibreOffice opens by a double click, in columns.
+FRENCH = CsvFormat("francais", ";", ",")
+#: ``--csv-format international``: commas between cells, decimal points.
+INTERNATIONAL = CsvFormat("international", ",", ".")
+CSV_FORMATS = {fmt.name: fmt for fmt in (FRENCH, INTERNATIONAL)}
+
+
+def csv_format(name: str | CsvFormat | None) -> CsvFormat:
+    """The format of that name (:data:`CSV_FORMATS`), :data:`FRENCH` for None."""
+    if name is None:
+        return FRENCH
+    if isinstance(name, CsvFormat):
+        return name
+    try:
+        return CSV_FORMATS[name]
+    except KeyError:
+        raise OutputError(
+            f"format de CSV « {name} » inconnu ; formats possibles : {', '.join(CSV_FORMATS)}."
+        ) from None
+
+
+def sniff_delimiter(header: str) -> str:
+    """The delimiter of a CSV that ips-map wrote in either format, from its header line:
+    its column names hold neither ``;`` nor ``,``, so the one that separates them wins."""
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def read_number(text: str) -> float:
+    """A number as either format writes it (``0,298`` or ``0.298``, ``20``); raises
+    ``ValueError`` for anything else."""
+    return float(text.strip().replace(",", ".", 1) if text.count(",") == 1 else text)
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -141,29 +194,42 @@ def write_json(path: Path, data) -> Path:
     return write_atomic(path, json_bytes(data))
 
 
-def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict]) -> Path:
+def write_csv(
+    path: Path, columns: Sequence[str], rows: Iterable[dict], fmt: CsvFormat | str | None = None
+) -> Path:
     """Write :func:`csv_bytes` atomically."""
-    return write_atomic(path, csv_bytes(columns, rows))
+    return write_atomic(path, csv_bytes(columns, rows, fmt))
 
 
-def csv_bytes(columns: Sequence[str], rows: Iterable[dict]) -> bytes:
-    """A CSV file (UTF-8 with BOM, so spreadsheets read the accents).
+def csv_bytes(
+    columns: Sequence[str], rows: Iterable[dict], fmt: CsvFormat | str | None = None
+) -> bytes:
+    """A CSV file (UTF-8 with BOM, so spreadsheets read the accents), in the format ``fmt``
+    (:data:`FRENCH` by default: ``;`` between cells, ``0,298``; :data:`INTERNATIONAL`:
+    ``,`` and ``0.298``).
 
     Text cells that a spreadsheet would run as a formula are prefixed with ``'``
     (:func:`escape_formula`): these files hold text from listings and are opened in
-    spreadsheets. Numbers, and text that is a plain number ("-1.55"), are written as they are.
-    Line breaks inside a cell are written as ``\n`` (quoted).
+    spreadsheets. Numbers are written with the format's decimal mark, a whole number without
+    decimals (a capacity ``20``, never ``20.0``); text that is a plain number ("-1.55") is
+    written as it is. Line breaks inside a cell are written as ``\n`` (quoted).
     """
     rows = list(rows)
     table = {k: [row.get(k) for row in rows] for k in columns}
-    return csv_columns_bytes(columns, table, len(rows))
+    return csv_columns_bytes(columns, table, len(rows), fmt)
 
 
-def csv_columns_bytes(columns: Sequence[str], table: dict[str, list], size: int) -> bytes:
+def csv_columns_bytes(
+    columns: Sequence[str],
+    table: dict[str, list],
+    size: int,
+    fmt: CsvFormat | str | None = None,
+) -> bytes:
     """:func:`csv_bytes` of a table given by whole columns (``table``: name → ``size``
     values; a missing column is written empty), each column escaped at once."""
+    fmt = csv_format(fmt)
     empty = [""] * size
-    cells = [_column_cells(table[k]) if k in table else empty for k in columns]
+    cells = [_column_cells(table[k], fmt.decimal) if k in table else empty for k in columns]
     rows = zip(*cells)
     out = io.BytesIO()
     out.write("\ufeff".encode("utf-8"))
@@ -172,14 +238,15 @@ def csv_columns_bytes(columns: Sequence[str], table: dict[str, list], size: int)
     chunks = iter(lambda: list(itertools.islice(rows, _CHUNK)), [])
     for chunk in itertools.chain([[header]], chunks):
         buffer = io.StringIO(newline="")
-        csv.writer(buffer, lineterminator="\n").writerows(chunk)
+        csv.writer(buffer, delimiter=fmt.delimiter, lineterminator="\n").writerows(chunk)
         out.write(buffer.getvalue().encode("utf-8"))
     return out.getvalue()
 
 
-def _column_cells(values: list) -> list:
+def _column_cells(values: list, decimal: str = ".") -> list:
     """:func:`_cell` of every value of a column. A column of texts is escaped once per
-    distinct text (pandas' factorize); numbers pass as they are, None is written empty."""
+    distinct text (pandas' factorize); numbers are written by :func:`_number_cell`, None
+    empty."""
     cells = np.fromiter(values, dtype=object, count=len(values))
     try:
         missing = np.equal(cells, None) | (cells != cells)  # None, or NaN: faster than isna
@@ -198,14 +265,31 @@ def _column_cells(values: list) -> list:
         for k in np.flatnonzero(flagged.to_numpy(dtype=bool)).tolist():
             escaped[k] = _cell(escaped[k])
         cells[texts] = escaped[codes]
-    elif kind not in ("integer", "floating", "boolean", "empty", "mixed-integer-float"):
-        cells[:] = [_cell(value) for value in cells.tolist()]
+    elif kind in ("floating", "mixed-integer-float"):
+        present = ~missing
+        cells[present] = [_number_cell(value, decimal) for value in cells[present].tolist()]
+        cells[missing] = ""
+    elif kind not in ("integer", "boolean", "empty"):
+        cells[:] = [_cell(value, decimal) for value in cells.tolist()]
     return cells.tolist()
 
 
-def _cell(value):
+def _number_cell(value, decimal: str):
+    """A float as the format writes it: a whole number without decimals (``20``, not
+    ``20.0``), else Python's shortest digits with the format's decimal mark."""
+    if not isinstance(value, float):
+        return value
+    if value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    text = repr(value)
+    return text.replace(".", decimal) if decimal != "." else text
+
+
+def _cell(value, decimal: str = "."):
     if value is None:
         return ""
+    if isinstance(value, float):
+        return "" if value != value else _number_cell(value, decimal)
     if not isinstance(value, str):
         return value
     # The csv module quotes a field holding "\n" but not one holding a lone "\r", which

@@ -97,6 +97,13 @@ def default_image() -> bool:
     return os.environ.get("IPS_MAP_IMAGE", "").strip() != "0"
 
 
+def default_csv_format() -> str:
+    """Return the format of the CSV files written by default: ``francais`` (``;`` and
+    decimal commas), unless ``IPS_MAP_CSV_FORMAT`` says ``international``."""
+    value = os.environ.get("IPS_MAP_CSV_FORMAT", "").strip().lower()
+    return "international" if value == "international" else "francais"
+
+
 def default_build_date() -> str:
     """Return today's date, or ``SOURCE_DATE_EPOCH``'s for reproducible builds.
 
@@ -169,6 +176,10 @@ class BuildSettings:
         A région, by code or name (``84``, ``Auvergne-Rhône-Alpes``), for a regional edition:
         its départements only, in the map, the figures and the tables; the national map when
         None. Resolved by :func:`ips_map.territory.regions.find_region`.
+    csv_format
+        Format of the CSV files written: ``francais`` (``;``, ``0,298``: what a French
+        spreadsheet opens in columns) or ``international`` (``,``, ``0.298``); see
+        :data:`ips_map.outputs.CSV_FORMATS`. ``IPS_MAP_CSV_FORMAT`` sets the default.
     """
 
     services: Path | str | None = None
@@ -187,6 +198,7 @@ class BuildSettings:
     timeout: float = DEFAULT_TIMEOUT
     region: str | None = None
     image: bool = field(default_factory=default_image)
+    csv_format: str = field(default_factory=default_csv_format)
 
     @property
     def services_path(self) -> Path:

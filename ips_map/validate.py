@@ -60,6 +60,7 @@ def validate_listing(
     *,
     cache_dir: Path | None = None,
     http: HttpSettings | None = None,
+    progress=None,
 ) -> Validation:
     """Read and place a listing as a build does; collect every problem (never raises for a
     bad listing).
@@ -68,10 +69,16 @@ def validate_listing(
     ----------
     source
         File or http(s) URL, as for :func:`ips_map.listing.read.read_listing`.
+    progress
+        Told each step (:class:`ips_map.progress.Progress`, or a function of its name);
+        silent when None.
     """
     result = Validation(source=str(source))
+    step = progress if progress is not None else (lambda message: None)
     try:
-        prepared = read_and_place(source, cache_dir=cache_dir, http=http, allow_empty=True)
+        prepared = read_and_place(
+            source, cache_dir=cache_dir, http=http, allow_empty=True, step=step
+        )
     except ListingError as exc:
         result.error = str(exc)
         return result
@@ -130,8 +137,9 @@ def format_report(result: Validation) -> Iterable[str]:
         )
 
 
-def write_report(path: Path, result: Validation) -> Path:
-    """Write every problem as CSV: ``unite, ligne, colonne, valeur, gravite, message``.
+def write_report(path: Path, result: Validation, fmt: str | None = None) -> Path:
+    """Write every problem as CSV: ``unite, ligne, colonne, valeur, gravite, message``, in
+    the format ``fmt`` (:data:`ips_map.outputs.CSV_FORMATS`, French by default).
 
     Raises
     ------
@@ -168,4 +176,4 @@ def write_report(path: Path, result: Validation) -> Path:
                 "message": result.error,
             }
         ]
-    return write_csv(path, REPORT_COLUMNS, rows)
+    return write_csv(path, REPORT_COLUMNS, rows, fmt)

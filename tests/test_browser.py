@@ -139,7 +139,7 @@ def default_view(browser, example_build):
 @pytest.fixture(scope="module")
 def coverage_rows(example_build) -> dict[str, dict]:
     with open(example_build.outputs["coverage"], encoding="utf-8-sig", newline="") as fh:
-        return {row["code"]: row for row in csv.DictReader(fh)}
+        return {row["code"]: row for row in csv.DictReader(fh, delimiter=";")}
 
 
 @pytest.fixture(scope="module")

@@ -42,13 +42,29 @@ def test_evolution_section_and_layer_are_shown(open_map, editions):
         "Départements dont le statut a changé": counts["departements_statut_modifie"],
         "Services ajoutés": counts["services_ajoutes"],
         "Services fermés": counts["services_fermes"],
+        "Services déplacés": counts["services_deplaces"],
+        "Départements au taux modifié par la seule population": counts["taux_population_modifies"],
     }
     for label, value in kpis.items():
         item = section.locator(".ips-kpi div", has_text=label)
         expect(item.locator("dd")).to_have_text(str(value))
-    expect(section.locator(".ips-changes li")).to_have_count(len(EXPECTED_STATUS))
-    expect(section.locator(".ips-changes")).to_contain_text("Gironde (33) : non couvert → couvert")
-    assert section.locator("i").count() == 0
+    statuses = section.locator(".ips-changes:not(.ips-service-changes) li")
+    expect(statuses).to_have_count(len(EXPECTED_STATUS))
+    expect(statuses.first).to_contain_text("Bouches-du-Rhône (13) : couvert → non couvert")
+    expect(statuses.nth(2)).to_have_text("Gironde (33) : non couvert → couvert")
+    # The services by name, as text: a name that looks like HTML or a template stays text.
+    names = section.locator(".ips-service-changes .ips-name")
+    assert names.all_text_contents() == [
+        "Service Bordeaux {{ 7*7 }} <b>",
+        "Service Lyon Est",
+        "PLATEFORME COTE D'OR",
+        "Service Marseille",
+        "Service Lille",
+    ]
+    expect(section.locator("[data-kind=service_deplace] li")).to_have_text(
+        "PLATEFORME COTE D'OR : de Dijon à Chenôve (21)"
+    )
+    assert section.locator("i").count() == 0 and section.locator("b").count() == 0
 
     # One outline per changed département, solid towards coverage, dashed away from it.
     expect(page.locator(CHANGED)).to_have_count(len(EXPECTED_STATUS))

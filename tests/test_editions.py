@@ -34,9 +34,13 @@ OLD_LISTING = (
     "Projet Creuse;23096;en projet;\n"
     "Service Lille;59350;actif;\n"
     "Service Rennes;35238;fermé;\n"
+    "Plateforme Côte-d'Or;21231;actif;\n"
+    "Service Lyon Est;99999;actif;\n"
 )
 # Same Rhône service written another way (same key); Marseille closed; the Creuse project
-# opened; Lille gone from the listing; a new service in Gironde; Rennes still closed.
+# opened; Lille gone from the listing; a new service in Gironde; Rennes still closed; the
+# Côte-d'Or's platform moved from Dijon to Chenôve; Lyon Est, rejected before (no such
+# commune code), readable now.
 NEW_LISTING = (
     "nom;code_commune;statut;departements_desservis\n"
     "PLATEFORME RHONE;69123;actif;69 01 42\n"
@@ -44,6 +48,8 @@ NEW_LISTING = (
     "Projet Creuse;23096;actif;\n"
     "Service Bordeaux {{ 7*7 }} <b>;33063;actif;\n"
     "Service Rennes;35238;fermé;\n"
+    "PLATEFORME COTE D'OR;21166;actif;\n"
+    "Service Lyon Est;69123;actif;\n"
 )
 OLD_DATE, NEW_DATE = "2025-01-10", "2026-01-01"
 EXPECTED_STATUS = {
@@ -91,8 +97,13 @@ def make_editions(folder: Path) -> Editions:
 
 
 def read_csv(path: Path) -> list[dict]:
+    """A table a build wrote, in its default format (``;`` and decimal commas)."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "."))
 
 
 @pytest.fixture
@@ -108,6 +119,7 @@ def copy_of(tmp_path, editions):
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
+    """Write rows as ``--csv-format international`` would (the editions read both)."""
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -148,6 +160,11 @@ def test_services_added_closed_removed_and_opened(editions):
     assert pairs("service_ferme") == [("13", "Service Marseille", "actif", "ferme")]
     assert pairs("service_retire") == [("59", "Service Lille", "actif", "")]
     assert pairs("service_statut") == [("23", "Projet Creuse", "en_projet", "actif")]
+    # One move, not one added and one removed: matched by its name (another spelling).
+    assert pairs("service_deplace") == [("21", "PLATEFORME COTE D'OR", "Dijon", "Chenôve")]
+    # A row rejected by the earlier edition (rejects.csv), placed now: readable, not new.
+    assert pairs("service_lisible") == [("69", "Service Lyon Est", "", "actif")]
+    assert not changes_of(rows, "service_rejete")
     # "PLATEFORME RHONE" is "Plateforme Rhône": same key, no change; Rennes closed twice.
     names = {r["nom"] for r in rows}
     assert not {"PLATEFORME RHONE", "Plateforme Rhône", "Service Rennes"} & names
@@ -155,8 +172,12 @@ def test_services_added_closed_removed_and_opened(editions):
     assert comparison.counts["services_fermes"] == 1
     assert comparison.counts["services_retires"] == 1
     assert comparison.counts["services_statut_modifie"] == 1
+    assert comparison.counts["services_deplaces"] == 1
+    assert comparison.counts["services_lisibles"] == 1
     details = {r["nom"]: r["detail"] for r in rows if r["type"].startswith("service_")}
     assert details == {
+        "PLATEFORME COTE D'OR": "déplacé de Dijon à Chenôve",
+        "Service Lyon Est": "désormais lisible (ligne rejetée dans l'édition précédente) ; Lyon",
         "Service Bordeaux {{ 7*7 }} <b>": "nouveau dans la liste ; Bordeaux",
         "Service Marseille": "fermé ; Marseille",
         "Service Lille": "absent de la nouvelle liste ; Lille",
@@ -170,10 +191,10 @@ def test_rate_changes_with_the_census_vintage(editions):
     new = {r["code"]: r for r in read_csv(editions.new / "coverage.csv")}
     rates = {r["code"]: r for r in changes_of(comparison.changes, "taux")}
     # Ain: one active service in both editions, another population vintage.
-    ain = rates["01"]
+    ain = next(r for r in changes_of(comparison.changes, "taux_population") if r["code"] == "01")
     assert old["01"]["services_actifs"] == new["01"]["services_actifs"] == "1"
-    assert float(ain["avant"]) == float(old["01"]["services_pour_100k"])
-    assert float(ain["apres"]) == float(new["01"]["services_pour_100k"])
+    assert float(ain["avant"]) == number(old["01"]["services_pour_100k"])
+    assert float(ain["apres"]) == number(new["01"]["services_pour_100k"])
     assert ain["avant"] != ain["apres"]
     assert ain["detail"] == (
         "services actifs 1 → 1 ; population 2022 : 671\u202f289 → 2023 : 679\u202f344"
@@ -182,11 +203,20 @@ def test_rate_changes_with_the_census_vintage(editions):
     moved = {
         code
         for code in new
-        if abs(float(old[code]["services_pour_100k"]) - float(new[code]["services_pour_100k"]))
+        if abs(number(old[code]["services_pour_100k"]) - number(new[code]["services_pour_100k"]))
         > 5e-4
     }
-    assert set(rates) == moved
-    assert comparison.counts["taux_modifies"] == len(moved)
+    population = {r["code"]: r for r in changes_of(comparison.changes, "taux_population")}
+    assert set(rates) | set(population) == moved and not set(rates) & set(population)
+    # The Ain's rate changed with the census alone: a change of the population, counted
+    # apart from the services'; the Gironde's because a service opened.
+    ain = population.pop("01")
+    assert old["01"]["services_actifs"] == new["01"]["services_actifs"] == "1"
+    assert {"33", "42", "13", "59", "23"} <= set(rates)
+    assert all(old[code]["services_actifs"] == new[code]["services_actifs"] for code in population)
+    assert all(old[c]["services_actifs"] != new[c]["services_actifs"] for c in rates)
+    assert comparison.counts["taux_modifies"] == len(rates)
+    assert comparison.counts["taux_population_modifies"] == len(population) + 1
     assert comparison.rates["33"] == 0.0
     (vintage,) = changes_of(comparison.changes, "millesime")
     assert (vintage["avant"], vintage["apres"]) == (2022, 2023)
@@ -209,9 +239,11 @@ def test_describe_summarises_the_comparison(editions):
         f"{NEW_DATE} (population Insee 2023) :",
         "  départements : 3 nouvellement couvert(s), 2 qui ne le sont plus, "
         "5 changement(s) de statut en tout ;",
-        "  services : 1 ajouté(s), 1 fermé(s), 1 retiré(s) de la liste, "
-        "1 autre(s) changement(s) de statut ;",
-        "  taux pour 100 000 habitants modifié(s) dans 6 département(s), millésime 2022 → 2023.",
+        "  services : 1 ajouté(s), 1 désormais lisible(s), 1 déplacé(s), 1 fermé(s), "
+        "1 retiré(s) de la liste, 1 autre(s) changement(s) de statut ;",
+        "  taux pour 100 000 habitants modifié(s) par les services dans 6 département(s) ;",
+        "  population : millésime 2022 → 2023, taux modifié(s) par la seule population dans "
+        "2 département(s).",
     ]
     assert comparison.describe() == counts + statuses
     assert comparison.describe(limit=2) == [
@@ -230,7 +262,15 @@ def test_census_change_alone_changes_only_rates(editions, tmp_path):
     build(BuildSettings(services=old_listing, out=tmp_path / "b", census_year=2023))
     comparison = compare_editions(read_edition(tmp_path / "a"), read_edition(tmp_path / "b"))
     kinds = {row["type"] for row in comparison.changes}
-    assert kinds == {"millesime", "taux"}
+    assert kinds == {"millesime", "taux_population"}
+    assert comparison.counts["taux_modifies"] == 0
+    assert comparison.counts["taux_population_modifies"] == 4
+    assert {r["code"] for r in changes_of(comparison.changes, "taux_population")} == {
+        "01",
+        "13",
+        "21",
+        "69",
+    }
     assert comparison.counts["departements_statut_modifie"] == 0
     assert comparison.counts["services_ajoutes"] == comparison.counts["services_fermes"] == 0
 
@@ -239,7 +279,7 @@ def test_an_edition_compared_with_itself_has_no_change(editions):
     edition = read_edition(editions.new)
     comparison = compare_editions(edition, edition)
     assert comparison.changes == []
-    assert len(comparison.counts) == 8 and set(comparison.counts.values()) == {0}
+    assert len(comparison.counts) == 12 and set(comparison.counts.values()) == {0}
     assert comparison.describe()[-1].strip() == "aucun changement."
 
 
@@ -254,7 +294,13 @@ def test_build_with_previous_writes_changes_csv(editions):
     # The comparison made during the build, from tables in memory, is the one made from the
     # files on disk afterwards.
     again = compare_editions(read_edition(editions.old), read_edition(editions.new))
-    assert [{k: str(v) for k, v in row.items()} for row in again.changes] == rows
+
+    def written(value):  # as the French format writes it: 0,298 and 20, never 20.0
+        if isinstance(value, float):
+            return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
+        return str(value)
+
+    assert [{k: written(v) for k, v in row.items()} for row in again.changes] == rows
     assert editions.result.comparison.counts == again.counts
     kinds = [row["type"] for row in rows]
     assert kinds == sorted(kinds, key=CHANGE_TYPES.index)
@@ -289,6 +335,23 @@ def test_map_of_a_compared_build_has_the_evolution(editions):
     assert "liste datée du 1er décembre 2025" in subtitle
     assert "Carte générée le 1er janvier 2026" in html
     assert "liste du 1er décembre 2024" in section
+    # The services added, now readable, moved, closed and removed, by name, escaped; the
+    # population's changes in a part of their own.
+    names = {
+        kind: re.findall(r'<span class="ips-name">(.*?)</span>', items)
+        for kind, items in re.findall(r'data-kind="(\w+)">(.*?)</ul>', section, re.S)
+    }
+    assert names == {
+        "service_ajoute": ["Service Bordeaux {{ 7*7 }} &lt;b&gt;"],
+        "service_lisible": ["Service Lyon Est"],
+        "service_deplace": ["PLATEFORME COTE D&#39;OR"],
+        "service_ferme": ["Service Marseille"],
+        "service_retire": ["Service Lille"],
+    }
+    assert "PLATEFORME COTE D&#39;OR</span> : de Dijon à Chenôve (21)" in section
+    population = section[section.index(">Population</h3>") :]
+    assert "Millésime de population : 2022 → 2023" in population
+    assert "Départements au taux modifié par la seule population" in population
 
 
 def test_map_without_previous_has_no_evolution(example_build):
@@ -332,7 +395,7 @@ def test_invalid_files_are_named_with_line_and_column(editions, copy_of):
     coverage = folder / "coverage.csv"
     text = coverage.read_text(encoding="utf-8-sig")
     # Line 3 of the file: the Aisne (02), after the header and the Ain (covered).
-    coverage.write_text(text.replace(",non_couvert,", ",peut-être,", 1), encoding="utf-8")
+    coverage.write_text(text.replace(";non_couvert;", ";peut-être;", 1), encoding="utf-8")
     with pytest.raises(EditionError, match=r"coverage\.csv, ligne 3, colonne « statut »"):
         read_edition(folder)
 
@@ -365,7 +428,7 @@ def test_diff_command_prints_a_summary_and_writes_changes(editions, copy_of):
     out = result.output
     assert f"Évolution depuis l'édition du {OLD_DATE} (population Insee 2022)" in out
     assert "3 nouvellement couvert(s), 2 qui ne le sont plus" in out
-    assert "1 ajouté(s), 1 fermé(s), 1 retiré(s)" in out
+    assert "1 ajouté(s), 1 désormais lisible(s), 1 déplacé(s), 1 fermé(s), 1 retiré(s)" in out
     assert "millésime 2022 → 2023" in out
     assert "Gironde (33) : non couvert → couvert" in out
     assert str(new / "changes.csv") in out
@@ -448,8 +511,8 @@ def test_an_infinite_population_is_named_with_line_and_column(editions, copy_of,
 
 
 def resave_like_excel(folder: Path) -> None:
-    """Rewrite a build's tables as a spreadsheet does: codes read as numbers ("01" → "1",
-    "01053" → "1053"), summary.json saved with a BOM."""
+    """Rewrite a build's tables as a French spreadsheet does: codes read as numbers
+    ("01" → "1", "01053" → "1053"), ";" and decimal commas, summary.json saved with a BOM."""
     for name in ("coverage.csv", "services.csv"):
         rows = read_csv(folder / name)
         for row in rows:
@@ -457,7 +520,7 @@ def resave_like_excel(folder: Path) -> None:
                 if row.get(column, "").isdigit():
                     row[column] = str(int(row[column]))
         with open(folder / name, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=";")
             writer.writeheader()
             writer.writerows(rows)
     summary = folder / "summary.json"
@@ -473,7 +536,7 @@ def test_an_edition_resaved_by_a_spreadsheet_reads_as_it_was_written(tmp_path):
     build(BuildSettings(services=listing, out=tmp_path / "a", build_date=OLD_DATE))
     shutil.copytree(tmp_path / "a", tmp_path / "excel")
     resave_like_excel(tmp_path / "excel")
-    assert "\n1,Ain," in (tmp_path / "excel" / "coverage.csv").read_text(encoding="utf-8-sig")
+    assert "\n1;Ain;" in (tmp_path / "excel" / "coverage.csv").read_text(encoding="utf-8-sig")
 
     original, resaved = read_edition(tmp_path / "a"), read_edition(tmp_path / "excel")
     assert list(resaved.departements) == list(original.departements)

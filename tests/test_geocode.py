@@ -22,7 +22,13 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from ips_map.cli import cli
-from ips_map.geocode import GEOCODE_COLUMNS, Geocoder, RateLimiter, geocode_listing
+from ips_map.geocode import (
+    GEOCODE_COLUMNS,
+    Geocoder,
+    RateLimiter,
+    geocode_listing,
+    needs_geocoding,
+)
 from ips_map.geocode import client as geocode_client
 from ips_map.listing.read import read_listing
 from ips_map.places import place_services
@@ -597,7 +603,7 @@ def test_the_method_has_labels():
 
 def read_csv(path) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return list(csv.DictReader(fh, delimiter=";"))
 
 
 def test_build_with_geocode_writes_score_and_label(tmp_path, api, base, httpserver, user_cache):
@@ -618,10 +624,10 @@ def test_build_with_geocode_writes_score_and_label(tmp_path, api, base, httpserv
     rows = {r["nom"]: r for r in read_csv(out / "services.csv")}
     assert set(GEOCODE_COLUMNS) <= set(rows["CHU"])
     assert rows["CHU"]["methode"] == "adresse_geocodee"
-    assert rows["CHU"]["geocodage_score"] == "0.97"
+    assert rows["CHU"]["geocodage_score"] == "0,97"  # French CSV: a decimal comma
     assert rows["CHU"]["geocodage_label"] == CLERMONT["label"]
     assert rows["CHU"]["geocodage_statut"] == "accepte"
-    assert float(rows["CHU"]["latitude_placee"]) == CLERMONT["lat"]
+    assert float(rows["CHU"]["latitude_placee"].replace(",", ".")) == CLERMONT["lat"]
     assert rows["Tours"]["methode"] == "code_commune"
     assert rows["Tours"]["geocodage_statut"] == "score_faible"
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -690,3 +696,13 @@ def test_summary_publishes_the_api_url_without_credentials(tmp_path, api, base, 
     block = json.loads((out / "summary.json").read_text(encoding="utf-8"))["geocodage"]
     assert block["url"] == base.rstrip("/")
     assert "secret" not in (out / "summary.json").read_text(encoding="utf-8")
+
+
+def test_each_address_advances_the_progress(tmp_path, territory, api, make_geocoder):
+    # The build's bar "Géocodage des adresses n/N" counts each address, cached or asked.
+    departements, communes, old_codes = territory
+    listing = listing_of(tmp_path, CLERMONT_ROW, TOURS_ROW, UNKNOWN_ROW)
+    done: list[int] = []
+    geocode_listing(listing, make_geocoder(), communes, old_codes, advance=done.append)
+    assert done == [1, 1, 1]
+    assert int(needs_geocoding(listing.rows).sum()) == 3

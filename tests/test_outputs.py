@@ -16,9 +16,9 @@ from ips_map.outputs import (
 )
 
 
-def read_rows(path: Path) -> list[list[str]]:
+def read_rows(path: Path, delimiter: str = ";") -> list[list[str]]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.reader(fh))
+        return list(csv.reader(fh, delimiter=delimiter))
 
 
 @pytest.mark.parametrize(
@@ -42,8 +42,10 @@ def test_text_that_a_spreadsheet_would_run_is_prefixed(tmp_path, text):
 
 @pytest.mark.parametrize("value", ["-1.55", "-1,55", "-3", "-1e-05", "Rennes", "", "a=b", 7, -1.5])
 def test_numbers_and_ordinary_text_are_written_as_they_are(tmp_path, value):
-    path = write_csv(tmp_path / "t.csv", ["x"], [{"x": value}])
-    assert read_rows(path)[1] == [str(value)]
+    path = write_csv(tmp_path / "t.csv", ["x"], [{"x": value}], "international")
+    assert read_rows(path, ",")[1] == [str(value)]
+    french = write_csv(tmp_path / "f.csv", ["x"], [{"x": value}])
+    assert read_rows(french)[1] == [str(value).replace(".", ",") if value == -1.5 else str(value)]
     assert escape_formula(str(value)) == str(value) == unescape_formula(str(value))
 
 

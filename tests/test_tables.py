@@ -121,7 +121,7 @@ def example_html(example_build) -> str:
 
 def _coverage(build) -> list[dict]:
     with open(build.outputs["coverage"], encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return list(csv.DictReader(fh, delimiter=";"))
 
 
 def _section(html: str) -> str:
@@ -194,7 +194,7 @@ def test_services_table_stops_at_its_limit_and_says_where_the_rest_is(example_bu
     assert codes == sorted(codes)
     html = render_block(
         "tables.html",
-        ctx=SimpleNamespace(census_year=2023, image=False),
+        ctx=SimpleNamespace(census_year=2023, image=False, csv_format="francais"),
         summary=example_build.summary,
         n_services=total,
         active_services=total,
@@ -244,7 +244,8 @@ def test_page_names_no_internal_file_or_command(example_html):
 
 
 def _csv(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    """A CSV as the published files write it by default (";", decimal commas)."""
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
 
 
 @pytest.mark.browser
@@ -287,8 +288,8 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
             expected = published[record["code"]]
             for name in ("code", "nom", "population", "services_actifs", "statut"):
                 assert record[name] == expected[name], name
-            assert float(record["services_pour_100k"]) == pytest.approx(
-                float(expected["services_pour_100k"])
+            assert float(record["services_pour_100k"].replace(",", ".")) == pytest.approx(
+                float(expected["services_pour_100k"].replace(",", "."))
             )
         with page.expect_download() as info:
             page.get_by_role("button", name="Tableau des services (CSV, depuis la page)").click()

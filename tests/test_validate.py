@@ -160,7 +160,7 @@ def test_validate_names_each_problem_and_exits_1(tmp_path):
     assert "doublon exact de la ligne 2" in out
     assert "3 ligne(s) à corriger" in out
     with open(report, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh, delimiter=";"))
     errors = [r for r in rows if r["gravite"] == "erreur"]
     assert [r["ligne"] for r in errors] == ["3", "4", "5"]
     assert {r["colonne"] for r in errors} >= {"statut"}

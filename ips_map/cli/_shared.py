@@ -117,6 +117,19 @@ timeout_option = click.option(
 )
 
 
+#: ``--csv-format``: the CSV files for a French spreadsheet (default) or with "," and ".".
+csv_format_option = click.option(
+    "--csv-format",
+    "csv_format",
+    type=click.Choice(["francais", "international"], case_sensitive=False),
+    default=None,
+    help="Format des fichiers CSV écrits : francais (séparateur ;, virgule décimale « 0,298 », "
+    "UTF-8 avec BOM : s'ouvre en colonnes dans Excel ou LibreOffice en français) ou "
+    "international (séparateur , et point décimal « 0.298 »). Par défaut : francais, ou "
+    "$IPS_MAP_CSV_FORMAT.",
+)
+
+
 def http_settings(timeout: float, max_size: int, **options) -> HttpSettings:
     """The HTTP settings of ``--timeout`` (seconds) and ``--max-size`` (megabytes)."""
     return HttpSettings(

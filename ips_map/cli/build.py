@@ -12,6 +12,7 @@ import click
 from ips_map.cli._shared import (
     CONTEXT_SETTINGS,
     ListingSourceType,
+    csv_format_option,
     echo,
     max_size_option,
     timeout_option,
@@ -101,6 +102,7 @@ log = logging.getLogger("ips_map")
     help="Écrire carte.png et carte.pdf, la carte en image pour les rapports (par défaut : "
     "oui, sauf si IPS_MAP_IMAGE=0).",
 )
+@csv_format_option
 @max_size_option
 @timeout_option
 @click.pass_context
@@ -120,6 +122,7 @@ def build(
     timeout: float,
     region: str | None,
     image: bool | None,
+    csv_format: str | None,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
@@ -156,8 +159,11 @@ def build(
         timeout=timeout,
         region=region,
         **({"image": image} if image is not None else {}),
+        **({"csv_format": csv_format.lower()} if csv_format else {}),
     )
-    result = run_build(settings, progress=lambda message: log.info("… %s", message))
+    from ips_map.cli._progress import TerminalProgress
+
+    result = run_build(settings, progress=TerminalProgress())
     _report(result, verbose=bool((ctx.obj or {}).get("verbose")))
 
 
@@ -204,7 +210,8 @@ def _report(result, verbose: bool) -> None:
     default=None,
     help="Dossier où écrire changes.csv (par défaut : NEW).",
 )
-def diff(old: Path, new: Path, out: Path | None) -> None:
+@csv_format_option
+def diff(old: Path, new: Path, out: Path | None, csv_format: str | None) -> None:
     """Comparer deux constructions (éditions) : OLD, la plus ancienne, et NEW.
 
     Lit coverage.csv, services.csv et summary.json de chaque dossier ; écrit changes.csv
@@ -217,8 +224,9 @@ def diff(old: Path, new: Path, out: Path | None) -> None:
         ips-map diff build/2022 build/2023
     """
     from ips_map.editions import diff_builds
+    from ips_map.settings import default_csv_format
 
-    comparison, path = diff_builds(old, new, out)
+    comparison, path = diff_builds(old, new, out, fmt=(csv_format or default_csv_format()).lower())
     echo("\n".join(comparison.describe()))
     echo(str(path))
 

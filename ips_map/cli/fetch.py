@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from ips_map.cli._shared import (
@@ -64,9 +66,20 @@ def fetch(ctx: click.Context, timeout: float, retries: int, max_size: int) -> No
     help="Millésime N (publié par l'Insee fin décembre N+2).",
 )
 @click.option(
+    "--page",
+    default=None,
+    metavar="NUMÉRO",
+    callback=lambda ctx, param, value: _page_number(value),
+    help="Numéro de la page insee.fr du millésime (insee.fr/fr/statistiques/<numéro>) : "
+    "l'archive est <base>/<numéro>/ensemble.zip. Pour un millésime qu'ips-map ne connaît pas "
+    "encore ; il est alors retenu dans data/fetched/census/millesimes.json.",
+)
+@click.option(
     "--url",
     default=None,
-    help="Adresse de l'archive Insee (par défaut celle du calendrier ips_map/sources/calendar.py).",
+    help="Adresse de l'archive Insee (par défaut celle des millésimes connus : "
+    "ips_map/sources/census_vintages.json, puis data/fetched/census/millesimes.json) ; "
+    "retenue pour les fois suivantes.",
 )
 @click.option(
     "--base-url",
@@ -75,22 +88,45 @@ def fetch(ctx: click.Context, timeout: float, retries: int, max_size: int) -> No
     "$IPS_MAP_INSEE_URL, sinon https://www.insee.fr/fr/statistiques/fichier).",
 )
 @click.pass_context
-def census(ctx: click.Context, year: int, url: str | None, base_url: str | None) -> None:
+def census(
+    ctx: click.Context, year: int, page: str | None, url: str | None, base_url: str | None
+) -> None:
     """Récupérer la population municipale des départements d'un millésime Insee.
 
     Lit le fichier des départements de l'archive Insee (« ensemble.zip », fichiers séparés
     par des points-virgules), ajoute Mayotte (recensement de 2017, signalé), vérifie les
     101 départements et la vraisemblance du total par rapport au millésime voisin, puis
     écrit data/fetched/census/departements_pmun_N.csv et son relevé de provenance. Le
-    millésime devient utilisable par ips-map build --census-year N.
+    millésime devient utilisable par ips-map build --census-year N. Un millésime qu'ips-map
+    ne connaît pas encore se récupère avec --page (ou --url) : son adresse est retenue dans
+    data/fetched/census/millesimes.json, sans rien modifier dans ips-map.
 
     \b
     Exemples :
         ips-map fetch census --year 2023
+        ips-map fetch census --year 2024 --page <numéro de la page insee.fr>
         ips-map fetch census --year 2024 \\
             --url https://www.insee.fr/fr/statistiques/fichier/<page>/ensemble.zip
     """
-    _echo(fetch_census(year, url=url, base_url=base_url, settings=_http(ctx)))
+    if page and url:
+        raise click.UsageError("--page et --url désignent toutes deux l'archive : une seule.")
+    result = fetch_census(year, url=url, base_url=base_url, settings=_http(ctx), page=page)
+    _echo(result)
+
+
+def _page_number(value: str | None) -> str | None:
+    """``--page``: the digits of an insee.fr page (its URL is accepted too)."""
+    if value is None:
+        return None
+    found = re.fullmatch(
+        r"\s*(?:https?://(?:www\.)?insee\.fr/fr/statistiques/)?(\d{4,9})/?\s*", value
+    )
+    if not found:
+        raise click.BadParameter(
+            f"« {value} » n'est pas un numéro de page insee.fr (ex. 8680726, de "
+            "https://www.insee.fr/fr/statistiques/8680726)."
+        )
+    return found.group(1)
 
 
 @fetch.command("communes")

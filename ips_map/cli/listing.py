@@ -10,6 +10,7 @@ import click
 from ips_map.cli._shared import (
     CONTEXT_SETTINGS,
     ListingSourceType,
+    csv_format_option,
     echo,
     http_settings,
     max_size_option,
@@ -78,10 +79,16 @@ def template(out: Path | None, fmt: str | None, force: bool) -> None:
     default=None,
     help="Cache des listes téléchargées (par défaut : $IPS_MAP_CACHE_DIR, sinon ~/.cache/ips-map).",
 )
+@csv_format_option
 @max_size_option
 @timeout_option
 def validate(
-    services, report: Path | None, cache_dir: Path | None, max_size: int, timeout: float
+    services,
+    report: Path | None,
+    cache_dir: Path | None,
+    max_size: int,
+    timeout: float,
+    csv_format: str | None,
 ) -> None:
     """Vérifier une liste sans construire la carte : lecture et placement de chaque ligne.
 
@@ -94,13 +101,16 @@ def validate(
         ips-map validate --services ma-liste.xlsx
         ips-map validate --services ma-liste.csv --report problemes.csv
     """
+    from ips_map.cli._progress import TerminalProgress
+    from ips_map.settings import default_csv_format
     from ips_map.validate import format_report, validate_listing, write_report
 
     http = http_settings(timeout, max_size)
-    result = validate_listing(services, cache_dir=cache_dir, http=http)
+    result = validate_listing(services, cache_dir=cache_dir, http=http, progress=TerminalProgress())
     for line in format_report(result):
         echo(line)
     if report is not None:
-        echo(str(write_report(report, result)))
+        fmt = (csv_format or default_csv_format()).lower()
+        echo(str(write_report(report, result, fmt)))
     if not result.ok:
         raise SystemExit(1)

@@ -1,10 +1,12 @@
 """Editions of the map: what changed between an earlier build and a newer one.
 
 An edition is a build folder (``coverage.csv``, ``services.csv``, ``summary.json``) or the same
-tables in memory while a build runs (:mod:`.edition`), read back from a folder by :mod:`.read`.
-:mod:`.compare` lists the changes, one row of ``changes.csv`` each, that :mod:`.text` words in
-French. Nothing here knows about Click or the map: the CLI prints
-:meth:`Comparison.describe`, the renderer draws :meth:`Comparison.map_data`.
+tables in memory while a build runs (:mod:`.edition`), read back from a folder by :mod:`.read`
+(either CSV format). :mod:`.match` finds each service again (by name and structure first: a
+move is one change), :mod:`.compare` lists the changes, one row of ``changes.csv`` each, the
+services' first and the population's apart, that :mod:`.text` words in French. Nothing here
+knows about Click or the map: the CLI prints :meth:`Comparison.describe`, the renderer draws
+:meth:`Comparison.map_data`.
 """
 
 from __future__ import annotations

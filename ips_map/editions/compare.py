@@ -2,18 +2,20 @@
 ``changes.csv`` per change, with the counts that ``summary.json`` records and the data that
 the map's "Évolution" panel draws.
 
-A service is matched from one edition to the next by :func:`~ips_map.editions.edition.service_key`
-(its normalised name and commune), so that a new address spelling is no change, while a service
-that moves to another commune counts as one removed and one added.
+Services are matched by :func:`~ips_map.editions.match.match_services` (normalised name and
+structure first), so that a new address spelling is no change and a service found in another
+commune is one move, not one added and one removed. The changes of the services (and of the
+rates they move) come first; the changes of the population (another census vintage, and the
+rates that changed only because of it) have types of their own, counted apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ips_map.editions.edition import Edition, Service
+from ips_map.editions.match import find_rejected, is_move, match_services
 from ips_map.editions.read import read_edition
 from ips_map.editions.text import (
     CENSUS_DETAIL,
@@ -28,18 +30,37 @@ from ips_map.territory.names import text_key
 
 #: Columns of ``changes.csv``.
 CHANGE_COLUMNS = ["type", "code", "nom", "avant", "apres", "detail"]
-#: Kinds of change, in the order of ``changes.csv``.
+#: Kinds of change, in the order of ``changes.csv``: the services and what they change, then
+#: the population (:data:`POPULATION_CHANGE_TYPES`).
 CHANGE_TYPES = (
-    "millesime",
     "statut",
     "service_ajoute",
+    "service_lisible",
+    "service_deplace",
     "service_ferme",
     "service_retire",
+    "service_rejete",
     "service_statut",
     "taux",
+    "millesime",
+    "taux_population",
 )
+#: Changes of the population alone: another census vintage, and the rates that changed only
+#: because of it (same number of active services, another population).
+POPULATION_CHANGE_TYPES = ("millesime", "taux_population")
 #: Kinds of change of a service, each sorted by département and name.
-_SERVICE_CHANGE_TYPES = ("service_ajoute", "service_ferme", "service_retire", "service_statut")
+_SERVICE_CHANGE_TYPES = (
+    "service_ajoute",
+    "service_lisible",
+    "service_deplace",
+    "service_ferme",
+    "service_retire",
+    "service_rejete",
+    "service_statut",
+)
+#: The services the map's "Évolution" section names, by kind (at most this many each).
+MAP_SERVICE_TYPES = _SERVICE_CHANGE_TYPES
+MAP_NAMES_LIMIT = 30
 #: Rates are written with three decimals: a smaller difference is rounding, not a change.
 RATE_TOLERANCE = 5e-4
 #: Coverage statuses from least to most covered: a change up this scale is a gain ("+").
@@ -59,8 +80,12 @@ class Comparison:
     counts
         Numbers of changes: ``departements_nouvellement_couverts``,
         ``departements_plus_couverts``, ``departements_statut_modifie`` (every status change),
-        ``services_ajoutes``, ``services_fermes``, ``services_retires``,
-        ``services_statut_modifie``, ``taux_modifies``.
+        ``services_ajoutes``, ``services_lisibles`` (rows rejected before, readable now),
+        ``services_deplaces``, ``services_fermes``, ``services_retires``,
+        ``services_rejetes`` (rows readable before, rejected now),
+        ``services_statut_modifie``, ``taux_modifies`` (rates that changed with the number of
+        active services), ``taux_population_modifies`` (rates that changed only with the
+        population).
     departements
         By code, the départements whose status changed: ``statut`` before and ``sens``
         (``"+"`` towards coverage, ``"-"`` away from it).
@@ -88,6 +113,11 @@ class Comparison:
             "departements": self.departements,
             "rates": self.rates,
             "status_changes": [row for row in self.changes if row["type"] == "statut"],
+            "services": {
+                kind: [row for row in self.changes if row["type"] == kind]
+                for kind in MAP_SERVICE_TYPES
+            },
+            "names_limit": MAP_NAMES_LIMIT,
         }
 
     def describe(self, limit: int = 10) -> list[str]:
@@ -117,8 +147,10 @@ def compare_editions(old: Edition, new: Edition) -> Comparison:
             _change("millesime", "", CENSUS_NAME, old.census_year, new.census_year, CENSUS_DETAIL)
         )
     _compare_departements(old, new, comparison, by_type)
-    for before, after in _match_services(old.services, new.services):
-        change = _service_change(before, after)
+    pairs = match_services(old.services, new.services)
+    rejected = find_rejected(pairs, old.rejected, new.rejected)
+    for index, (before, after) in enumerate(pairs):
+        change = _service_change(before, after, index in rejected)
         if change:
             by_type[change["type"]].append(change)
     for kind in _SERVICE_CHANGE_TYPES:
@@ -128,18 +160,22 @@ def compare_editions(old: Edition, new: Edition) -> Comparison:
     return comparison
 
 
-def changes_bytes(comparison: Comparison) -> bytes:
-    """The bytes of ``changes.csv``: one row per change."""
-    return csv_bytes(CHANGE_COLUMNS, comparison.changes)
+def changes_bytes(comparison: Comparison, fmt: str | None = None) -> bytes:
+    """The bytes of ``changes.csv``: one row per change, in the CSV format ``fmt``
+    (:data:`ips_map.outputs.CSV_FORMATS`, French by default)."""
+    return csv_bytes(CHANGE_COLUMNS, comparison.changes, fmt)
 
 
-def write_changes(path: Path, comparison: Comparison) -> Path:
+def write_changes(path: Path, comparison: Comparison, fmt: str | None = None) -> Path:
     """Write ``changes.csv`` (one row per change) atomically and return its path."""
-    return write_atomic(Path(path), changes_bytes(comparison))
+    return write_atomic(Path(path), changes_bytes(comparison, fmt))
 
 
-def diff_builds(old: Path, new: Path, out: Path | None = None) -> tuple[Comparison, Path]:
-    """Compare two build folders and write ``changes.csv`` into ``out`` (default ``new``).
+def diff_builds(
+    old: Path, new: Path, out: Path | None = None, fmt: str | None = None
+) -> tuple[Comparison, Path]:
+    """Compare two build folders and write ``changes.csv`` into ``out`` (default ``new``),
+    in the CSV format ``fmt`` (French by default).
 
     Returns
     -------
@@ -147,7 +183,7 @@ def diff_builds(old: Path, new: Path, out: Path | None = None) -> tuple[Comparis
         The comparison and the path of ``changes.csv``.
     """
     comparison = compare_editions(read_edition(old), read_edition(new))
-    path = write_changes(Path(out if out is not None else new) / "changes.csv", comparison)
+    path = write_changes(Path(out if out is not None else new) / "changes.csv", comparison, fmt)
     return comparison, path
 
 
@@ -170,10 +206,21 @@ def _compare_departements(
                 comparison.departements[code] = {"statut": before, "sens": sens}
         rate_before, rate_after = (a.taux if a else None), (b.taux if b else None)
         if _rate_changed(rate_before, rate_after):
-            by_type["taux"].append(
-                _change("taux", code, nom, _rate(rate_before), _rate(rate_after), rate_detail(a, b))
+            kind = _rate_change_type(a, b)
+            by_type[kind].append(
+                _change(kind, code, nom, _rate(rate_before), _rate(rate_after), rate_detail(a, b))
             )
             comparison.rates[code] = rate_before
+
+
+def _rate_change_type(before, after) -> str:
+    """``taux_population`` for a rate that changed only with the population (the same
+    active services, another population); ``taux`` when the services changed."""
+    if before is None or after is None or before.services_actifs != after.services_actifs:
+        return "taux"
+    if before.population != after.population or before.annee != after.annee:
+        return "taux_population"
+    return "taux"
 
 
 def _counts(by_type: dict[str, list[dict]]) -> dict:
@@ -183,10 +230,14 @@ def _counts(by_type: dict[str, list[dict]]) -> dict:
         "departements_plus_couverts": sum(r["avant"] == "couvert" for r in statuses),
         "departements_statut_modifie": len(statuses),
         "services_ajoutes": len(by_type["service_ajoute"]),
+        "services_lisibles": len(by_type["service_lisible"]),
+        "services_deplaces": len(by_type["service_deplace"]),
         "services_fermes": len(by_type["service_ferme"]),
         "services_retires": len(by_type["service_retire"]),
+        "services_rejetes": len(by_type["service_rejete"]),
         "services_statut_modifie": len(by_type["service_statut"]),
         "taux_modifies": len(by_type["taux"]),
+        "taux_population_modifies": len(by_type["taux_population"]),
     }
 
 
@@ -207,39 +258,31 @@ def _rate_changed(before: float | None, after: float | None) -> bool:
     return abs(before - after) > RATE_TOLERANCE
 
 
-def _rate(value: float | None) -> str:
-    return "" if value is None else repr(round(value, 3))
+def _rate(value: float | None) -> float | str:
+    """A rate as ``changes.csv`` writes it, with three decimals (a number: the CSV format
+    chooses its decimal mark)."""
+    return "" if value is None else round(value, 3)
 
 
-def _match_services(
-    old: list[Service], new: list[Service]
-) -> Iterator[tuple[Service | None, Service | None]]:
-    """Pairs (before, after) of services with the same key; None on the missing side.
-
-    Two services of one edition with the same key are paired in their order."""
-    olds: dict[tuple, list[Service]] = {}
-    news: dict[tuple, list[Service]] = {}
-    for service in old:
-        olds.setdefault(service.key, []).append(service)
-    for service in new:
-        news.setdefault(service.key, []).append(service)
-    for key in dict.fromkeys([*news, *olds]):
-        before, after = olds.get(key, []), news.get(key, [])
-        for i in range(max(len(before), len(after))):
-            yield (
-                before[i] if i < len(before) else None,
-                after[i] if i < len(after) else None,
-            )
-
-
-def _service_change_type(before: Service | None, after: Service | None) -> str | None:
+def _service_change_type(
+    before: Service | None, after: Service | None, rejected: bool = False
+) -> str | None:
     """The kind of change from one service to the next; None when there is none (a closed
-    service that appears or disappears is no change)."""
+    service that appears or disappears is no change). ``rejected``: the service added was a
+    row rejected by the older edition, or the one removed is rejected by the newer one. A
+    service that moved and changed status is its change of status (the detail says the
+    move)."""
     if before is None:
-        return None if after.statut == "ferme" else "service_ajoute"
+        if after.statut == "ferme":
+            return None
+        return "service_lisible" if rejected else "service_ajoute"
     if after is None:
-        return None if before.statut == "ferme" else "service_retire"
+        if before.statut == "ferme":
+            return None
+        return "service_rejete" if rejected else "service_retire"
     if before.statut == after.statut:
+        if before.statut != "ferme" and is_move(before, after):
+            return "service_deplace"
         return None
     if after.statut == "ferme":
         return "service_ferme"
@@ -248,16 +291,21 @@ def _service_change_type(before: Service | None, after: Service | None) -> str |
     return "service_statut"
 
 
-def _service_change(before: Service | None, after: Service | None) -> dict | None:
-    kind = _service_change_type(before, after)
+def _service_change(
+    before: Service | None, after: Service | None, rejected: bool = False
+) -> dict | None:
+    kind = _service_change_type(before, after, rejected)
     if kind is None:
         return None
     service = after if after is not None else before
+    if kind == "service_deplace":  # a move: where it was, where it is
+        values = (before.where, after.where)
+    else:
+        values = (before.statut if before else "", after.statut if after else "")
     return _change(
         kind,
         service.code_departement,
         service.nom,
-        before.statut if before is not None else "",
-        after.statut if after is not None else "",
-        service_detail(before, after),
+        *values,
+        service_detail(before, after, kind),
     )

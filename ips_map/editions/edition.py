@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ips_map.errors import EditionError
+from ips_map.outputs import read_number
 from ips_map.territory.names import normalize_departement, text_key
 from ips_map.vocabulary import COVERAGE_STATUSES, SERVICE_STATUSES
 
@@ -32,7 +33,12 @@ class Departement:
 
 @dataclass(frozen=True)
 class Service:
-    """One service of an edition, with the key that matches it across editions."""
+    """One service of an edition, with the keys that match it across editions.
+
+    ``key`` is its normalised name and place (:func:`service_key`), ``structure_key`` its
+    normalised structure: :mod:`.match` pairs a service by name and structure first, so that
+    a service found in another commune is a move.
+    """
 
     key: tuple[str, str]
     nom: str
@@ -40,6 +46,24 @@ class Service:
     code_departement: str
     commune: str
     structure: str
+    structure_key: str = ""
+
+    @property
+    def name_key(self) -> str:
+        """The normalised name (casing, accents and punctuation ignored)."""
+        return self.key[0]
+
+    @property
+    def place(self) -> str:
+        """The commune code, or ``dep:`` and the département when no commune was found."""
+        return self.key[1]
+
+    @property
+    def where(self) -> str:
+        """The commune as a sentence names it, else its département."""
+        return self.commune or (
+            f"département {self.code_departement}" if self.code_departement else "lieu inconnu"
+        )
 
 
 @dataclass
@@ -52,6 +76,9 @@ class Edition:
         By code, in the order of ``coverage.csv``.
     services
         Every placed service (closed ones included), in the order of ``services.csv``.
+    rejected
+        The normalised names of the rows the build could not use (``rejects.csv``, without
+        its duplicates), to say that a service now readable was there, rejected.
     summary
         The build's ``summary.json``.
     folder
@@ -62,6 +89,7 @@ class Edition:
     services: list[Service]
     summary: dict
     folder: Path | None = None
+    rejected: tuple[str, ...] = ()
 
     @property
     def census_year(self) -> int | None:
@@ -91,6 +119,7 @@ def make_edition(
     summary: dict,
     folder: Path | None = None,
     where: tuple[str, str] = ("tableau de couverture", "tableau des services"),
+    rejects: Iterable[dict] = (),
 ) -> Edition:
     """Make an edition from rows as ``coverage.csv`` and ``services.csv`` hold them.
 
@@ -105,6 +134,8 @@ def make_edition(
         The build folder, None for a build in progress.
     where
         How errors name the two tables (their paths when read from a folder).
+    rejects
+        Rows as ``rejects.csv`` holds them (``nom``, ``raison``…): the rows not used.
 
     Raises
     ------
@@ -120,7 +151,31 @@ def make_edition(
     if not departements:
         raise EditionError(f"{where[0]} : aucun département ; reconstruisez cette édition.")
     services = [_service(row, where[1], line) for line, row in _numbered(service_rows)]
-    return Edition(departements=departements, services=services, summary=summary, folder=folder)
+    return Edition(
+        departements=departements,
+        services=services,
+        summary=summary,
+        folder=folder,
+        rejected=rejected_names(rejects),
+    )
+
+
+def rejected_names(rejects: Iterable[dict]) -> tuple[str, ...]:
+    """The normalised names of the rejected rows: one per row (a row rejected for several
+    reasons has one record), without the exact duplicates, which were counted once."""
+    names = []
+    for row in rejects:
+        if isinstance(row, tuple):
+            row = row[1]
+        name = text_key(_text(row.get("nom")))
+        if name and not _is_duplicate(row):
+            names.append(name)
+    return tuple(names)
+
+
+def _is_duplicate(row: dict) -> bool:
+    """A ``rejects.csv`` record of an exact copy of another row (listing/_rows.py)."""
+    return not _text(row.get("colonne")) and "doublon exact" in _text(row.get("raison"))
 
 
 def service_key(nom: str, code_commune: str, code_departement: str) -> tuple[str, str]:
@@ -168,6 +223,7 @@ def _service(row: dict, where: str, line: int) -> Service:
         code_departement=dep,
         commune=_text(row.get("nom_commune_trouve")) or _text(row.get("commune")),
         structure=_text(row.get("structure")),
+        structure_key=text_key(_text(row.get("structure"))),
     )
 
 
@@ -192,7 +248,7 @@ def _number(row: dict, column: str, where: str, line: int, kind=float):
     if text == "":
         return None
     try:
-        value = float(text)
+        value = read_number(text)  # "0,298" (French CSV) or "0.298"
     except ValueError:
         raise EditionError(
             f"{where}, ligne {line}, colonne « {column} » : valeur « {text} » qui n'est pas un "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ips_map.editions.edition import Edition, make_edition
 from ips_map.errors import EditionError
-from ips_map.outputs import INCOMPLETE, unescape_formula
+from ips_map.outputs import INCOMPLETE, sniff_delimiter, unescape_formula
 
 #: The files of a build that a comparison reads.
 EDITION_FILES = ("coverage.csv", "services.csv", "summary.json")
@@ -28,6 +28,9 @@ COVERAGE_REQUIRED = (
 )
 #: Columns of ``services.csv`` that an edition needs.
 SERVICE_REQUIRED = ("nom", "statut", "code_departement", "code_commune_trouve")
+#: The rows a build could not use: read when there (a service now readable was rejected).
+REJECTS_FILE = "rejects.csv"
+REJECT_REQUIRED = ("nom", "raison")
 
 
 def read_edition(folder: Path) -> Edition:
@@ -62,12 +65,15 @@ def read_edition(folder: Path) -> Edition:
     coverage = _read_csv(paths["coverage.csv"], COVERAGE_REQUIRED)
     services = _read_csv(paths["services.csv"], SERVICE_REQUIRED)
     summary = _read_summary(paths["summary.json"])
+    rejects_path = folder / REJECTS_FILE
+    rejects = _read_csv(rejects_path, REJECT_REQUIRED) if rejects_path.is_file() else []
     return make_edition(
         coverage,
         services,
         summary,
         folder=folder,
         where=(str(paths["coverage.csv"]), str(paths["services.csv"])),
+        rejects=rejects,
     )
 
 
@@ -75,7 +81,10 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict]]:
     """The rows of a table, each with its line number; the columns ``required`` are there."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
+            # Either format of --csv-format: ";" and "0,298", or "," and "0.298".
+            delimiter = sniff_delimiter(fh.readline())
+            fh.seek(0)
+            reader = csv.DictReader(fh, delimiter=delimiter)
             columns = reader.fieldnames or []
             missing = [name for name in required if name not in columns]
             if missing:

@@ -6,6 +6,7 @@ the vocabulary; nothing here decides what changed.
 from __future__ import annotations
 
 from ips_map.editions.edition import Departement, Service
+from ips_map.editions.match import is_move
 from ips_map.vocabulary import COVERAGE_STATUS_LABELS, SERVICE_STATUS_LABELS, thousands
 
 #: The ``nom`` of the row of ``changes.csv`` that records another census vintage.
@@ -52,10 +53,22 @@ def rate_detail(before: Departement | None, after: Departement | None) -> str:
     )
 
 
-def service_detail(before: Service | None, after: Service | None) -> str:
-    """The ``detail`` of a service added, removed or whose status changed: what happened,
-    then the commune and the structure of the service as the newer edition has it."""
-    if before is None:
+def service_detail(before: Service | None, after: Service | None, kind: str = "") -> str:
+    """The ``detail`` of a service added, now readable, moved, removed, rejected or whose
+    status changed: what happened, then the commune and the structure of the service as the
+    newer edition has it (a move says both communes: « déplacé de Dijon à Chenôve »)."""
+    moved = (
+        f"déplacé de {before.where} à {after.where}"
+        if before is not None and after is not None and is_move(before, after)
+        else ""
+    )
+    if kind == "service_deplace":
+        return " ; ".join(part for part in (moved, after.structure) if part)
+    if kind == "service_lisible":
+        what = "désormais lisible (ligne rejetée dans l'édition précédente)"
+    elif kind == "service_rejete":
+        what = "ligne rejetée dans la nouvelle liste (voir rejects.csv)"
+    elif before is None:
         what = "nouveau dans la liste"
     elif after is None:
         what = "absent de la nouvelle liste"
@@ -68,7 +81,8 @@ def service_detail(before: Service | None, after: Service | None) -> str:
     else:
         what = f"{service_status_words(before.statut)} → {service_status_words(after.statut)}"
     service = after if after is not None else before
-    return " ; ".join(part for part in (what, service.commune, service.structure) if part)
+    place = moved or service.commune
+    return " ; ".join(part for part in (what, place, service.structure) if part)
 
 
 def summary_lines(
@@ -94,19 +108,19 @@ def summary_lines(
         f"couvert(s), {n['departements_plus_couverts']} qui ne le sont plus, "
         f"{n['departements_statut_modifie']} changement(s) de statut en tout ;"
     )
+    lines.append(_services_line(n))
     lines.append(
-        f"  services : {n['services_ajoutes']} ajouté(s), {n['services_fermes']} fermé(s), "
-        f"{n['services_retires']} retiré(s) de la liste, "
-        f"{n['services_statut_modifie']} autre(s) changement(s) de statut ;"
+        f"  taux pour 100 000 habitants modifié(s) par les services dans "
+        f"{n['taux_modifies']} département(s) ;"
     )
     vintage = (
-        f", millésime {p['annee_population']} → {c['annee_population']}"
+        f"millésime {p['annee_population']} → {c['annee_population']}, "
         if p["annee_population"] != c["annee_population"]
         else ""
     )
     lines.append(
-        f"  taux pour 100 000 habitants modifié(s) dans {n['taux_modifies']} "
-        f"département(s){vintage}."
+        f"  population : {vintage}taux modifié(s) par la seule population dans "
+        f"{n['taux_population_modifies']} département(s)."
     )
     statuses = [row for row in changes if row["type"] == "statut"]
     for row in statuses[:limit]:
@@ -117,6 +131,20 @@ def summary_lines(
     if len(statuses) > limit:
         lines.append(f"  … et {len(statuses) - limit} autre(s) : voir changes.csv")
     return lines
+
+
+def _services_line(n: dict) -> str:
+    """The services' changes counted in one line; the rarer kinds only when there are."""
+    parts = [f"{n['services_ajoutes']} ajouté(s)"]
+    if n["services_lisibles"]:
+        parts.append(f"{n['services_lisibles']} désormais lisible(s)")
+    parts.append(f"{n['services_deplaces']} déplacé(s)")
+    parts.append(f"{n['services_fermes']} fermé(s)")
+    parts.append(f"{n['services_retires']} retiré(s) de la liste")
+    if n["services_rejetes"]:
+        parts.append(f"{n['services_rejetes']} rejeté(s) dans la nouvelle liste")
+    parts.append(f"{n['services_statut_modifie']} autre(s) changement(s) de statut")
+    return f"  services : {', '.join(parts)} ;"
 
 
 def _thousands(value: int | None) -> str:

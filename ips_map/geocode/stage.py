@@ -4,6 +4,7 @@ the answers judged good as its coordinates, record every row's status, and sum i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -113,6 +114,7 @@ def geocode_rows(
     gazetteer: Gazetteer | None = None,
     unit: str = "ligne",
     column: str = "adresse",
+    advance: Callable[[int], None] | None = None,
 ) -> Geocoding:
     """Geocode the rows that have an address but no usable coordinates.
 
@@ -133,6 +135,9 @@ def geocode_rows(
     unit, column
         What the rows' numbers count (``ligne``, or ``entité`` for GeoJSON) and the address
         column as the listing's header writes it, for the problems reported.
+    advance
+        Called with 1 after each address (answered by the cache or the API), to show the
+        progress; :func:`needs_geocoding` says how many there are.
 
     Returns
     -------
@@ -149,6 +154,8 @@ def geocode_rows(
     try:
         for index, row in zip(rows.index[mask], rows[mask].to_dict("records")):
             answers[index] = answer = run.answer(row)
+            if advance is not None:
+                advance(1)
             if answer.status != ACCEPTE and answer.note:
                 problems.append(
                     Problem(
@@ -220,6 +227,7 @@ def geocode_listing(
     *,
     min_score: float = DEFAULT_MIN_SCORE,
     gazetteer: Gazetteer | None = None,
+    advance: Callable[[int], None] | None = None,
 ) -> tuple[Listing, Geocoding]:
     """Return a copy of ``listing`` with its addresses geocoded (see :func:`geocode_rows`),
     its notes added to the listing's problems, and what geocoding did."""
@@ -232,6 +240,7 @@ def geocode_listing(
         gazetteer=gazetteer,
         unit=listing.unit,
         column=listing.columns_as_written.get("adresse", "adresse"),
+        advance=advance,
     )
     geocoded = replace(listing, rows=geocoding.rows, problems=listing.problems + geocoding.problems)
     return geocoded, geocoding

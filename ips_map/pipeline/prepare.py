@@ -13,13 +13,19 @@ from pathlib import Path
 import pandas as pd
 
 from ips_map.errors import Problem
-from ips_map.geocode import Geocoder, geocode_listing, summarize_without_geocoding
+from ips_map.geocode import (
+    Geocoder,
+    geocode_listing,
+    needs_geocoding,
+    summarize_without_geocoding,
+)
 from ips_map.listing.read import Listing, read_listing
 from ips_map.places import Placement, count_placements, place_services
+from ips_map.progress import Progress, as_progress
 from ips_map.sources.http import HttpSettings
 from ips_map.territory.data import load_communes, load_departements, load_old_codes
 from ips_map.territory.gazetteer import shared_gazetteer
-from ips_map.vocabulary import SERVICE_TYPES, RowCounts
+from ips_map.vocabulary import SERVICE_TYPES, RowCounts, thousands
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,10 @@ def read_and_place(
     http: HttpSettings | None = None,
     geocode: GeocodeOptions | None = None,
     allow_empty: bool = False,
-    step: Callable[[str], None] = lambda message: None,
+    step: Progress | Callable[[str], None] = lambda message: None,
 ) -> Prepared:
-    """Read a listing and place every row; ``step`` is told the name of each stage.
+    """Read a listing and place every row; ``step`` is told the name of each stage (a
+    :class:`~ips_map.progress.Progress` is also told each address geocoded).
 
     Parameters
     ----------
@@ -124,6 +131,7 @@ def read_and_place(
     ListingError
         When the listing cannot be read (or, unless ``allow_empty``, has no usable row).
     """
+    step = as_progress(step)
     step("Lecture de la liste des services")
     listing = read_listing(
         source, is_example=is_example, cache_dir=cache_dir, http=http, allow_empty=allow_empty
@@ -138,16 +146,23 @@ def read_and_place(
     gazetteer = shared_gazetteer(communes, old_codes)
 
     if geocode is not None:
-        step("Géocodage des adresses")
         geocoder = Geocoder(geocode.url, cache_path=geocode.cache_path)
-        listing, geocoding = geocode_listing(
-            listing, geocoder, communes, old_codes, min_score=geocode.min_score, gazetteer=gazetteer
-        )
+        total = int(needs_geocoding(listing.rows).sum())
+        with step.count("Géocodage des adresses", total, "adresse") as advance:
+            listing, geocoding = geocode_listing(
+                listing,
+                geocoder,
+                communes,
+                old_codes,
+                min_score=geocode.min_score,
+                gazetteer=gazetteer,
+                advance=advance,
+            )
         summary = geocoding.summary
     else:
         summary = summarize_without_geocoding(listing.rows)
 
-    step("Placement des services")
+    step(f"Placement des services : {thousands(len(listing.rows))} {listing.unit}(s)")
     placement = place_services(listing, departements, communes, old_codes, gazetteer=gazetteer)
     return Prepared(listing, placement, departements, geocoding=summary)
 

@@ -18,7 +18,14 @@ import pandas as pd
 
 from ips_map._version import __version__
 from ips_map.coverage import measure_coverage, summarize_coverage
-from ips_map.editions import Comparison, changes_bytes, compare_editions, make_edition, read_edition
+from ips_map.editions import (
+    Comparison,
+    Edition,
+    changes_bytes,
+    compare_editions,
+    make_edition,
+    read_edition,
+)
 from ips_map.listing.read import Listing, no_usable_row_error
 from ips_map.outputs import (
     OutputSet,
@@ -40,6 +47,7 @@ from ips_map.pipeline.tables import (
     service_columns,
 )
 from ips_map.places import Placement
+from ips_map.progress import Progress, as_progress
 from ips_map.render import MapContext, RegionalView, french_date, leaflet_version, render_map
 from ips_map.render.search_index import SIDECAR_NAME, commune_index_script
 from ips_map.settings import BuildSettings, data_dir
@@ -47,7 +55,7 @@ from ips_map.sources.http import HttpSettings
 from ips_map.sources.registry import SOURCES, source_path
 from ips_map.territory.data import load_communes, load_populations
 from ips_map.territory.regions import Region, find_region
-from ips_map.vocabulary import RowCounts
+from ips_map.vocabulary import RowCounts, thousands
 
 log = logging.getLogger("ips_map")
 #: The files a build writes into its folder, by key, in the order the command line lists them.
@@ -77,7 +85,9 @@ class BuildResult:
 
 
 @collector_paused()
-def build(settings: BuildSettings, progress: Callable[[str], None] | None = None) -> BuildResult:
+def build(
+    settings: BuildSettings, progress: Progress | Callable[[str], None] | None = None
+) -> BuildResult:
     """Run the whole pipeline and write the outputs into ``settings.out``.
 
     Parameters
@@ -85,13 +95,16 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     settings
         Options of the build.
     progress
-        Called with a short French message before each stage (the CLI prints them).
+        Told a short French message before each stage, and the items of the counted ones
+        (addresses geocoded, files written): a :class:`~ips_map.progress.Progress` (the CLI's
+        shows bars on a terminal), or a function of each message; lines of the logger when
+        None.
 
     Returns
     -------
     BuildResult
     """
-    step = progress or (lambda message: log.info(message))
+    step = as_progress(progress)
     out = Path(settings.out)
     previous = None
     if settings.previous is not None:
@@ -127,14 +140,10 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     comparison = None
     if previous is not None:
         step("Comparaison avec l'édition précédente")
-        services = column_records(rows["services"])
-        current = make_edition(rows["coverage"], services, summary, folder=out)
-        if region is not None:
-            previous = cut_edition(region, previous, current)
-        comparison = compare_editions(previous, current)
-        summary["evolution"] = comparison.record()
+        comparison = _compare(previous, rows, summary, prepared, out, region)
 
-    step("Dessin de la carte")
+    n_services = thousands(len(prepared.placement.services))
+    step(f"Dessin de la carte : {len(table)} départements, {n_services} service(s)")
     coverage = prepared.departements[["code", "geometry"]].merge(table, on="code", how="inner")
     html, context = _render(
         settings, listing, coverage, prepared, summary, counts, comparison, region
@@ -144,8 +153,9 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         step("Dessin de carte.png et carte.pdf")
         images = draw_images(coverage, summary, context)
 
-    step("Écriture des résultats")
-    outputs = _write_outputs(out, listing, rows, prepared, summary, html, comparison, images)
+    outputs = _write_outputs(
+        out, listing, rows, prepared, summary, html, comparison, images, settings.csv_format, step
+    )
     return BuildResult(
         outputs=outputs,
         summary=summary,
@@ -155,6 +165,27 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         comparison=comparison,
         counts=counts,
     )
+
+
+def _compare(
+    previous: Edition,
+    rows: dict,
+    summary: dict,
+    prepared: Prepared,
+    out: Path,
+    region: Region | None,
+) -> Comparison:
+    """The comparison with the previous edition (cut to the région of a regional edition),
+    recorded in ``summary``; the rows rejected count (a service now readable)."""
+    services = column_records(rows["services"])
+    current = make_edition(
+        rows["coverage"], services, summary, folder=out, rejects=prepared.rejects
+    )
+    if region is not None:
+        previous = cut_edition(region, previous, current)
+    comparison = compare_editions(previous, current)
+    summary["evolution"] = comparison.record()
+    return comparison
 
 
 def _refuse_overwriting_inputs(settings: BuildSettings) -> None:
@@ -300,6 +331,7 @@ def _render(
         leaflet_version=leaflet_version(),
         types=list(settings.types),
         image=settings.image,
+        csv_format=settings.csv_format,
     )
     evolution = comparison.map_data() if comparison is not None else None
     services = prepared.placement.services
@@ -326,6 +358,8 @@ def _write_outputs(
     html: str,
     comparison: Comparison | None,
     images: dict[str, bytes] | None = None,
+    fmt: str | None = None,
+    step: Progress | None = None,
 ) -> dict[str, Path]:
     """Write every output of the build as one set (:class:`~ips_map.outputs.OutputSet`):
     ``summary.json`` last; a changes.csv that no longer applies is removed."""
@@ -333,20 +367,21 @@ def _write_outputs(
     files = OutputSet(out)
     files.begin(f"carte de {listing.name}")
     contents = {
-        "coverage": csv_bytes(COVERAGE_COLUMNS, rows["coverage"]),
+        "coverage": csv_bytes(COVERAGE_COLUMNS, rows["coverage"], fmt),
         "services": csv_columns_bytes(
             SERVICE_COLUMNS + listing.unknown_columns,
             rows["services"],
             len(prepared.placement.services),
+            fmt,
         ),
-        "rejects": csv_bytes(REJECT_COLUMNS, rejects),
+        "rejects": csv_bytes(REJECT_COLUMNS, rejects, fmt),
         "map": html.encode("utf-8"),
         # The page's commune search reads this script beside it (render/search_index.py).
         "search": commune_index_script(load_communes()),
     }
     changes = out / OUTPUT_FILES["changes"]
     if comparison is not None:
-        contents["changes"] = changes_bytes(comparison)
+        contents["changes"] = changes_bytes(comparison, fmt)
     elif changes.exists():
         # A comparison from an earlier build would no longer describe this one.
         changes.unlink()
@@ -355,6 +390,11 @@ def _write_outputs(
         remove_stale_images(out)
     else:
         contents.update(images)
-    outputs = {key: files.write(OUTPUT_FILES[key], data) for key, data in contents.items()}
-    outputs["summary"] = files.finish(summary)
+    outputs = {}
+    with as_progress(step).count("Écriture des résultats", len(contents) + 1, "fichier") as done:
+        for key, data in contents.items():
+            outputs[key] = files.write(OUTPUT_FILES[key], data)
+            done(1)
+        outputs["summary"] = files.finish(summary)
+        done(1)
     return {key: outputs[key] for key in OUTPUT_FILES if key in outputs}

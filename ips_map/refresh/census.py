@@ -28,12 +28,15 @@ from ips_map.refresh._common import (
 from ips_map.sources.calendar import (
     BEFORE_FIRST_CENSUS,
     FIRST_CENSUS_YEAR,
+    archive_for_page,
     census_citation,
     census_kind,
     census_published,
     in_force,
     insee_census_url,
     publication,
+    record_vintage,
+    user_vintages_path,
 )
 from ips_map.sources.http import Download, FetchError, HttpSettings
 from ips_map.sources.registry import INSEE_LICENCE, fetched_dir
@@ -72,6 +75,7 @@ def fetch_census(
     base_url: str | None = None,
     settings: HttpSettings | None = None,
     today: date | None = None,
+    page: str | None = None,
 ) -> FetchResult:
     """Download INSEE's population archive for a vintage, check it and store it.
 
@@ -81,11 +85,17 @@ def fetch_census(
         Census vintage (millésime) N, published by INSEE at the end of December N+2.
     url
         Address of the archive; by default the one of the census calendar
-        (:data:`ips_map.sources.calendar.INSEE_CENSUS_PAGES`).
+        (:func:`ips_map.sources.calendar.known_vintages`: the package's
+        ``census_vintages.json``, then the user's ``data/fetched/census/millesimes.json``).
     base_url
         INSEE's download folder (``IPS_MAP_INSEE_URL``), for a mirror or a test server.
     today
         The date used to tell whether the vintage can be published yet.
+    page
+        The number of the vintage's insee.fr page: the archive is ``{base}/{page}/ensemble.zip``.
+
+    A vintage fetched from an address the package's file does not give is recorded in the
+    user's file (:func:`ips_map.sources.calendar.record_vintage`, listed in ``records``).
 
     Returns
     -------
@@ -100,6 +110,8 @@ def fetch_census(
         When the download fails or its content is refused; nothing is stored.
     """
     today = today or date.today()
+    if url is None and page:
+        url = archive_for_page(page, base_url)
     url = _archive_url(year, url, base_url, today)
     with temporary_folder() as tmp:
         fetched, archive = _download_archive(url, Path(tmp), year, today, settings)
@@ -128,6 +140,9 @@ def fetch_census(
         checks=checks,
     )
     result = store([(target, data, record)])
+    recorded = record_vintage(year, url, member, today)
+    if recorded is not None:
+        result.records.append(recorded)
     result.summary = _summary(year, checks)
     return result
 
@@ -143,15 +158,18 @@ def _archive_url(year: int, url: str | None, base_url: str | None, today: date) 
         raise NotPublished(
             f"le millésime {year} n'est pas encore publié : l'Insee publie les "
             f"{census_kind(year)} {year} {publication(year)} (en vigueur au 1er janvier "
-            f"{in_force(year).year}). Une fois publiées, relancez avec --url <adresse de l'archive "
-            "« ensemble.zip » de leur page insee.fr>. Les données actuelles restent utilisées."
+            f"{in_force(year).year}). Une fois publiées, relancez avec --page <numéro de leur "
+            "page insee.fr> ou --url <adresse de l'archive « ensemble.zip » de cette page>. Les "
+            "données actuelles restent utilisées."
         )
     raise NotPublished(
-        f"adresse du millésime {year} inconnue du manifeste (INSEE_CENSUS_PAGES dans "
-        f"ips_map/sources/calendar.py) : l'Insee l'a normalement publié {publication(year)}. "
-        "Indiquez --url "
-        "https://www.insee.fr/fr/statistiques/fichier/<numéro de la page>/ensemble.zip "
-        "et ajoutez la page au manifeste."
+        f"adresse du millésime {year} encore inconnue d'ips-map (ni dans son calendrier, ni "
+        f"dans {user_vintages_path()}) : l'Insee l'a normalement publié {publication(year)}. "
+        f"Cherchez sur insee.fr les « {census_kind(year)} {year} », relevez le numéro de leur "
+        f"page (insee.fr/fr/statistiques/<numéro>) et relancez : ips-map fetch census --year "
+        f"{year} --page <numéro> (ou --url <adresse de l'archive « ensemble.zip »> ; avec "
+        f"make : make edition YEAR={year} CENSUS_PAGE=<numéro>). Le millésime est alors "
+        "retenu pour les fois suivantes, sans rien modifier dans ips-map."
     )
 
 

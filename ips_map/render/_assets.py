@@ -35,7 +35,16 @@ SCRIPTS = (
     "print.js",
 )
 #: The page's style files (``static/``), concatenated in this order into one ``<style>``.
-STYLES = ("app.css", "hatch.css", "phone.css", "a11y.css", "search.css", "tables.css", "print.css")
+STYLES = (
+    "app.css",
+    "hatch.css",
+    "phone.css",
+    "a11y.css",
+    "search.css",
+    "tables.css",
+    "print.css",
+    "evolution.css",
+)
 
 
 def _leaflet_dir() -> Path:

@@ -100,6 +100,9 @@ class MapContext:
     #: Where a listing read from a URL came from (its public address, the download's date);
     #: "" for a local file, whose name the page does not print.
     listing_origin: str = ""
+    #: The format of the CSV files published beside the page (``--csv-format``): the page
+    #: makes its own CSV files the same way (static/tables.js).
+    csv_format: str = "francais"
 
 
 def rate_breaks(rates: pd.Series) -> list[float]:

@@ -93,23 +93,37 @@
   }
 
   // --- CSV from the page's data: the published files' format (outputs.py: UTF-8 with a BOM,
-  // ",", "\n" line ends, text a spreadsheet would run as a formula prefixed with "'").
+  // "\n" line ends, text a spreadsheet would run as a formula prefixed with "'"), with their
+  // delimiter and decimal mark (--csv-format: ";" and "0,298" by default, or "," and "0.298"),
+  // which the page's box says (templates/tables.html).
   var FORMULA = /^'*[=+\-@\t\r\n]/, PLAIN_NUMBER = /^-?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$/;
 
-  function csvCell(value) {
+  function csvFormat() {
+    var box = document.querySelector(".ips-from-page");
+    var delimiter = box && box.getAttribute("data-csv-delimiter");
+    var decimal = box && box.getAttribute("data-csv-decimal");
+    return { delimiter: delimiter || ";", decimal: decimal || "," };
+  }
+
+  function csvCell(value, format) {
     if (value === null || value === undefined) return "";
     var text = String(value);
-    if (typeof value === "string") {
+    if (typeof value === "number") {
+      if (format.decimal !== ".") text = text.replace(".", format.decimal);
+    } else if (typeof value === "string") {
       if (FORMULA.test(text) && !PLAIN_NUMBER.test(text)) text = "'" + text;
       text = text.replace(/\r\n?/g, "\n");
     }
-    return /[",\n\r]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+    var quoted = /["\n\r]/.test(text) || text.indexOf(format.delimiter) >= 0;
+    return quoted ? '"' + text.replace(/"/g, '""') + '"' : text;
   }
 
   function csvText(columns, count, value) {
-    var lines = [columns.map(csvCell).join(",")];
+    var format = csvFormat();
+    var cell = function (v) { return csvCell(v, format); };
+    var lines = [columns.map(cell).join(format.delimiter)];
     for (var i = 0; i < count; i++) {
-      lines.push(columns.map(function (name) { return csvCell(value(name, i)); }).join(","));
+      lines.push(columns.map(function (name) { return cell(value(name, i)); }).join(format.delimiter));
     }
     return "\ufeff" + lines.join("\n") + "\n";
   }

@@ -1,0 +1,82 @@
+"""Progress of a long run, told as it goes: each step by its name, and the steps that go
+through items one by one (addresses geocoded, files written) by their count.
+
+The library only calls a :class:`Progress`; how it shows is the caller's choice. By default
+each step is a line of the ``ips_map`` logger (stderr through the CLI); the command line
+gives a progress bar with counts on a terminal (``ips_map.cli._progress``). Nothing here
+writes to stdout, which carries the results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+from ips_map.vocabulary import thousands
+
+log = logging.getLogger("ips_map")
+
+#: What a counted step is given: call it with the number of items just done.
+Advance = Callable[[int], None]
+
+
+class Progress:
+    """Told of each step of a run (call it with the step's name) and of the items of a
+    counted step (:meth:`count`). This one logs a line per step, and for a counted step a
+    line when it starts and one when it ends, with the count and the time taken."""
+
+    def __call__(self, message: str) -> None:
+        """A step starts."""
+        log.info("… %s", message)
+
+    @contextlib.contextmanager
+    def count(self, message: str, total: int, unit: str) -> Iterator[Advance]:
+        """A step of ``total`` items (``unit``: « adresse », « fichier »): yields a function
+        to call with the number of items done since the last call."""
+        done = [0]
+        start = time.monotonic()
+        log.info("… %s : %s %s(s)", message, thousands(total), unit)
+
+        def advance(n: int = 1) -> None:
+            done[0] += n
+
+        try:
+            yield advance
+        finally:
+            seconds = f"{time.monotonic() - start:.1f}".replace(".", ",")
+            log.info(
+                "… %s : %s/%s %s(s) en %s s",
+                message,
+                thousands(done[0]),
+                thousands(total),
+                unit,
+                seconds,
+            )
+
+
+class StepProgress(Progress):
+    """A :class:`Progress` made from a function told the name of each step (what
+    :func:`ips_map.pipeline.build` used to take): counted steps are told as one step."""
+
+    def __init__(self, step: Callable[[str], None]):
+        self.step = step
+
+    def __call__(self, message: str) -> None:
+        self.step(message)
+
+    @contextlib.contextmanager
+    def count(self, message: str, total: int, unit: str) -> Iterator[Advance]:
+        self.step(f"{message} ({thousands(total)} {unit}(s))")
+        yield lambda n=1: None
+
+
+def as_progress(progress: Progress | Callable[[str], None] | None) -> Progress:
+    """A :class:`Progress` for whatever a caller gave: one, a function of each step's name,
+    or None (lines of the logger)."""
+    if isinstance(progress, Progress):
+        return progress
+    if progress is None:
+        return Progress()
+    return StepProgress(progress)
