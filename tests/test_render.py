@@ -75,7 +75,8 @@ HOSTILE_ROWS = [
         "nom": "<img src=x onerror=alert(1)>",
         "structure": "{% raw %}",
         "type": "emploi_accompagne",
-        "statut": "en_projet",
+        # A statut it cannot read: drawn and listed as written (as text), not counted.
+        "statut": "<b>suspendu</b> {{ 7*7 }}",
         "adresse": "{% raw %}",
         "commune": "Paris",
         "code_commune": "75056",
