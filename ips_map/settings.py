@@ -169,6 +169,10 @@ class BuildSettings:
         A région, by code or name (``84``, ``Auvergne-Rhône-Alpes``), for a regional edition:
         its départements only, in the map, the figures and the tables; the national map when
         None. Resolved by :func:`ips_map.territory.regions.find_region`.
+    strict
+        Stop, writing nothing, when rows of the listing are left out
+        (:class:`~ips_map.errors.RowsLeftOut`, as ``ips-map validate`` fails); by default
+        the map is built without them.
     """
 
     services: Path | str | None = None
@@ -187,6 +191,7 @@ class BuildSettings:
     timeout: float = DEFAULT_TIMEOUT
     region: str | None = None
     image: bool = field(default_factory=default_image)
+    strict: bool = False
 
     @property
     def services_path(self) -> Path:
