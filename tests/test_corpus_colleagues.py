@@ -183,7 +183,7 @@ def test_a_fuzzy_match_never_leaves_the_stated_departement(gazetteer, real_data)
     codes = sorted(set(gazetteer.communes.column("code_departement")))
     notes = _notes(real_data)
 
-    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(written=misspellings(names), dep=st.sampled_from(codes))
     def check(written, dep):
         reading = read_name(written, gazetteer, [], (dep,), set(), notes)
@@ -200,3 +200,20 @@ def test_the_documented_thresholds(gazetteer):
     assert fuzz.ratio(commune_key("Saint-Jen"), commune_key("Saint-Julien")) < MIN_SCORE
     match = gazetteer.fuzzy.match(commune_key("Marseile"), ("13",))
     assert match.code == "13055" and match.score - match.candidates[1][1] >= MIN_MARGIN
+
+
+def test_placement_quotes_codes_as_written(real_data, tmp_path):
+    from tests.helpers import write_listing
+
+    text = "nom;cp;commune;code insee\nA;69003 CEDEX 03;Villeurbanne;\nB;;;1003\nC;;;01003\n"
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    placement = place_services(listing, *real_data)
+    said = [str(p) for p in placement.problems]
+    assert any("valeur « 69003 CEDEX 03 » : code postal absent de la commune" in t for t in said)
+    # Two rows that write one code two ways are each quoted as they write it.
+    assert any(
+        t.startswith("ligne 3, colonne « code insee », valeur « 1003 » : ancien") for t in said
+    )
+    assert any(
+        t.startswith("ligne 4, colonne « code insee », valeur « 01003 » : ancien") for t in said
+    )

@@ -435,6 +435,8 @@ def hostile_html(hostile_build) -> str:
 def test_hostile_listing_builds_and_places_every_row(hostile_build):
     assert len(hostile_build.placement.services) == len(HOSTILE_ROWS)
     assert not hostile_build.placement.rejects
+    # Its statut it cannot read is kept, and counted apart.
+    assert hostile_build.summary["services_statut_non_reconnu"] == 1
 
 
 def test_hostile_text_never_runs_as_a_template(hostile_html):

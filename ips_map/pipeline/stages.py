@@ -254,6 +254,8 @@ def _summary(
             "services_actifs": int((services["statut"] == "actif").sum()),
             "services_en_projet": int((services["statut"] == "en_projet").sum()),
             "services_fermes": counts.closed,
+            # Drawn and listed with their statut as written, counted neither way.
+            "services_statut_non_reconnu": int((services["statut"] == "non_reconnu").sum()),
             "liste": _listing_record(listing),
             "date_construction": settings.build_date,
             "version": __version__,

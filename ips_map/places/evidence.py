@@ -72,6 +72,8 @@ class Found:
     #: What to say of the commune's name (misspelt, not found, shared), with where the
     #: service is finally placed: "" when the name was read as written.
     name_issue: str = ""
+    #: The postcode as written, quoted by warnings.
+    postcode_written: str = ""
 
     @property
     def usable(self) -> bool:
@@ -104,19 +106,25 @@ def gather_evidence(
     postcode = row["code_postal_n"]
     postcode_codes = gazetteer.by_postcode.get(postcode, []) if postcode else []
     if postcode and not postcode_codes:
-        notes.note("code_postal", postcode, "code postal inconnu : ignoré")
+        notes.note("code_postal", written(row, "code_postal"), "code postal inconnu : ignoré")
     hints = set(stated) | {e.dep for e in items}
     by_name, issue = name_evidence(row, gazetteer, postcode_codes, stated, hints, notes)
     if by_name is not None:
         items.append(by_name)
     if postcode_codes:
-        items.append(postcode_evidence(gazetteer, postcode, postcode_codes))
+        items.append(postcode_evidence(gazetteer, written(row, "code_postal"), postcode_codes))
     if len(stated) == 1 and not any(e.dep or e.pool for e in items):
         # With a word on the commune, that word says where the service is placed.
         by_departement = departement_evidence(row, stated[0], seats, notes, quiet=bool(issue))
         if by_departement is not None:
             items.append(by_departement)
-    return Found(stated, items, by_code, by_name, postcode, postcode_codes, issue)
+    quoted = written(row, "code_postal") if postcode else ""
+    return Found(stated, items, by_code, by_name, postcode, postcode_codes, issue, quoted)
+
+
+def written(row: dict, column: str) -> str:
+    """A column's value as the listing wrote it (warnings quote it so), else as read."""
+    return row.get(column) or row[f"{column}_n"]
 
 
 def coordinate_evidence(
@@ -151,12 +159,13 @@ def code_evidence(row: dict, gazetteer: Gazetteer, notes: RowNotes) -> Evidence 
     code = row["code_commune_n"]
     if not code:
         return None
+    quoted = written(row, "code_commune")
     method = "code_commune"
     if code not in gazetteer.communes and code in ARRONDISSEMENTS_CITY:
         city = gazetteer.commune(ARRONDISSEMENTS_CITY[code])
         notes.note(
             "code_commune",
-            code,
+            quoted,
             f"code d'arrondissement municipal : commune {city['code_commune']} ({city['nom']})",
         )
         code = city["code_commune"]
@@ -164,18 +173,18 @@ def code_evidence(row: dict, gazetteer: Gazetteer, notes: RowNotes) -> Evidence 
         new = gazetteer.old_to_new[code]
         notes.note(
             "code_commune",
-            code,
+            quoted,
             f"ancien code INSEE : commune actuelle {new} ({gazetteer.commune(new)['nom']})",
         )
         code, method = new, "ancien_code_commune"
     if code not in gazetteer.communes:
-        notes.note("code_commune", code, "code INSEE inconnu (ni actuel ni ancien) : ignoré")
+        notes.note("code_commune", quoted, "code INSEE inconnu (ni actuel ni ancien) : ignoré")
         return None
     commune = gazetteer.commune(code)
     return Evidence(
         method,
         "code_commune",
-        row["code_commune_n"],
+        quoted,
         commune["longitude"],
         commune["latitude"],
         commune["code_departement"],

@@ -263,18 +263,18 @@ def _note_postcode(
     gazetteer: Gazetteer,
     notes: RowNotes,
 ) -> None:
-    postcode = found.postcode
+    postcode, quoted = found.postcode, found.postcode_written or found.postcode
     if found.name_issue:
         pass  # the warning about the commune's name says where the service is placed
     elif winner.method == "code_postal" and len(winner.pool) > 1:
         notes.note(
             "code_postal",
-            postcode,
+            quoted,
             f"{len(winner.pool)} communes partagent ce code postal : "
             f"placé au centre de la plus peuplée ({gazetteer.commune(winner.commune)['nom']})",
         )
     elif winner.method == "code_postal":
-        notes.note("code_postal", postcode, "placé au centre de la commune du code postal")
+        notes.note("code_postal", quoted, "placé au centre de la commune du code postal")
     if not (commune_code and postcode and found.postcode_codes):
         return
     if commune_code in found.postcode_codes:
@@ -283,7 +283,7 @@ def _note_postcode(
     if postcode_item is None or postcode_item.agrees_with(winner):
         notes.note(
             "code_postal",
-            postcode,
+            quoted,
             f"code postal absent de la commune {gazetteer.commune(commune_code)['nom']} "
             "(CEDEX ?) : sans effet sur le placement",
         )
