@@ -216,4 +216,5 @@ def table_values(coverage: pd.DataFrame, services: gpd.GeoDataFrame, insets: dic
         "services_total": total,
         "active_services": int((statuses == "actif").sum()),
         "planned_services": int((statuses == "en_projet").sum()),
+        "unrecognised_services": int((statuses == UNRECOGNISED_STATUS).sum()),
     }
