@@ -21,6 +21,17 @@ class ListingError(IpsMapError):
     """A listing of services cannot be read or has no usable row."""
 
 
+class RowsLeftOut(ListingError):
+    """A build stops, writing nothing, because rows of its listing are left out: none is
+    placed, or some are and the build is strict (``--strict``). ``lines`` are the verdict
+    as ``ips-map validate`` says it, ``reason`` why the build stopped."""
+
+    def __init__(self, lines: list[str], reason: str):
+        super().__init__("\n".join([*lines, reason]))
+        self.lines = lines
+        self.reason = reason
+
+
 class SettingsError(IpsMapError):
     """An option has a value that cannot be used (unknown census vintage, ...)."""
 

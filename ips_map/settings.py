@@ -180,6 +180,10 @@ class BuildSettings:
         Format of the CSV files written: ``francais`` (``;``, ``0,298``: what a French
         spreadsheet opens in columns) or ``international`` (``,``, ``0.298``); see
         :data:`ips_map.outputs.CSV_FORMATS`. ``IPS_MAP_CSV_FORMAT`` sets the default.
+    strict
+        Stop, writing nothing, when rows of the listing are left out
+        (:class:`~ips_map.errors.RowsLeftOut`, as ``ips-map validate`` fails); by default
+        the map is built without them.
     """
 
     services: Path | str | None = None
@@ -199,6 +203,7 @@ class BuildSettings:
     region: str | None = None
     image: bool = field(default_factory=default_image)
     csv_format: str = field(default_factory=default_csv_format)
+    strict: bool = False
 
     @property
     def services_path(self) -> Path:

@@ -15,13 +15,14 @@ from pathlib import Path
 import pandas as pd
 
 from ips_map.errors import ERREUR, ListingError, Problem
-from ips_map.listing.read import Listing, describe_format
+from ips_map.listing.read import Listing
 from ips_map.outputs import refuse_overwriting_inputs, write_csv
 from ips_map.pipeline.prepare import count_rows, read_and_place
+from ips_map.pipeline.verdict import Verdict
 from ips_map.places import Placement
 from ips_map.settings import is_url
 from ips_map.sources.http import HttpSettings
-from ips_map.vocabulary import PLACEMENT_METHODS, RowCounts
+from ips_map.vocabulary import RowCounts
 
 REPORT_COLUMNS = ["unite", "ligne", "colonne", "valeur", "gravite", "message"]
 
@@ -47,6 +48,12 @@ class Validation:
         """True when every row is usable and at least one is placed (duplicates and
         warnings allowed): what a build needs."""
         return not self.error and not self.rejects and self.counts.placed > 0
+
+    @property
+    def verdict(self) -> Verdict:
+        """The verdict on the listing, in the words ``ips-map build`` uses too."""
+        services = self.placement.services if self.placement is not None else pd.DataFrame()
+        return Verdict(self.listing, self.counts, services, self.rejects, self.problems)
 
     @property
     def counts(self) -> RowCounts:
@@ -90,51 +97,12 @@ def validate_listing(
 
 
 def format_report(result: Validation) -> Iterable[str]:
-    """Yield the lines of a validation report, in French, for a terminal."""
+    """Yield the lines of a validation report, in French, for a terminal: the verdict that
+    ``ips-map build`` says too (:class:`~ips_map.pipeline.verdict.Verdict`)."""
     if result.error:
         yield f"Liste illisible : {result.error}"
         return
-    listing = result.listing
-    c = result.counts
-    yield f"Liste : {listing.name} ({describe_format(listing)})"
-    details = [
-        f"{c.exact} par coordonnées",
-        f"{c.commune_centre} au centre de la commune (approché)",
-        f"{c.postcode} au code postal (approché)",
-    ]
-    if c.chef_lieu:
-        details.append(f"{c.chef_lieu} au chef-lieu du département (approché)")
-    yield (
-        f"{c.read} {listing.unit}(s) lue(s) : {c.placed} placée(s) "
-        f"({', '.join(details)}), {c.rejected} rejetée(s), {c.duplicates} doublon(s) "
-        "exact(s) compté(s) une fois."
-    )
-    if len(result.placement.services):
-        used = result.placement.services["methode"].value_counts()
-        yield "Placement : " + ", ".join(
-            f"{PLACEMENT_METHODS.get(method, method)} {n}" for method, n in used.items()
-        )
-    warnings = [p for p in result.problems if p.gravite != ERREUR]
-    if result.rejects:
-        yield ""
-        yield f"À corriger ({len(result.rejects)} {listing.unit}(s) non utilisée(s)) :"
-        for reject in result.rejects:
-            yield f"  {reject['raison']}"
-    if warnings:
-        yield ""
-        yield f"Avertissements ({len(warnings)}, ce qui a été corrigé ou ignoré) :"
-        for problem in warnings:
-            yield f"  {problem}"
-    yield ""
-    if result.ok:
-        yield "Toutes les lignes sont utilisables."
-    elif result.rejects:
-        yield f"{len(result.rejects)} {listing.unit}(s) à corriger avant de construire la carte."
-    else:
-        yield (
-            f"Aucun service dans la liste (aucune {listing.unit} sous l'en-tête) : ajoutez au "
-            "moins un service avant de construire la carte."
-        )
+    yield from result.verdict.lines()
 
 
 def write_report(path: Path, result: Validation, fmt: str | None = None) -> Path:
@@ -152,7 +120,8 @@ def write_report(path: Path, result: Validation, fmt: str | None = None) -> Path
         )
     # A rejected row's reasons are in its problems (placement) or only in its reject record
     # (reading): write each once.
-    rows = [p.as_dict() for p in result.problems if p.gravite != ERREUR]
+    # One row per fix: a left-out row's warnings that its reason quotes are not repeated.
+    rows = [p.as_dict() for p in result.verdict.warnings()] if not result.error else []
     rows += [
         {
             "unite": result.listing.unit,

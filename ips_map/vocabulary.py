@@ -14,9 +14,20 @@ from dataclasses import dataclass
 SERVICE_TYPES = ("ips", "emploi_accompagne", "autre")
 SERVICE_TYPE_LABELS = {"ips": "IPS", "emploi_accompagne": "Emploi accompagné", "autre": "Autre"}
 
-#: Where a service stands: running, planned, or closed (kept in the listing, never counted).
-SERVICE_STATUSES = ("actif", "en_projet", "ferme")
-SERVICE_STATUS_LABELS = {"actif": "Actif", "en_projet": "En projet", "ferme": "Fermé"}
+#: Where a service stands: running, planned, or closed (kept in the listing, never counted);
+#: ``non_reconnu`` when the listing's statut could not be read: the service is drawn and
+#: listed with its statut as written (``statut_ecrit``), and not counted for coverage.
+SERVICE_STATUSES = ("actif", "en_projet", "ferme", "non_reconnu")
+SERVICE_STATUS_LABELS = {
+    "actif": "Actif",
+    "en_projet": "En projet",
+    "ferme": "Fermé",
+    "non_reconnu": "Statut non reconnu",
+}
+#: The statuses a listing may write (``non_reconnu`` is what ips-map says of the others).
+LISTING_STATUSES = ("actif", "en_projet", "ferme")
+#: The code of a statut that could not be read.
+UNRECOGNISED_STATUS = "non_reconnu"
 
 #: A département is ``couvert`` when an active service serves it, ``en_projet`` when only
 #: planned ones do, ``non_couvert`` otherwise.
@@ -61,6 +72,13 @@ def thousands(value: int) -> str:
     """Return ``value`` as French writes it: 1\u202f234\u202f567, a narrow no-break space
     between thousands (every message, table and page of ips-map writes numbers so)."""
     return f"{int(value):,}".replace(",", "\u202f")
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """Return ``count`` and its noun as French writes them: "1 ligne à corriger", "2 lignes
+    à corriger" (0 and 1 take the singular); ``many`` is the plural form, ``one`` + "s" by
+    default."""
+    return f"{thousands(count)} {one if abs(count) < 2 else many or one + 's'}"
 
 
 @dataclass(frozen=True)

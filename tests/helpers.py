@@ -29,6 +29,15 @@ def write_listing(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
+def load_module(name: str):
+    """A script of tests/data/listings/ (``make_colleagues``) as a module."""
+    spec = importlib.util.spec_from_file_location(name, CORPUS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_corpus_module():
     """tests/data/listings/make_corpus.py as a module (it is a script, not a package)."""
     spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")

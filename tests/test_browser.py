@@ -447,6 +447,11 @@ def test_hostile_listing_is_shown_as_text(open_map, hostile_map):
     assert "<img src=x onerror=alert(1)>" in text
     assert "{% raw %}" in text
     assert "{{ 7*7 }}" in text
+    # A statut it cannot read is shown as written, said so, and has its legend entry.
+    unread = "« <b>suspendu</b> {{ 7*7 }} » (statut non reconnu)"
+    assert f"Statut : {unread}" in text
+    expect(page.locator("#ips-table-services")).to_contain_text(unread)
+    expect(page.locator("#legend-services")).to_contain_text("Statut non reconnu (1, non compté)")
 
     view.click_service(index_of[HOSTILE_ROWS[3]["nom"]])  # drawn in La Réunion's inset
     expect(popup).to_contain_text("Service de La Réunion {{ config }}")

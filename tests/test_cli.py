@@ -76,7 +76,7 @@ def test_listing_without_usable_row_fails_cleanly(tmp_path):
     result = CliRunner().invoke(cli, ["build", "--services", str(listing), "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "vide.csv" in result.output
-    assert "aucune ligne utilisable" in result.output
+    assert "aucun service n'est placé (1 ligne à corriger)" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not (tmp_path / "index.html").exists()
 
@@ -104,10 +104,12 @@ def test_rejected_rows_are_reported_on_stderr(tmp_path):
         cli, ["build", "--services", str(listing), "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 0, result.output
-    assert "Ligne 3 rejetée" in result.output
-    assert "Ligne 4 rejetée" in result.output
-    assert "contradiction" in result.output
-    assert "1 service(s) placé(s) sur 3 ligne(s), 2 rejetée(s)" in result.output
+    assert "1 ligne à corriger" not in result.output
+    assert "2 lignes à corriger en sont laissées de côté :" in result.stderr
+    assert "  ligne 3 : service impossible à localiser" in result.stderr
+    assert "  ligne 4, " in result.stderr
+    assert "contradiction" in result.stderr
+    assert "1 service placé sur 3 lignes, 2 laissées de côté." in result.stdout
 
 
 def test_unknown_service_type_is_a_usage_error(tmp_path):

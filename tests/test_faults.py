@@ -383,7 +383,7 @@ def test_build_uses_the_cached_copy_when_the_url_sends_a_bomb(server, tmp_path, 
         )
     assert result.exit_code == 0, result.output
     assert "réponse trop grosse" in result.stderr and "copie en cache" in result.stderr
-    assert "2 service(s) placé(s)" in result.stdout
+    assert "2 services placés" in result.stdout
     assert tree(tmp_path / "cache") == cached
 
 

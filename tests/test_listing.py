@@ -128,7 +128,7 @@ def test_quoted_fields_with_delimiters_and_newlines_keep_physical_line_numbers(t
 
 
 def test_line_numbers_of_problems_and_rejects_follow_multiline_rows(tmp_path):
-    text = 'nom,structure,statut\n"A","x\ny",actif\n,z,actif\nB,,bizarre\n'
+    text = 'nom,structure,statut\n"A","x\ny",actif\n,z,actif\n,,bizarre\n'
     listing = read_listing(write_listing(tmp_path / "l.csv", text))
     assert [r["ligne"] for r in listing.rejects] == [4, 5]
     assert "ligne 4" in listing.rejects[0]["raison"]
@@ -293,11 +293,11 @@ def test_header_only_is_a_listing_error(tmp_path):
 
 
 def test_file_with_no_usable_row_is_a_listing_error(tmp_path):
-    path = write_listing(tmp_path / "l.csv", "nom;statut\n;actif\nA;inconnu\n")
+    path = write_listing(tmp_path / "l.csv", "nom;statut\n;actif\n;inconnu\n")
     with pytest.raises(ListingError) as info:
         read_listing(path)
     assert str(path) in str(info.value)
-    assert "2 ligne(s) rejetée(s)" in str(info.value)
+    assert "aucune ligne utilisable (2 lignes laissées de côté)" in str(info.value)
 
 
 def test_unknown_columns_are_kept_in_extra_and_reported(tmp_path):
@@ -367,15 +367,18 @@ def test_statut_spellings(tmp_path, written, statut):
     assert problems_for(listing, "statut") == []
 
 
-def test_unknown_statut_is_rejected(tmp_path):
+def test_unknown_statut_keeps_the_row_as_written(tmp_path):
     text = "nom;statut\nA;actif\nB;suspendu\n"
     listing = read_listing(write_listing(tmp_path / "l.csv", text))
-    assert list(listing.rows["nom"]) == ["A"]
-    assert len(listing.rejects) == 1
-    assert listing.rejects[0]["ligne"] == 3
-    assert listing.rejects[0]["nom"] == "B"
-    assert "suspendu" in listing.rejects[0]["raison"]
-    assert "statut" in listing.rejects[0]["raison"]
+    assert list(listing.rows["nom"]) == ["A", "B"]
+    assert list(listing.rows["statut"]) == ["actif", "non_reconnu"]
+    assert list(listing.rows["statut_ecrit"]) == ["", "suspendu"]
+    assert listing.rejects == []
+    [problem] = problems_for(listing, "statut", line=3)
+    assert problem.valeur == "suspendu"
+    assert problem.message.startswith("statut non reconnu : service dessiné et listé")
+    # The accepted words are quoted.
+    assert "« à l'étude »" in problem.message and "« Fermé »" in problem.message
 
 
 @pytest.mark.parametrize(
@@ -518,7 +521,7 @@ def test_insee_codes(tmp_path, written, code, warned):
         ("2a", "2A", False),
         ("69M", "69", True),
         ("Côte-d'Or", "21", False),
-        ("20", "", True),
+        ("20", "", False),  # placement says what it is read as
         ("Atlantide", "", True),
         ("13 - Bouches-du-Rhône", "13", True),
         ("Bouches-du-Rhône (13)", "13", True),
@@ -622,7 +625,7 @@ def test_every_problem_is_collected_with_line_column_and_value(tmp_path):
         "nom;type;statut;cp;dept\n"
         "A;ESAT;actif;ABCDE;1\n"  # three warnings, kept
         ";ips;actif;;\n"  # rejected: no name
-        "C;ips;bof;;\n"  # rejected: statut
+        "EXEMPLE - service fictif (remplacez cette ligne);ips;bof;;\n"  # rejected: example
     )
     listing = read_listing(write_listing(tmp_path / "l.csv", text))
     assert list(listing.rows["nom"]) == ["A"]

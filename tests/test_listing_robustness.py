@@ -118,7 +118,7 @@ def test_a_quote_never_closed_loses_no_row_and_is_reported_where_it_opens(tmp_pa
     assert list(listing.rows["ligne"]) == [2, 3, 4]
     [problem] = [p for p in listing.problems if "guillemet" in p.message]
     assert problem.ligne == 2
-    assert "jamais refermé" in problem.message and "2 ligne(s) suivante(s)" in problem.message
+    assert "jamais refermé" in problem.message and "les 2 lignes suivantes" in problem.message
     assert "retirez-le" in problem.message
 
 
@@ -184,7 +184,7 @@ def test_a_title_above_the_csv_header_is_skipped_and_reported(tmp_path):
     assert list(listing.rows["nom"]) == ["A"]
     assert list(listing.rows["ligne"]) == [5]
     [note] = [p for p in listing.problems if "en-tête" in p.message]
-    assert note.ligne == 4 and "3 ligne(s) au-dessus" in note.message
+    assert note.ligne == 4 and "les 3 lignes au-dessus" in note.message
     # Unknown columns are reported on the header's own line.
     assert listing.unknown_columns == []
 
@@ -248,15 +248,15 @@ def test_utf16_with_a_bom_is_read(tmp_path):
 
 
 def test_no_usable_row_when_reading_quotes_the_reasons(tmp_path):
-    text = "nom;statut\n;actif\nA;bof\n" + "".join(f"B{i};bof\n" for i in range(6))
+    text = "nom;dept\n;01\nA;987\n" + "".join(f"B{i};987\n" for i in range(6))
     path = write_listing(tmp_path / "l.csv", text)
     with pytest.raises(ListingError) as info:
         read_listing(path)
     message = str(info.value)
-    assert "8 ligne(s) rejetée(s)" in message
+    assert "aucune ligne utilisable (8 lignes laissées de côté)" in message
     assert "ligne 2, colonne « nom »" in message and "nom manquant" in message
-    assert "ligne 3, colonne « statut », valeur « bof »" in message
-    assert "… et 3 autre(s)" in message
+    assert "ligne 3, colonne « dept », valeur « 987 »" in message
+    assert "… et 3 autres." in message
     assert "rejects.csv" not in message  # not written: the build stops here
     assert "ips-map validate" in message
 
@@ -270,10 +270,12 @@ def test_nothing_placed_stops_the_build_with_the_reasons(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", "--services", str(path), "--out", str(out)])
     assert result.exit_code == 1
-    assert "2 ligne(s) rejetée(s)" in result.output
+    # The verdict, as validate words it, then why nothing was written.
+    assert "aucun service n'est placé (2 lignes à corriger)" in result.output
     assert "ligne 2, colonne « commune », valeur « Nulle-Part »" in result.output
     assert "ligne 3, colonne « commune », valeur « Atlantis »" in result.output
-    assert "ci-dessus" not in result.output and "rejects.csv" not in result.output
+    assert "Carte non construite, rien n'a été écrit." in result.output
+    assert "rejects.csv" not in result.output
     assert not (out / "rejects.csv").exists()
 
 
@@ -308,10 +310,11 @@ def test_the_build_names_rejected_geojson_features_as_entities(tmp_path):
         cli, ["build", "--services", str(path), "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 0, result.output
-    assert "Entité 1 rejetée : colonne « nom » : nom manquant" in result.output
-    assert "Entité 2 rejetée : colonne « commune », valeur « Atlantis »" in result.output
-    assert "Ligne" not in result.output and "rejetée : entité" not in result.output
-    assert "1 service(s) placé(s) sur 3 entité(s), 2 rejetée(s)" in result.output
+    assert "2 entités à corriger en sont laissées de côté" in result.output
+    assert "entité 1, colonne « nom » : nom manquant" in result.output
+    assert "entité 2, colonne « commune », valeur « Atlantis »" in result.output
+    assert "ligne" not in result.output.lower()
+    assert "1 service placé sur 3 entités, 2 laissées de côté." in result.output
 
 
 def test_describe_reject_says_the_place_once():

@@ -151,7 +151,7 @@ def test_failed_build_keeps_previous_outputs(tmp_path):
     first = build(BuildSettings(out=tmp_path, build_date="2026-01-01"))
     before = first.outputs["map"].read_bytes()
     bad = write_listing(tmp_path / "bad.csv", "nom,commune\n,Nulle-Part\n")
-    with pytest.raises(ListingError, match="aucune ligne utilisable"):
+    with pytest.raises(ListingError, match="aucun service n'est placé"):
         build(BuildSettings(services=bad, out=tmp_path, build_date="2026-01-01"))
     assert first.outputs["map"].read_bytes() == before
 

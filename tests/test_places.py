@@ -481,7 +481,11 @@ def test_old_corsican_20_is_read_from_the_other_evidence(tmp_path, departements)
     placement = place(tmp_path, departements, [{"commune": "Ajaccio", "dept": "20"}])
     [service] = placement.services.to_dict("records")
     assert service["code_departement"] == "2A"
-    assert messages_at(placement, 2) == ["« 20 » lu comme 2A (Corse-du-Sud)"]
+    # One warning, the one fix: the code to write.
+    assert messages_at(placement, 2) == [
+        "ancien code de la Corse lu comme 2A (Corse-du-Sud) (selon : nom de la commune) : "
+        "indiquez « 2A »"
+    ]
 
 
 def test_same_name_in_the_same_commune_is_a_possible_duplicate(tmp_path, departements):
@@ -861,7 +865,7 @@ def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver,
     process reuses it."""
     from ips_map.geocode import query
     from ips_map.pipeline import build
-    from ips_map.places import duplicates, evidence
+    from ips_map.places import _names, duplicates
     from ips_map.settings import BuildSettings
     from ips_map.territory import gazetteer
 
@@ -880,7 +884,7 @@ def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver,
     }
     httpserver.expect_request("/geocodage/search").respond_with_json({"features": [feature]})
     calls = []
-    for module in (gazetteer, evidence, duplicates, query):
+    for module in (gazetteer, _names, duplicates, query):
         original = module.commune_key
         monkeypatch.setattr(
             module, "commune_key", lambda name, f=original: calls.append(1) or f(name)

@@ -75,7 +75,8 @@ HOSTILE_ROWS = [
         "nom": "<img src=x onerror=alert(1)>",
         "structure": "{% raw %}",
         "type": "emploi_accompagne",
-        "statut": "en_projet",
+        # A statut it cannot read: drawn and listed as written (as text), not counted.
+        "statut": "<b>suspendu</b> {{ 7*7 }}",
         "adresse": "{% raw %}",
         "commune": "Paris",
         "code_commune": "75056",
@@ -434,6 +435,12 @@ def hostile_html(hostile_build) -> str:
 def test_hostile_listing_builds_and_places_every_row(hostile_build):
     assert len(hostile_build.placement.services) == len(HOSTILE_ROWS)
     assert not hostile_build.placement.rejects
+    # Its statut it cannot read is kept, and counted apart, on the page too (plurals right).
+    assert hostile_build.summary["services_statut_non_reconnu"] == 1
+    text = " ".join(Path(hostile_build.outputs["map"]).read_text(encoding="utf-8").split())
+    assert "Liste : 4 lignes lues ; 4 services placés" in text
+    assert "0 laissée de côté" in text and "(s)" not in text.split("Liste : ")[1][:400]
+    assert "3 actifs, 0 en projet et 1 de statut non reconnu (non compté)." in text
 
 
 def test_hostile_text_never_runs_as_a_template(hostile_html):

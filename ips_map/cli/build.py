@@ -17,8 +17,9 @@ from ips_map.cli._shared import (
     max_size_option,
     timeout_option,
 )
+from ips_map.errors import RowsLeftOut
 from ips_map.settings import MEGABYTE
-from ips_map.vocabulary import thousands
+from ips_map.vocabulary import plural, thousands
 
 log = logging.getLogger("ips_map")
 
@@ -103,6 +104,13 @@ log = logging.getLogger("ips_map")
     "oui, sauf si IPS_MAP_IMAGE=0).",
 )
 @csv_format_option
+@click.option(
+    "--strict",
+    is_flag=True,
+    default=False,
+    help="Ne rien construire quand des lignes de la liste sont laissées de côté (code de "
+    "sortie 1, comme ips-map validate) ; sinon la carte est construite sans elles.",
+)
 @max_size_option
 @timeout_option
 @click.pass_context
@@ -123,6 +131,7 @@ def build(
     region: str | None,
     image: bool | None,
     csv_format: str | None,
+    strict: bool,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
@@ -160,36 +169,36 @@ def build(
         region=region,
         **({"image": image} if image is not None else {}),
         **({"csv_format": csv_format.lower()} if csv_format else {}),
+        strict=strict,
     )
     from ips_map.cli._progress import TerminalProgress
 
-    result = run_build(settings, progress=TerminalProgress())
+    try:
+        result = run_build(settings, progress=TerminalProgress())
+    except RowsLeftOut as exc:
+        # The verdict, as validate says it, then why nothing was written.
+        for line in exc.lines:
+            log.error("%s", line)
+        raise click.ClickException(exc.reason) from None
     _report(result, verbose=bool((ctx.obj or {}).get("verbose")))
 
 
 def _report(result, verbose: bool) -> None:
-    """What the command says once the map is built: warnings, rejects, figures, files."""
-    from ips_map.listing.read import describe_reject
-
-    warnings = [p for p in result.problems if p.gravite != "erreur"]
-    if verbose:
-        for problem in warnings:
-            log.warning("Avertissement, %s", problem)
-    elif warnings:
-        log.warning(
-            "%d avertissement(s) sur la liste : détail avec -v ou dans services.csv.", len(warnings)
-        )
-    for reject in result.listing.rejects + result.placement.rejects:
-        log.warning("%s", describe_reject(reject, result.listing.unit))
-    for double in result.listing.duplicates:
-        log.warning("Doublon : %s", double["raison"])
+    """What the command says once the map is built: the verdict on the listing (as
+    ``ips-map validate`` words it, each warning with -v), then the figures and files."""
+    verdict = result.verdict
+    noisy = bool(verdict.rejects or verdict.warnings() or result.listing.duplicates)
+    for line in verdict.lines(detail=verbose):
+        (log.warning if noisy else log.info)("%s", line)
     s = result.summary
     population = thousands(s["population_non_couverte"])
     share = f"{100 * s['part_population_non_couverte']:.1f}".replace(".", ",")
+    unit = result.listing.unit
+    left_out = s["lignes_rejetees"]
     echo(
-        f"{s['lignes_placees']} service(s) placé(s) sur {s['lignes_lues']} "
-        f"{result.listing.unit}(s), "
-        f"{s['lignes_rejetees']} rejetée(s). Départements couverts : "
+        f"{plural(s['lignes_placees'], 'service placé', 'services placés')} sur "
+        f"{plural(s['lignes_lues'], unit)}, {left_out} "
+        f"{'laissée' if left_out < 2 else 'laissées'} de côté. Départements couverts : "
         f"{s['departements_couverts']}/{s['departements']} ; population sans service actif : "
         f"{population} ({share} %), Insee {s['annee_population']}."
     )

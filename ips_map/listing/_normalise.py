@@ -15,6 +15,7 @@ import pandas as pd
 
 from ips_map.errors import ERREUR, Problem
 from ips_map.listing import values
+from ips_map.vocabulary import UNRECOGNISED_STATUS
 
 #: The columns the normalised records add to the canonical ones, in this order.
 ADDED_COLUMNS = (
@@ -26,6 +27,7 @@ ADDED_COLUMNS = (
     "departement_code",
     "departements_possibles",
     "desservis",
+    "statut_ecrit",
 )
 _TEMPLATE_NAME_MESSAGE = (
     "ligne d'exemple du modèle (ips-map template) : remplacez-la par un vrai service "
@@ -106,13 +108,14 @@ class Normalised:
         results, codes = _each(record["type"], values.read_type)
         self.warn("type", _part(results, 1, codes))
         record["type"] = _part(results, 0, codes)
-        results, codes = _each(record["statut"], values.read_status)
-        statuts, notes = _part(results, 0, codes), _part(results, 1, codes)
-        unknown = np.equal(statuts, None)
-        self.fail("statut", unknown, notes)
-        notes[unknown] = None
-        self.warn("statut", notes)
-        record["statut"] = np.where(unknown, record["statut"], statuts)
+        written = record["statut"]
+        results, codes = _each(written, values.read_status)
+        statuts = _part(results, 0, codes)
+        self.warn("statut", _part(results, 1, codes))
+        # A statut it cannot read keeps the row, with the statut as written beside.
+        unknown = statuts == UNRECOGNISED_STATUS
+        record["statut_ecrit"] = np.where(unknown, written, "")
+        record["statut"] = statuts
 
     def _coordinates(self) -> None:
         record = self.record
@@ -181,9 +184,9 @@ class Normalised:
         written = self.record["site_web"]
         results, codes = _each(written, values.read_website)
         sites, notes = _part(results, 0, codes), _part(results, 1, codes)
-        shown = np.where(sites == "", written, sites)
+        # The value quoted as written (« www.aphm.fr »), the completed one in the note.
+        self.warn("site_web", notes, written)
         self.record["site_web"] = sites
-        self.warn("site_web", notes, shown)
 
     def frame(self, kept: np.ndarray) -> pd.DataFrame:
         """The records of the rows ``kept``, as the listing's table."""

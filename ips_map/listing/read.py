@@ -22,6 +22,7 @@ from ips_map.listing.columns import HEADER_INDEX, map_header
 from ips_map.listing.formats import FORMAT_NAMES, detect_format, read_table
 from ips_map.listing.source import open_source
 from ips_map.sources.http import HttpSettings
+from ips_map.vocabulary import plural
 
 #: Reasons quoted in the error raised when no row of a listing is usable.
 QUOTED_REASONS = 5
@@ -147,9 +148,10 @@ def no_usable_row_error(label: str, rejects: list[dict], unit: str = "ligne") ->
     ordered = sorted(rejects, key=lambda r: r["ligne"])
     lines = [f"  - {r['raison']}" for r in ordered[:QUOTED_REASONS]]
     if len(ordered) > QUOTED_REASONS:
-        lines.append(f"  … et {len(ordered) - QUOTED_REASONS} autre(s).")
+        lines.append(f"  … et {plural(len(ordered) - QUOTED_REASONS, 'autre')}.")
+    left_out = plural(len(ordered), f"{unit} laissée", f"{unit}s laissées")
     return ListingError(
-        f"{label}: aucune {unit} utilisable ({len(ordered)} {unit}(s) rejetée(s)) :\n"
+        f"{label}: aucune {unit} utilisable ({left_out} de côté) :\n"
         + "\n".join(lines)
         + f"\nCorrigez la liste ; « ips-map validate --services {label} » détaille chaque "
         "problème."

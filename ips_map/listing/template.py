@@ -35,8 +35,8 @@ COLUMN_DOCS: dict[str, tuple[bool, str, str]] = {
     ),
     "statut": (
         False,
-        "actif, en_projet ou ferme (défaut : actif). « Actif », « En projet », « Prévu », "
-        "« Fermé » sont compris.",
+        "actif, en_projet ou ferme (défaut : actif). « Actif », « pilote », « En projet », "
+        "« À l'étude », « Prévu », « Appel à projets », « Fermé » sont compris.",
         "en_projet",
     ),
     "adresse": (False, "Numéro et rue du lieu d'accueil.", "1 rue de l'Exemple"),

@@ -13,7 +13,7 @@ import re
 from typing import NamedTuple
 
 from ips_map.territory.names import collectivite_outre_mer, normalize_departement, text_key
-from ips_map.vocabulary import SERVICE_STATUSES, SERVICE_TYPES
+from ips_map.vocabulary import SERVICE_TYPES, UNRECOGNISED_STATUS
 
 #: Name of the example row of ``ips-map template``: a row with this name is never placed.
 TEMPLATE_EXAMPLE_NAME = "EXEMPLE - service fictif (remplacez cette ligne)"
@@ -37,12 +37,34 @@ _STATUS_WORDS = {
     "ouvert": "actif",
     "en fonctionnement": "actif",
     "en service": "actif",
+    # A pilot or an experiment runs.
+    "pilote": "actif",
+    "site pilote": "actif",
+    "service pilote": "actif",
+    "projet pilote": "actif",
+    "experimentation": "actif",
+    "en experimentation": "actif",
+    "experimental": "actif",
+    # Every wording for a service that does not run yet.
     "en projet": "en_projet",
     "projet": "en_projet",
     "prevu": "en_projet",
+    "prevue": "en_projet",
     "en creation": "en_projet",
     "en cours de creation": "en_projet",
     "a venir": "en_projet",
+    "a l etude": "en_projet",
+    "a letude": "en_projet",
+    "etude": "en_projet",
+    "en etude": "en_projet",
+    "en cours d etude": "en_projet",
+    "appel a projets": "en_projet",
+    "appel a projet": "en_projet",
+    "aap": "en_projet",
+    "en preparation": "en_projet",
+    "en construction": "en_projet",
+    "ouverture prevue": "en_projet",
+    "a ouvrir": "en_projet",
     "ferme": "ferme",
     "fermee": "ferme",
     "arrete": "ferme",
@@ -55,10 +77,21 @@ _STATUS_PREFIXES = (
     ("active", "actif"),
     ("ouvert", "actif"),
     ("en fonctionnement", "actif"),
+    ("pilote", "actif"),
+    ("experimentation", "actif"),
+    ("en experimentation", "actif"),
     ("en projet", "en_projet"),
     ("projet", "en_projet"),
     ("prevu", "en_projet"),
+    ("prevue", "en_projet"),
     ("ouverture prevue", "en_projet"),
+    ("ouverture en", "en_projet"),
+    ("a l etude", "en_projet"),
+    ("en etude", "en_projet"),
+    ("en cours d etude", "en_projet"),
+    ("appel a projets", "en_projet"),
+    ("appel a projet", "en_projet"),
+    ("aap", "en_projet"),
     ("en preparation", "en_projet"),
     ("en construction", "en_projet"),
     ("en cours de creation", "en_projet"),
@@ -104,15 +137,28 @@ def read_type(raw: str) -> tuple[str, str | None]:
     return value, None if exact else f"lu comme « {value} »"
 
 
-def read_status(raw: str) -> tuple[str | None, str | None]:
-    """Return the statut a cell names ("actif" when empty); ``None`` and why when unknown."""
+#: What a warning about a statut it cannot read lists as the words it accepts.
+ACCEPTED_STATUS_WORDS = (
+    "« Actif » (ou « pilote », « expérimentation »), « En projet » (ou « à l'étude », "
+    "« en cours de création », « ouverture prévue en 2026 », « appel à projets », « prévu »), "
+    "« Fermé »"
+)
+
+
+def read_status(raw: str) -> tuple[str, str | None]:
+    """Return the statut a cell names ("actif" when empty) and a note when it was not
+    read as written.
+
+    A statut it cannot read is :data:`~ips_map.vocabulary.UNRECOGNISED_STATUS`: the row is
+    kept (drawn and listed with its statut as written, not counted for coverage).
+    """
     if not raw:
         return "actif", None
     value, exact = _status_of(raw)
     if value is None:
-        return None, (
-            f"statut inconnu : indiquez {', '.join(SERVICE_STATUSES)} "
-            "(ou « Actif », « En projet », « Fermé »)"
+        return UNRECOGNISED_STATUS, (
+            "statut non reconnu : service dessiné et listé avec ce statut, sans être compté "
+            f"pour la couverture ; statuts acceptés : {ACCEPTED_STATUS_WORDS}"
         )
     return value, None if exact else f"lu comme « {value} »"
 
@@ -288,11 +334,8 @@ def read_departement(raw: str) -> tuple[str, tuple[str, ...], str | None]:
         return "", (), None
     code, note = normalize_departement(raw)
     if raw.strip().upper().replace(" ", "") == "20":
-        return (
-            "",
-            ("2A", "2B"),
-            "« 20 » est l'ancien code de la Corse : 2A ou 2B selon la commune ou les coordonnées",
-        )
+        # Placement says once what it was read as (or why it could not be).
+        return "", ("2A", "2B"), None
     if code is None:
         return "", (), f"{note} : ignoré"
     return code, (code,), note or None
@@ -351,5 +394,5 @@ def read_website(raw: str) -> tuple[str, str | None]:
     if not raw or re.match(r"(?i)^https?://", raw):
         return raw, None
     if re.match(r"(?i)^www\.", raw):
-        return "https://" + raw, "adresse sans « https:// » : complétée"
+        return "https://" + raw, f"adresse sans « https:// » : complétée en « https://{raw} »"
     return "", "lien ignoré : seules les adresses http(s) sont publiées"

@@ -26,7 +26,8 @@ from ips_map.editions import (
     make_edition,
     read_edition,
 )
-from ips_map.listing.read import Listing, no_usable_row_error
+from ips_map.errors import RowsLeftOut
+from ips_map.listing.read import Listing
 from ips_map.outputs import (
     OutputSet,
     csv_bytes,
@@ -46,6 +47,7 @@ from ips_map.pipeline.tables import (
     coverage_rows,
     service_columns,
 )
+from ips_map.pipeline.verdict import Verdict, verdict_of
 from ips_map.places import Placement
 from ips_map.progress import Progress, as_progress
 from ips_map.render import MapContext, RegionalView, french_date, leaflet_version, render_map
@@ -82,6 +84,8 @@ class BuildResult:
     problems: list = field(default_factory=list)
     comparison: Comparison | None = None
     counts: RowCounts = field(default_factory=RowCounts)
+    #: What ``ips-map validate`` says of the listing (:mod:`~ips_map.pipeline.verdict`).
+    verdict: Verdict | None = None
 
 
 @collector_paused()
@@ -120,6 +124,7 @@ def build(
     populations = load_populations(settings.census_year)  # an unknown vintage fails now too
 
     prepared = _read_and_place(settings, step)
+    verdict = verdict_of(prepared)  # before a regional edition's cut: validate's words
     listing = prepared.listing
     step("Mesure de la couverture")
     table = measure_coverage(populations, prepared.placement.services, settings.types)
@@ -164,6 +169,7 @@ def build(
         problems=prepared.problems,
         comparison=comparison,
         counts=counts,
+        verdict=verdict,
     )
 
 
@@ -218,12 +224,20 @@ def _read_and_place(settings: BuildSettings, step: Callable[[str], None]) -> Pre
         cache_dir=settings.cache_dir,
         http=HttpSettings(deadline=settings.timeout, max_size=settings.max_size),
         geocode=geocode,
+        allow_empty=True,  # every row left out: said below as validate says it
         step=step,
     )
     listing = prepared.listing
+    # Nothing is written when no row is placed, or (strict) when some are left out: the
+    # error carries the verdict, as ips-map validate says it.
     if prepared.placement.services.empty:
-        # Nothing is written: the error itself quotes the reasons.
-        raise no_usable_row_error(listing.url or str(listing.path), prepared.rejects, listing.unit)
+        raise RowsLeftOut(verdict_of(prepared).lines(), "Carte non construite, rien n'a été écrit.")
+    if settings.strict and prepared.rejects:
+        raise RowsLeftOut(
+            verdict_of(prepared).lines(),
+            "--strict : carte non construite, rien n'a été écrit ; corrigez ces lignes ou "
+            "construisez sans --strict.",
+        )
     listing.date, listing.dated = _listing_date(settings, listing)
     return prepared
 
@@ -271,6 +285,8 @@ def _summary(
             "services_actifs": int((services["statut"] == "actif").sum()),
             "services_en_projet": int((services["statut"] == "en_projet").sum()),
             "services_fermes": counts.closed,
+            # Drawn and listed with their statut as written, counted neither way.
+            "services_statut_non_reconnu": int((services["statut"] == "non_reconnu").sum()),
             "liste": _listing_record(listing),
             "date_construction": settings.build_date,
             "version": __version__,

@@ -31,6 +31,7 @@ COVERAGE_COLUMNS = [
 SERVICE_COLUMNS = [
     "ligne",
     *COLUMNS,
+    "statut_ecrit",  # the statut as written, when not recognised (statut non_reconnu)
     "methode",
     "code_departement",
     "code_commune_trouve",

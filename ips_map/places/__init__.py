@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ips_map.errors import Problem
+from ips_map.errors import ERREUR, Problem
 from ips_map.listing.read import Listing, reject_record
 from ips_map.places._distinct import (
     coordinates_only,
@@ -129,5 +129,22 @@ def place_services(
     for position, problem in possible_duplicates(table, listing.unit):
         warnings.setdefault(position, []).append(problem)
         problems.append(problem)
+    _add_reading_warnings(table, listing.problems, warnings)
     set_warnings(table, warnings)
     return Placement(services=table, rejects=rejects, problems=problems)
+
+
+def _add_reading_warnings(
+    table: gpd.GeoDataFrame, found: list[Problem], warnings: dict[int, list[Problem]]
+) -> None:
+    """Put the warnings reading found about a placed row (a statut not recognised, a link
+    completed) before its placement's, so that ``avertissements`` has them all."""
+    by_line: dict[int, list[Problem]] = {}
+    for problem in found:
+        if problem.ligne is not None and problem.gravite != ERREUR:
+            by_line.setdefault(problem.ligne, []).append(problem)
+    if not by_line or not len(table):
+        return
+    lines = table["ligne"].to_numpy()
+    for position in np.flatnonzero(np.isin(lines, list(by_line))).tolist():
+        warnings[position] = by_line[int(lines[position])] + warnings.get(position, [])

@@ -45,7 +45,7 @@ def evidence_groups(
     """
     size = len(rows)
     groups = np.zeros(size, dtype=np.int64)
-    for column in EVIDENCE_COLUMNS:
+    for column in (*EVIDENCE_COLUMNS, *WRITTEN_COLUMNS):
         if column not in rows:
             continue
         codes, uniques = pd.factorize(rows[column].to_numpy(dtype=object), use_na_sentinel=False)
@@ -64,6 +64,10 @@ def evidence_groups(
     _, firsts = np.unique(groups, return_index=True)
     return groups, firsts
 
+
+#: The postcode and INSEE code as written: warnings quote them so ("1000", not "01000"),
+#: so rows that write them differently are placed apart.
+WRITTEN_COLUMNS = ("code_postal", "code_commune")
 
 #: The other columns placement reads: the line, the name, the coordinates as written.
 OTHER_COLUMNS = (
@@ -125,7 +129,7 @@ def coordinates_only(rows: pd.DataFrame, readings: dict) -> CoordinatesOnly:
 
 def evidence_records(rows: pd.DataFrame, positions: np.ndarray) -> list[dict]:
     """The rows at ``positions`` as dicts of the columns placement reads."""
-    names = [c for c in (*EVIDENCE_COLUMNS, *OTHER_COLUMNS) if c in rows]
+    names = [c for c in (*EVIDENCE_COLUMNS, *WRITTEN_COLUMNS, *OTHER_COLUMNS) if c in rows]
     columns = [rows[name].to_numpy()[positions].tolist() for name in names]
     return [dict(zip(names, values)) for values in zip(*columns)]
 

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ips_map.places._names import read_name
 from ips_map.places._seats import SeatFinder
 from ips_map.places.geometry import CoordinateReading, distance_km
 from ips_map.places.outcome import RowNotes
-from ips_map.territory.gazetteer import (
-    ARRONDISSEMENTS_CITY,
-    Gazetteer,
-    arrondissement_city,
-    commune_key,
-)
+from ips_map.territory.gazetteer import ARRONDISSEMENTS_CITY, Gazetteer
 from ips_map.vocabulary import GEOCODE_ACCEPTED, PLACEMENT_METHODS
 
 #: Two pieces of evidence further apart than this (km) disagree: coordinates 25 km from
@@ -73,6 +69,11 @@ class Found:
     #: The postcode as normalised, and the communes it is known for.
     postcode: str
     postcode_codes: list[str]
+    #: What to say of the commune's name (misspelt, not found, shared), with where the
+    #: service is finally placed: "" when the name was read as written.
+    name_issue: str = ""
+    #: The postcode as written, quoted by warnings.
+    postcode_written: str = ""
 
     @property
     def usable(self) -> bool:
@@ -105,18 +106,25 @@ def gather_evidence(
     postcode = row["code_postal_n"]
     postcode_codes = gazetteer.by_postcode.get(postcode, []) if postcode else []
     if postcode and not postcode_codes:
-        notes.note("code_postal", postcode, "code postal inconnu : ignoré")
+        notes.note("code_postal", written(row, "code_postal"), "code postal inconnu : ignoré")
     hints = set(stated) | {e.dep for e in items}
-    by_name = name_evidence(row, gazetteer, postcode_codes, stated, hints, notes)
+    by_name, issue = name_evidence(row, gazetteer, postcode_codes, stated, hints, notes)
     if by_name is not None:
         items.append(by_name)
     if postcode_codes:
-        items.append(postcode_evidence(gazetteer, postcode, postcode_codes))
+        items.append(postcode_evidence(gazetteer, written(row, "code_postal"), postcode_codes))
     if len(stated) == 1 and not any(e.dep or e.pool for e in items):
-        by_departement = departement_evidence(row, stated[0], seats, notes)
+        # With a word on the commune, that word says where the service is placed.
+        by_departement = departement_evidence(row, stated[0], seats, notes, quiet=bool(issue))
         if by_departement is not None:
             items.append(by_departement)
-    return Found(stated, items, by_code, by_name, postcode, postcode_codes)
+    quoted = written(row, "code_postal") if postcode else ""
+    return Found(stated, items, by_code, by_name, postcode, postcode_codes, issue, quoted)
+
+
+def written(row: dict, column: str) -> str:
+    """A column's value as the listing wrote it (warnings quote it so), else as read."""
+    return row.get(column) or row[f"{column}_n"]
 
 
 def coordinate_evidence(
@@ -151,12 +159,13 @@ def code_evidence(row: dict, gazetteer: Gazetteer, notes: RowNotes) -> Evidence 
     code = row["code_commune_n"]
     if not code:
         return None
+    quoted = written(row, "code_commune")
     method = "code_commune"
     if code not in gazetteer.communes and code in ARRONDISSEMENTS_CITY:
         city = gazetteer.commune(ARRONDISSEMENTS_CITY[code])
         notes.note(
             "code_commune",
-            code,
+            quoted,
             f"code d'arrondissement municipal : commune {city['code_commune']} ({city['nom']})",
         )
         code = city["code_commune"]
@@ -164,18 +173,18 @@ def code_evidence(row: dict, gazetteer: Gazetteer, notes: RowNotes) -> Evidence 
         new = gazetteer.old_to_new[code]
         notes.note(
             "code_commune",
-            code,
+            quoted,
             f"ancien code INSEE : commune actuelle {new} ({gazetteer.commune(new)['nom']})",
         )
         code, method = new, "ancien_code_commune"
     if code not in gazetteer.communes:
-        notes.note("code_commune", code, "code INSEE inconnu (ni actuel ni ancien) : ignoré")
+        notes.note("code_commune", quoted, "code INSEE inconnu (ni actuel ni ancien) : ignoré")
         return None
     commune = gazetteer.commune(code)
     return Evidence(
         method,
         "code_commune",
-        row["code_commune_n"],
+        quoted,
         commune["longitude"],
         commune["latitude"],
         commune["code_departement"],
@@ -190,65 +199,26 @@ def name_evidence(
     stated: tuple[str, ...],
     hints: set[str],
     notes: RowNotes,
-) -> Evidence | None:
-    """The commune the row names, when only one fits: a name several communes share is
-    narrowed by the postcode, the stated département, then the other evidence's."""
+) -> tuple[Evidence | None, str]:
+    """The commune the row names, when only one fits (:func:`~ips_map.places._names.
+    read_name`), and what to say of the name (said once the row is placed: "")."""
     written = row["commune"]
     if not written:
-        return None
-    key = commune_key(written)
-    candidates = gazetteer.by_name.get(key, [])
-    if not candidates:
-        city = arrondissement_city(key)
-        if city:
-            candidates = gazetteer.by_name.get(city, [])
-            if candidates:
-                notes.note(
-                    "commune", written, f"arrondissement lu comme la commune « {city.title()} »"
-                )
-    narrowed = candidates
-    if len(narrowed) > 1 and postcode_codes:
-        narrowed = [c for c in narrowed if c in postcode_codes] or narrowed
-    for deps in (set(stated), hints):
-        if len(narrowed) > 1 and deps:
-            narrowed = [
-                c for c in narrowed if gazetteer.commune(c)["code_departement"] in deps
-            ] or narrowed
-    if not candidates:
-        notes.note(
-            "commune",
-            written,
-            "commune introuvable dans le COG 2026 : vérifiez l'orthographe ou indiquez le "
-            "code INSEE",
-        )
-        return None
-    if len(narrowed) > 1:
-        _note_homonyms(written, narrowed, gazetteer, notes)
-        return None
-    commune = gazetteer.commune(narrowed[0])
-    return Evidence(
+        return None, ""
+    reading = read_name(written, gazetteer, postcode_codes, stated, hints, notes)
+    if not reading.code:
+        return None, reading.issue
+    commune = gazetteer.commune(reading.code)
+    evidence = Evidence(
         "commune",
         "commune",
         written,
         commune["longitude"],
         commune["latitude"],
         commune["code_departement"],
-        narrowed[0],
+        reading.code,
     )
-
-
-def _note_homonyms(written: str, codes: list[str], gazetteer: Gazetteer, notes: RowNotes) -> None:
-    listed = ", ".join(
-        f"{gazetteer.commune(c)['nom']} ({c}, {gazetteer.commune(c)['code_departement']})"
-        for c in codes[:6]
-    )
-    more = f" et {len(codes) - 6} autres" if len(codes) > 6 else ""
-    notes.note(
-        "commune",
-        written,
-        f"{len(codes)} communes portent ce nom ({listed}{more}) : indiquez le code "
-        "postal, le département ou le code INSEE",
-    )
+    return evidence, reading.issue
 
 
 def postcode_evidence(
@@ -277,14 +247,17 @@ def postcode_evidence(
 
 
 def departement_evidence(
-    row: dict, dep: str, seats: SeatFinder, notes: RowNotes
+    row: dict, dep: str, seats: SeatFinder, notes: RowNotes, quiet: bool = False
 ) -> Evidence | None:
-    """The département alone: enough for coverage, drawn at its chef-lieu."""
+    """The département alone: enough for coverage, drawn at its chef-lieu (``quiet``: the
+    row's warning about its commune says so)."""
     seat = seats(dep)
     if seat is None:
         return None
     lon, lat, seat_name = seat
     where = f"au chef-lieu ({seat_name})" if seat_name else "à l'intérieur du département"
+    if quiet:
+        return Evidence("departement", "departement", row["departement"], lon, lat, dep)
     notes.note(
         "departement",
         row["departement"],

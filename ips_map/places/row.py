@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ips_map.errors import Problem
+from ips_map.places._names import placed_where
 from ips_map.places._seats import SeatFinder
 from ips_map.places.evidence import Evidence, Found, gather_evidence, postcode_evidence
 from ips_map.places.geometry import CoordinateReading, distance_km
@@ -34,11 +35,24 @@ def place_row(
     """
     found = gather_evidence(row, reading, gazetteer, seats, notes)
     if not found.usable:
+        _note_name(row, found, notes)
+        if len(found.stated) > 1:
+            notes.note(
+                "departement",
+                row["departement"],
+                "« 20 » est l'ancien code de la Corse : indiquez « 2A » (Corse-du-Sud) ou "
+                "« 2B » (Haute-Corse)",
+            )
         return RejectedRow(row, _unlocatable(notes), notes.problems)
     choice = choose_departement(row, found, gazetteer, notes)
     if isinstance(choice, Problem):
+        _note_name(row, found, notes)
         return RejectedRow(row, choice, notes.problems)
     winner, commune_code = choose_place(row, found, choice, gazetteer, notes)
+    if found.name_issue:
+        seat = seats(choice.code) if winner.method == "departement" else None
+        where = placed_where(winner.method, commune_code, found, gazetteer, seat[2] if seat else "")
+        _note_name(row, found, notes, where)
     return PlacedRow(
         row,
         method=winner.method,
@@ -50,6 +64,13 @@ def place_row(
         lat=winner.y,
         warnings=notes.problems,
     )
+
+
+def _note_name(row: dict, found: Found, notes: RowNotes, where: str = "") -> None:
+    """The row's one warning about its commune's name, with where it was placed."""
+    if found.name_issue:
+        joint = " ; " if " : " in found.name_issue else " : "
+        notes.note("commune", row["commune"], found.name_issue + (joint + where if where else ""))
 
 
 def _unlocatable(notes: RowNotes) -> Problem:
@@ -159,7 +180,13 @@ def _note_outvoted(
             "corrigez le département",
         )
     elif len(stated) > 1:
-        notes.note("departement", row["departement"], f"« 20 » lu comme {notes.name_of(dep)}")
+        notes.note(
+            "departement",
+            row["departement"],
+            f"ancien code de la Corse lu comme {notes.name_of(dep)} (selon : "
+            f"{', '.join(v for v in votes[dep] if v != 'département indiqué')}) : "
+            f"indiquez « {dep} »",
+        )
 
 
 def choose_place(
@@ -236,16 +263,18 @@ def _note_postcode(
     gazetteer: Gazetteer,
     notes: RowNotes,
 ) -> None:
-    postcode = found.postcode
-    if winner.method == "code_postal" and len(winner.pool) > 1:
+    postcode, quoted = found.postcode, found.postcode_written or found.postcode
+    if found.name_issue:
+        pass  # the warning about the commune's name says where the service is placed
+    elif winner.method == "code_postal" and len(winner.pool) > 1:
         notes.note(
             "code_postal",
-            postcode,
+            quoted,
             f"{len(winner.pool)} communes partagent ce code postal : "
             f"placé au centre de la plus peuplée ({gazetteer.commune(winner.commune)['nom']})",
         )
     elif winner.method == "code_postal":
-        notes.note("code_postal", postcode, "placé au centre de la commune du code postal")
+        notes.note("code_postal", quoted, "placé au centre de la commune du code postal")
     if not (commune_code and postcode and found.postcode_codes):
         return
     if commune_code in found.postcode_codes:
@@ -254,7 +283,7 @@ def _note_postcode(
     if postcode_item is None or postcode_item.agrees_with(winner):
         notes.note(
             "code_postal",
-            postcode,
+            quoted,
             f"code postal absent de la commune {gazetteer.commune(commune_code)['nom']} "
             "(CEDEX ?) : sans effet sur le placement",
         )

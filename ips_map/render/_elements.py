@@ -14,7 +14,7 @@ from folium.template import Template
 
 from ips_map.render._assets import leaflet_css, leaflet_js, page_scripts, page_style
 from ips_map.render._csp import PLACEHOLDER, with_policy
-from ips_map.vocabulary import thousands
+from ips_map.vocabulary import plural, thousands
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("ips_map.render", "templates"),
@@ -52,6 +52,7 @@ def _format_pct(value) -> str:
 _ENV.filters["int_fr"] = thousands
 _ENV.filters["float_fr"] = _format_float
 _ENV.filters["pct_fr"] = _format_pct
+_ENV.filters["plural"] = plural  # {{ n|plural("ligne lue", "lignes lues") }}: "1 ligne lue"
 
 
 def render_block(template_name: str, **values) -> str:

@@ -72,6 +72,7 @@ def _text_columns(shown: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
         "structure": text("structure"),
         "type": text("type"),
         "status": text("statut"),
+        "status_written": text("statut_ecrit"),
         "address": address,
         "served": served,
         "phone": text("telephone"),

@@ -20,6 +20,7 @@ from ips_map.vocabulary import (
     COVERAGE_STATUS_LABELS,
     SERVICE_STATUS_LABELS,
     SERVICE_TYPE_LABELS,
+    UNRECOGNISED_STATUS,
 )
 
 #: Most services written into the page's table: beyond, the first ones (by département) and
@@ -106,6 +107,7 @@ def service_rows(
     name, structure, source = (_text(chosen, c) for c in ("nom", "structure", "source"))
     commune = _commune(chosen)
     kinds, statuses = _text(chosen, "type"), _text(chosen, "statut")
+    written = _text(chosen, "statut_ecrit")
     codes = chosen["code_departement"].to_numpy(dtype=object)
     served = chosen["desservis"].to_numpy(dtype=object)
     index = index[order]
@@ -121,7 +123,7 @@ def service_rows(
                 "departement": f"{names.get(code, code)} ({code})" if code else "",
                 "code": code,
                 "type": SERVICE_TYPE_LABELS.get(kinds[k], kinds[k]),
-                "statut": SERVICE_STATUS_LABELS.get(statuses[k], statuses[k]),
+                "statut": _status_words(statuses[k], written[k]),
                 "desservis": ", ".join(served[k] or ()),
                 "source": source[k],
                 "lien": source[k] if source[k].lower().startswith(("http://", "https://")) else "",
@@ -157,6 +159,13 @@ def _commune(frame: pd.DataFrame) -> np.ndarray:
     """The commune as the listing writes it, else the one found when placing the service."""
     written, found = _text(frame, "commune"), _text(frame, "nom_commune_trouve")
     return np.where(written != "", written, found)
+
+
+def _status_words(status: str, written: str) -> str:
+    """A service's statut as the table says it; one not recognised as written, and so."""
+    if status == UNRECOGNISED_STATUS:
+        return f"« {written} » (statut non reconnu)"
+    return SERVICE_STATUS_LABELS.get(status, status)
 
 
 def _drawn_index(shown: gpd.GeoDataFrame, insets: dict) -> np.ndarray:
@@ -207,4 +216,5 @@ def table_values(coverage: pd.DataFrame, services: gpd.GeoDataFrame, insets: dic
         "services_total": total,
         "active_services": int((statuses == "actif").sum()),
         "planned_services": int((statuses == "en_projet").sum()),
+        "unrecognised_services": int((statuses == UNRECOGNISED_STATUS).sum()),
     }

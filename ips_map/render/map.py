@@ -59,6 +59,7 @@ from ips_map.vocabulary import (
     PLACEMENT_METHOD_LABELS,
     SERVICE_STATUS_LABELS,
     SERVICE_TYPE_LABELS,
+    UNRECOGNISED_STATUS,
     RowCounts,
 )
 
@@ -208,6 +209,7 @@ def render_map(
         "rate_colours": rate_colours,
         "uncovered": _uncovered_rows(coverage, summary),
         "n_services": data.services.count,
+        "n_unrecognised": int((counted["statut"] == UNRECOGNISED_STATUS).sum()),
         "evolution": evolution,
         "region": summary.get("region"),
         **_dates(context),

@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 import pandas as pd
 
 from ips_map.territory.data import COMMUNE_COLUMNS
+from ips_map.territory.fuzzy import FuzzyNames
 from ips_map.territory.names import text_key
 
 
@@ -89,6 +90,18 @@ class Gazetteer:
             for postcode in postcodes.split():
                 index.setdefault(postcode, []).append(code)
         return index
+
+    @cached_property
+    def fuzzy(self) -> FuzzyNames:
+        """Misspelt names matched within some départements (:mod:`~ips_map.territory.fuzzy`),
+        built the first time a row needs it."""
+        codes = self.communes.column("code_commune")
+        of = dict(zip(codes, self.communes.column("code_departement")))
+        pairs = [*zip(self.communes.column("nom"), codes), *self._old_names]
+        pairs = [(name, code) for name, code in pairs if name and code in of]
+        names = [name for name, _ in pairs]
+        today = [code for _, code in pairs]
+        return FuzzyNames(names, today, [of[code] for code in today], commune_keys)
 
     def commune(self, code: str) -> dict:
         return self.communes[code]

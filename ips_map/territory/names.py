@@ -35,14 +35,36 @@ def text_key(value: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split())
 
 
+#: Abbreviations in département names: "Seine St Denis", "Seine-St-Denis".
+_NAME_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
+#: Former names of départements still seen in old spreadsheets (the same département).
+_FORMER_NAMES = {
+    "cotes du nord": "22",
+    "seine inferieure": "76",
+    "loire inferieure": "44",
+    "charente inferieure": "17",
+    "basses alpes": "04",
+    "basses pyrenees": "64",
+}
+
+
+def departement_key(value: str) -> str:
+    """Return the key a département's name is matched by: :func:`text_key` (case, accents,
+    hyphens and apostrophes ignored) with "St"/"Ste" read as "Saint"/"Sainte", as
+    commune names are. Names are matched by this key exactly, never loosely."""
+    return " ".join(_NAME_ABBREVIATIONS.get(w, w) for w in text_key(value).split())
+
+
 @lru_cache(maxsize=1)
 def _departement_keys() -> dict[str, str]:
     table = population_table()
     keys: dict[str, str] = {}
     for code, nom in zip(table["code_departement"], table["nom_departement"]):
-        keys[text_key(nom)] = code
+        keys[departement_key(nom)] = code
     # Names that people write without their article or with a variant spelling.
     keys.setdefault("reunion", "974")
+    for name, code in _FORMER_NAMES.items():
+        keys.setdefault(name, code)
     return keys
 
 
@@ -75,7 +97,7 @@ def normalize_departement(value: str) -> tuple[str | None, str]:
             f"{territory} est une collectivité d'outre-mer, "
             "pas un département : la carte couvre les 101 départements"
         )
-    key = text_key(raw)
+    key = departement_key(raw)
     by_name = _departement_keys()
     if key in by_name:
         return by_name[key], ""

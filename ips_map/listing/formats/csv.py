@@ -75,8 +75,12 @@ def read_csv(path: str, data: bytes, header_index: dict[str, str]) -> RawTable:
                 header_line,
                 "",
                 "",
-                f"en-tête trouvé à la ligne {header_line} : les {header_line - 1} ligne(s) "
-                "au-dessus (titre, notes) sont ignorées",
+                f"en-tête trouvé à la ligne {header_line} : "
+                + (
+                    "la ligne au-dessus (titre, notes) est ignorée"
+                    if header_line == 2
+                    else f"les {header_line - 1} lignes au-dessus (titre, notes) sont ignorées"
+                ),
             )
         )
     rows = records[index + 1 :]
@@ -396,8 +400,9 @@ def _unclosed_quote_problem(text: str, opened: int) -> Problem:
         line,
         "",
         text[opened : opened + 40].splitlines()[0],
-        f'guillemet « " » ouvert et jamais refermé : il aurait réuni les {following} '
-        "ligne(s) suivante(s) en une seule valeur ; il est ignoré et la ligne lue "
+        f'guillemet « " » ouvert et jamais refermé : il aurait réuni '
+        f"{'la ligne suivante' if following < 2 else f'les {following} lignes suivantes'} "
+        "en une seule valeur ; il est ignoré et la ligne lue "
         f"sans lui. Refermez-le après la valeur, ou retirez-le ({_DOUBLED_QUOTE})",
     )
 

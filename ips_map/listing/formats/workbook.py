@@ -62,7 +62,8 @@ def read_workbook(path: str, data: bytes, fmt: str, header_index: dict[str, str]
                 "",
                 "",
                 f"en-tête trouvé à la ligne {index + 1} de la feuille « {name} » : "
-                f"les {index} ligne(s) au-dessus (titre, notes) sont ignorées",
+                f"{'la ligne' if index < 2 else f'les {index} lignes'} au-dessus (titre, notes) "
+                f"{'est ignorée' if index < 2 else 'sont ignorées'}",
             )
         )
     return RawTable(

@@ -91,7 +91,9 @@
       part.appendChild(el("strong", null, table.get("name", i)));
       lines.add(text.structure, table.get("structure", i));
       lines.add(text.type, label("service_type", "type", i));
-      lines.add(text.status, label("service_status", "status", i));
+      // A statut not recognised: as written, and said so (« suspendu » (statut non reconnu)).
+      var written = table.get("status_written", i), status = label("service_status", "status", i);
+      lines.add(text.status, written ? "« " + written + " » (" + status.toLowerCase() + ")" : status);
       lines.add(text.address, table.get("address", i));
       lines.add(text.served, table.get("served", i));
       lines.add(text.phone, table.get("phone", i));

@@ -17,8 +17,12 @@
       this._table = table;
       this._labels = labels;
       this._p0 = ipsMap.worldPixels(table.positions);
-      var active = this._active = new Uint8Array(n);
-      for (var i = 0; i < n; i++) active[i] = table.get("status", i) === "actif" ? 1 : 0;
+      // Each service's sprite: 0 planned, 1 active, 2 statut not recognised.
+      var kind = this._kind = new Uint8Array(n);
+      for (var i = 0; i < n; i++) {
+        var status = table.get("status", i);
+        kind[i] = status === "actif" ? 1 : status === "non_reconnu" ? 2 : 0;
+      }
     },
 
     onAdd: function (map) {
@@ -42,18 +46,26 @@
       this._xs = this._ys = null;
     },
 
-    _sprite: function (active, ratio) {
+    // A round dot (active: filled; planned: dashed), or a diamond for a statut not
+    // recognised (told apart by its shape, not only its colour).
+    _sprite: function (kind, ratio) {
       var r = this.options.radius, size = 2 * r + 4, sprite = document.createElement("canvas");
+      var active = kind === 1, c = size / 2;
       sprite.width = sprite.height = Math.ceil(size * ratio);
       var ctx = sprite.getContext("2d");
       ctx.scale(ratio, ratio);
       ctx.beginPath();
-      ctx.arc(size / 2, size / 2, r, 0, 2 * Math.PI);
+      if (kind === 2) {
+        var d = 1.3 * r;  // as much ink as a dot
+        ctx.moveTo(c, c - d); ctx.lineTo(c + d, c); ctx.lineTo(c, c + d); ctx.lineTo(c - d, c); ctx.closePath();
+      } else {
+        ctx.arc(c, c, r, 0, 2 * Math.PI);
+      }
       ctx.fillStyle = active ? "#111111" : "#ffffff";
       ctx.fill();
       ctx.lineWidth = active ? 1.5 : 2;
       ctx.strokeStyle = active ? "#ffffff" : "#111111";
-      ctx.setLineDash(active ? [] : [2, 2]);
+      ctx.setLineDash(kind === 0 ? [2, 2] : []);
       ctx.stroke();
       return sprite;
     },
@@ -81,7 +93,7 @@
         canvas.style.width = w + "px"; canvas.style.height = h + "px";
       }
       if (!this._sprites || this._ratio !== ratio) {
-        this._sprites = [this._sprite(false, ratio), this._sprite(true, ratio)];
+        this._sprites = [this._sprite(0, ratio), this._sprite(1, ratio), this._sprite(2, ratio)];
         this._ratio = ratio;
       }
       var ctx = canvas.getContext("2d");
@@ -91,19 +103,20 @@
       this._draw(ctx, w, h);
     },
 
-    // Planned services first, active ones on top; keeps every point's pixel for hit tests.
+    // Planned services first, then those of a statut not recognised, active ones on top;
+    // keeps every point's pixel for hit tests.
     _draw: function (ctx, w, h) {
       var scale = Math.pow(2, this._zoom), pixelOrigin = this._map.getPixelOrigin();
       var dx = pixelOrigin.x + this._origin.x, dy = pixelOrigin.y + this._origin.y;
       var n = this._table.count, p = this._p0, r = this.options.radius, half = r + 2, side = 2 * r + 4;
       var xs = this._xs = new Float32Array(n), ys = this._ys = new Float32Array(n);
       var taken = new Uint8Array(w * h), drawn = 0;
-      for (var pass = 0; pass < 2; pass++) {
-        var sprite = this._sprites[pass];
+      for (var pass = 0; pass < 3; pass++) {
+        var kind = [0, 2, 1][pass], sprite = this._sprites[kind];
         for (var i = 0; i < n; i++) {
           var x = p[2 * i] * scale - dx, y = p[2 * i + 1] * scale - dy;
           xs[i] = x; ys[i] = y;
-          if (this._active[i] !== pass || x < -half || y < -half || x > w + half || y > h + half) continue;
+          if (this._kind[i] !== kind || x < -half || y < -half || x > w + half || y > h + half) continue;
           var cell = (Math.round(y) * w + Math.round(x));
           if (x >= 0 && y >= 0 && x < w && y < h) {
             if (taken[cell] & (1 << pass)) continue;

@@ -361,8 +361,10 @@ CASES: list[Case] = [
     ),
     Case(
         row(nom="IPS Caen", commune="Caen", departement="14", statut="suspendu"),
-        ("reject", "statut inconnu"),
-        "unknown statut",
+        ("place", "commune", "14", "14118"),
+        "unknown statut: kept, drawn and listed as written, not counted",
+        statut="non_reconnu",
+        warns=["statut non reconnu"],
     ),
     Case(
         row(structure="Association sans nom de service", commune="Nantes", departement="44"),
@@ -412,9 +414,9 @@ CASES: list[Case] = [
     ),
     Case(
         row(nom="IPS Lyon Sud", commune="Lyonn", code_postal="69007", capacite="12,5"),
-        ("place", "code_postal", "69", "69123"),
-        "commune misspelt: the postcode places it",
-        warns=["introuvable"],
+        ("place", "commune", "69", "69123"),
+        "commune misspelt: read within the postcode's département",
+        warns=["commune lue comme « Lyon » (69) : placé au centre de la commune"],
     ),
     Case(
         row(nom="Nulle part", commune="Atlantide"),
