@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 
-from ips_map.vocabulary import thousands
+from ips_map.vocabulary import plural, thousands
 
 log = logging.getLogger("ips_map")
 
@@ -37,7 +37,7 @@ class Progress:
         to call with the number of items done since the last call."""
         done = [0]
         start = time.monotonic()
-        log.info("… %s : %s %s(s)", message, thousands(total), unit)
+        log.info("… %s : %s", message, plural(total, unit))
 
         def advance(n: int = 1) -> None:
             done[0] += n
@@ -46,14 +46,8 @@ class Progress:
             yield advance
         finally:
             seconds = f"{time.monotonic() - start:.1f}".replace(".", ",")
-            log.info(
-                "… %s : %s/%s %s(s) en %s s",
-                message,
-                thousands(done[0]),
-                thousands(total),
-                unit,
-                seconds,
-            )
+            done_of = f"{thousands(done[0])}/{plural(total, unit)}"
+            log.info("… %s : %s en %s s", message, done_of, seconds)
 
 
 class StepProgress(Progress):
@@ -68,7 +62,7 @@ class StepProgress(Progress):
 
     @contextlib.contextmanager
     def count(self, message: str, total: int, unit: str) -> Iterator[Advance]:
-        self.step(f"{message} ({thousands(total)} {unit}(s))")
+        self.step(f"{message} ({plural(total, unit)})")
         yield lambda n=1: None
 
 

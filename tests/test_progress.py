@@ -42,10 +42,10 @@ def test_validate_shows_each_step_on_stderr_and_keeps_stdout_clean(tmp_path):
     assert steps == [
         "… Lecture de la liste des services",
         "… Chargement des départements, communes et populations",
-        "… Placement des services : 2 ligne(s)",
+        "… Placement des services : 2 lignes",
     ]
     assert "…" not in result.stdout and "\r" not in result.stderr
-    assert "2 service(s)" in result.stdout or "2 ligne(s)" in result.stdout
+    assert "2 services" in result.stdout or "2 lignes" in result.stdout
     quiet = CliRunner().invoke(cli, ["-q", "validate", "--services", str(listing)])
     assert quiet.exit_code == 0 and "…" not in quiet.stderr
     assert quiet.stdout == result.stdout
@@ -76,8 +76,8 @@ def test_a_counted_step_is_two_lines_elsewhere(info_logging, caplog):
         info_logging.propagate = False
     lines = list(dict.fromkeys(r.getMessage() for r in caplog.records))
     assert len(lines) == 2
-    assert lines[0] == "… Écriture des résultats : 2 fichier(s)"
-    assert lines[1].startswith("… Écriture des résultats : 2/2 fichier(s) en ")
+    assert lines[0] == "… Écriture des résultats : 2 fichiers"
+    assert lines[1].startswith("… Écriture des résultats : 2/2 fichiers en ")
 
 
 def test_what_the_library_takes_as_progress():
@@ -87,5 +87,5 @@ def test_what_the_library_takes_as_progress():
     step("Lecture")
     with step.count("Géocodage des adresses", 12, "adresse") as advance:
         advance(5)
-    assert told == ["Lecture", "Géocodage des adresses (12 adresse(s))"]
+    assert told == ["Lecture", "Géocodage des adresses (12 adresses)"]
     assert isinstance(as_progress(None), Progress) and as_progress(step) is step

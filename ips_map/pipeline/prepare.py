@@ -25,7 +25,7 @@ from ips_map.progress import Progress, as_progress
 from ips_map.sources.http import HttpSettings
 from ips_map.territory.data import load_communes, load_departements, load_old_codes
 from ips_map.territory.gazetteer import shared_gazetteer
-from ips_map.vocabulary import SERVICE_TYPES, RowCounts, thousands
+from ips_map.vocabulary import SERVICE_TYPES, RowCounts, plural
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def read_and_place(
     else:
         summary = summarize_without_geocoding(listing.rows)
 
-    step(f"Placement des services : {thousands(len(listing.rows))} {listing.unit}(s)")
+    step(f"Placement des services : {plural(len(listing.rows), listing.unit)}")
     placement = place_services(listing, departements, communes, old_codes, gazetteer=gazetteer)
     return Prepared(listing, placement, departements, geocoding=summary)
 

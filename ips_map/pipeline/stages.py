@@ -57,7 +57,7 @@ from ips_map.sources.http import HttpSettings
 from ips_map.sources.registry import SOURCES, source_path
 from ips_map.territory.data import load_communes, load_populations
 from ips_map.territory.regions import Region, find_region
-from ips_map.vocabulary import RowCounts, thousands
+from ips_map.vocabulary import RowCounts, plural
 
 log = logging.getLogger("ips_map")
 #: The files a build writes into its folder, by key, in the order the command line lists them.
@@ -110,12 +110,7 @@ def build(
     """
     step = as_progress(progress)
     out = Path(settings.out)
-    previous = None
-    if settings.previous is not None:
-        # Read first: a wrong folder fails before the long steps, and before anything is
-        # written (the previous edition may be the output folder itself).
-        step("Lecture de l'édition précédente")
-        previous = read_edition(settings.previous)
+    previous = _read_previous(settings, step)
     # A folder that cannot be written, or whose outputs would overwrite an input, fails now,
     # not after the long steps.
     _refuse_overwriting_inputs(settings)
@@ -147,8 +142,8 @@ def build(
         step("Comparaison avec l'édition précédente")
         comparison = _compare(previous, rows, summary, prepared, out, region)
 
-    n_services = thousands(len(prepared.placement.services))
-    step(f"Dessin de la carte : {len(table)} départements, {n_services} service(s)")
+    n_services = plural(len(prepared.placement.services), "service")
+    step(f"Dessin de la carte : {len(table)} départements, {n_services}")
     coverage = prepared.departements[["code", "geometry"]].merge(table, on="code", how="inner")
     html, context = _render(
         settings, listing, coverage, prepared, summary, counts, comparison, region
@@ -171,6 +166,15 @@ def build(
         counts=counts,
         verdict=verdict,
     )
+
+
+def _read_previous(settings: BuildSettings, step: Progress) -> Edition | None:
+    """The previous edition, read first: a wrong folder fails before the long steps, and
+    before anything is written (the previous edition may be the output folder itself)."""
+    if settings.previous is None:
+        return None
+    step("Lecture de l'édition précédente")
+    return read_edition(settings.previous)
 
 
 def _compare(
