@@ -376,7 +376,9 @@
     function run(fn) { fn(made); }
     inSlices(drawing.splice(0), run, 0, function () {
       drawn();
-      inSlices(waiting.splice(0), run, 0, done);
+      // The drawn map is painted first: the other features start after that frame (run
+      // before it, their first tasks delayed it, a phone's by their layouts).
+      afterFrame(function () { inSlices(waiting.splice(0), run, 0, done); });
     });
   }
   ipsMap.whenReady = function (fn, draws) {
