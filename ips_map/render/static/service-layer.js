@@ -7,6 +7,8 @@
 (function (ipsMap) {
   "use strict";
 
+  var CULL_FROM = 2000;
+
   ipsMap.PointLayer = L.Layer.extend({
     options: { pane: "overlayPane", radius: 5, hit: 8, padding: 0.35 },
 
@@ -110,7 +112,9 @@
       var dx = pixelOrigin.x + this._origin.x, dy = pixelOrigin.y + this._origin.y;
       var n = this._table.count, p = this._p0, r = this.options.radius, half = r + 2, side = 2 * r + 4;
       var xs = this._xs = new Float32Array(n), ys = this._ys = new Float32Array(n);
-      var taken = new Uint8Array(w * h), drawn = 0;
+      // The pixels already drawn, per pass: only worth its buffer (a byte a pixel of the
+      // canvas) when there are enough points for many to fall on one pixel.
+      var taken = n > CULL_FROM ? new Uint8Array(w * h) : null, drawn = 0;
       for (var pass = 0; pass < 3; pass++) {
         var kind = [0, 2, 1][pass], sprite = this._sprites[kind];
         for (var i = 0; i < n; i++) {
@@ -118,7 +122,7 @@
           xs[i] = x; ys[i] = y;
           if (this._kind[i] !== kind || x < -half || y < -half || x > w + half || y > h + half) continue;
           var cell = (Math.round(y) * w + Math.round(x));
-          if (x >= 0 && y >= 0 && x < w && y < h) {
+          if (taken && x >= 0 && y >= 0 && x < w && y < h) {
             if (taken[cell] & (1 << pass)) continue;
             taken[cell] |= 1 << pass;
           }
