@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ips_map._version import __version__
+from ips_map.access import AccessResult
 from ips_map.coverage import measure_coverage, summarize_coverage
 from ips_map.editions import Comparison, changes_bytes, compare_editions, make_edition, read_edition
 from ips_map.listing.read import Listing, no_usable_row_error
@@ -28,6 +29,17 @@ from ips_map.outputs import (
     refuse_overwriting_inputs,
 )
 from ips_map.pipeline import provenance
+from ips_map.pipeline.access import (
+    ACCESS_FILES,
+    access_files,
+    access_options,
+    access_rows,
+    access_summary,
+    cut_access,
+    measure_build_access,
+    planned_departements_covered,
+    with_access_columns,
+)
 from ips_map.pipeline.images import IMAGE_FILES, draw_images, remove_stale_images
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
 from ips_map.pipeline.regional import cut_edition, cut_to_region
@@ -59,6 +71,7 @@ OUTPUT_FILES = {
     "map": "index.html",
     "search": SIDECAR_NAME,
     "changes": "changes.csv",
+    **ACCESS_FILES,
     **IMAGE_FILES,
 }
 
@@ -74,6 +87,7 @@ class BuildResult:
     problems: list = field(default_factory=list)
     comparison: Comparison | None = None
     counts: RowCounts = field(default_factory=RowCounts)
+    access: AccessResult | None = None
 
 
 @collector_paused()
@@ -103,6 +117,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     # not after the long steps.
     _refuse_overwriting_inputs(settings)
     region = find_region(settings.region) if settings.region else None  # unknown: fails now
+    access_options(settings)  # wrong thresholds, bands or weights: fail now too
     prepare_folder(out)
     populations = load_populations(settings.census_year)  # an unknown vintage fails now too
 
@@ -111,17 +126,28 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
     step("Mesure de la couverture")
     table = measure_coverage(populations, prepared.placement.services, settings.types)
     counts = prepared.counts(settings.types)
+    step("Mesure de l'accès aux services")
+    access = measure_build_access(settings, prepared)
+    table = with_access_columns(table, access)
+    covered = None
+    if access.planned is not None:
+        codes = region.departements if region is not None else None
+        services = prepared.placement.services
+        covered = planned_departements_covered(populations, services, settings, codes)
     cut = None
     if region is not None:
         cut = cut_to_region(region, table, prepared)
         table, prepared = cut.table, cut.prepared
+        access = cut_access(access, region)
     summary = _summary(settings, prepared, table, counts)
+    summary.update(access_summary(access, covered, region.name if region else "France"))
     if cut is not None:
         summary["region"] = cut.record(region)
     # The rows of coverage.csv and the columns of services.csv, made once: written below, and
     # compared with the previous edition when there is one.
     rows = {
-        "coverage": list(coverage_rows(table)),
+        "coverage": access_rows(coverage_rows(table), access),
+        "coverage_columns": COVERAGE_COLUMNS + access.columns,
         "services": service_columns(prepared.placement.services),
     }
     comparison = None
@@ -145,7 +171,9 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         images = draw_images(coverage, summary, context)
 
     step("Écriture des résultats")
-    outputs = _write_outputs(out, listing, rows, prepared, summary, html, comparison, images)
+    outputs = _write_outputs(
+        out, listing, rows, prepared, summary, html, comparison, images, access_files(access)
+    )
     return BuildResult(
         outputs=outputs,
         summary=summary,
@@ -154,6 +182,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         problems=prepared.problems,
         comparison=comparison,
         counts=counts,
+        access=access,
     )
 
 
@@ -326,6 +355,7 @@ def _write_outputs(
     html: str,
     comparison: Comparison | None,
     images: dict[str, bytes] | None = None,
+    access: dict[str, bytes] | None = None,
 ) -> dict[str, Path]:
     """Write every output of the build as one set (:class:`~ips_map.outputs.OutputSet`):
     ``summary.json`` last; a changes.csv that no longer applies is removed."""
@@ -333,7 +363,7 @@ def _write_outputs(
     files = OutputSet(out)
     files.begin(f"carte de {listing.name}")
     contents = {
-        "coverage": csv_bytes(COVERAGE_COLUMNS, rows["coverage"]),
+        "coverage": csv_bytes(rows["coverage_columns"], rows["coverage"]),
         "services": csv_columns_bytes(
             SERVICE_COLUMNS + listing.unknown_columns,
             rows["services"],
@@ -343,6 +373,7 @@ def _write_outputs(
         "map": html.encode("utf-8"),
         # The page's commune search reads this script beside it (render/search_index.py).
         "search": commune_index_script(load_communes()),
+        **(access or {}),
     }
     changes = out / OUTPUT_FILES["changes"]
     if comparison is not None:
