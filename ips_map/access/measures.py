@@ -40,19 +40,26 @@ class Sites:
         return np.bincount(self.site, weights=values, minlength=len(self.xy))
 
 
-def nearest_sites(communes: np.ndarray, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _tree(points) -> cKDTree:
+    return points if isinstance(points, cKDTree) else cKDTree(np.asarray(points, dtype=float))
+
+
+def nearest_sites(communes, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return each commune's distance (m) to the nearest site and that site's index; with
     no site, distances are NaN and indices -1.
 
     Parameters
     ----------
-    communes, sites
-        ``(n, 2)`` and ``(m, 2)`` metric coordinates of one territory.
+    communes
+        ``(n, 2)`` metric coordinates of one territory's communes, or a KD-tree on them.
+    sites
+        ``(m, 2)`` metric coordinates of the sites, in the same CRS.
     """
-    n = len(communes)
+    tree = _tree(communes)
+    n = tree.n
     if not len(sites) or not n:
         return np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
-    distance, index = cKDTree(sites).query(communes, k=1)
+    distance, index = cKDTree(sites).query(tree.data, k=1)
     return np.asarray(distance, dtype=float), np.asarray(index, dtype=np.int64)
 
 
@@ -65,18 +72,15 @@ class Pairs:
     weight: np.ndarray
 
 
-def band_pairs(
-    communes: np.ndarray, sites: np.ndarray, bands_m: np.ndarray, weights: np.ndarray
-) -> Pairs:
+def band_pairs(communes, sites: np.ndarray, bands_m: np.ndarray, weights: np.ndarray) -> Pairs:
     """Return the pairs of a commune and a site at most ``bands_m[-1]`` metres apart, each
     weighted by its band: a distance ``d`` is in the first band whose upper bound is ≥ d
-    (15 km exactly is in 0–15 km)."""
-    if not len(communes) or not len(sites):
+    (15 km exactly is in 0–15 km). ``communes`` are metric coordinates or a KD-tree."""
+    tree = _tree(communes)
+    if not tree.n or not len(sites):
         empty = np.zeros(0, dtype=np.int64)
         return Pairs(empty, empty, np.zeros(0))
-    table = cKDTree(sites).sparse_distance_matrix(
-        cKDTree(communes), float(bands_m[-1]), output_type="ndarray"
-    )
+    table = cKDTree(sites).sparse_distance_matrix(tree, float(bands_m[-1]), output_type="ndarray")
     site = table["i"].astype(np.int64)
     commune = table["j"].astype(np.int64)
     band = np.searchsorted(np.asarray(bands_m, dtype=float), table["v"], side="left")

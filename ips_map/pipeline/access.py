@@ -20,7 +20,7 @@ import pandas as pd
 from ips_map.access import AccessOptions, AccessResult, measure_access
 from ips_map.access.aggregate import national_figures
 from ips_map.coverage import measure_coverage
-from ips_map.outputs import csv_columns_bytes
+from ips_map.outputs import csv_columns_bytes, escape_formula
 from ips_map.pipeline.prepare import Prepared
 from ips_map.settings import BuildSettings
 from ips_map.sources.registry import source_path
@@ -45,6 +45,7 @@ COMMUNE_CSV_COLUMNS = [
 #: threshold first.
 FARTHEST_ZONES = 5
 _COMMUNE_POP_COLUMN = re.compile(r"^population_municipale_(\d{4})$")
+_LINE_BREAK = re.compile(r"\r\n?")
 
 
 def access_options(settings: BuildSettings) -> AccessOptions:
@@ -65,17 +66,40 @@ def population_vintage() -> str:
     return f"population municipale{year} des communes (Insee) ; {MAYOTTE_NOTE}"
 
 
-def measure_build_access(settings: BuildSettings, prepared: Prepared) -> AccessResult:
-    """Measure access to the placed services of the counted types, for every commune."""
-    return measure_access(
+def measure_build_access(
+    settings: BuildSettings,
+    prepared: Prepared,
+    populations: pd.DataFrame,
+    region: Region | None = None,
+) -> AccessResult:
+    """Measure access to the placed services of the counted types (the whole listing, for
+    every commune), cut to ``region`` when given; when the listing has planned services,
+    ``planned["departements_couverts"]`` says how many départements (of the région) would
+    be covered if they opened."""
+    services = prepared.placement.services
+    access = measure_access(
         load_communes(),
-        prepared.placement.services,
+        services,
         load_commune_zones(),
         load_zones(),
         options=access_options(settings),
         types=settings.types,
         population_vintage=population_vintage(),
     )
+    if access.planned is not None:
+        codes = region.departements if region is not None else None
+        covered = planned_departements_covered(populations, services, settings, codes)
+        access = dataclasses.replace(
+            access, planned={**access.planned, "departements_couverts": covered}
+        )
+    if region is not None:
+        access = cut_access(access, region)
+    return access
+
+
+def access_columns(access: AccessResult | None) -> list[str]:
+    """The access columns that ``coverage.csv`` adds to its own (none without access)."""
+    return access.columns if access is not None else []
 
 
 def with_access_columns(table: pd.DataFrame, access: AccessResult) -> pd.DataFrame:
@@ -103,6 +127,7 @@ def cut_access(access: AccessResult, region: Region) -> AccessResult:
         scenario = access.planned["communes"][keep].reset_index(drop=True)
         departements = access.planned["departements"]
         planned = {
+            **access.planned,
             "national": national_figures(
                 population,
                 scenario["distance_km"].to_numpy(dtype=float),
@@ -167,10 +192,11 @@ def _column(values) -> list:
     return array.tolist()
 
 
-def access_summary(access: AccessResult, covered_if_planned: int | None, where: str) -> dict:
+def access_summary(access: AccessResult, region: Region | None = None) -> dict:
     """``summary.json``'s ``acces``, ``acces_si_projets_ouverts`` (None without planned
-    services) and ``acces_methode``; ``where`` names what the figures cover (``France``, or
-    the région's name)."""
+    services) and ``acces_methode``; ``perimetre`` says what the figures cover (``France``,
+    or the région's name)."""
+    where = region.name if region is not None else "France"
     columns = access.columns
     far = columns[3]
     zones = access.zones[access.zones[far] > 0].sort_values(
@@ -208,7 +234,7 @@ def access_summary(access: AccessResult, covered_if_planned: int | None, where: 
         planned = {
             **{k: _plain(v) for k, v in access.planned["national"].items()},
             "perimetre": where,
-            "departements_couverts": covered_if_planned,
+            "departements_couverts": access.planned.get("departements_couverts"),
             "departements_changes": changed,
         }
     return {
@@ -222,18 +248,75 @@ def access_files(access: AccessResult) -> dict[str, bytes]:
     """The bytes of ``zones_emploi.csv`` and ``communes.csv`` (texts escaped for
     spreadsheets, :mod:`ips_map.outputs`)."""
     zones = access.zones
-    communes = access.communes
     zone_columns = list(zones.columns)
-    commune_table = {
-        name: _column(communes[name]) for name in COMMUNE_CSV_COLUMNS if name != "distance_km"
-    }
-    commune_table["distance_km"] = _column(np.round(communes["distance_km"].to_numpy(float), 2))
     return {
         "zones_emploi": csv_columns_bytes(
             zone_columns, {c: _column(zones[c]) for c in zone_columns}, len(zones)
         ),
-        "communes": csv_columns_bytes(COMMUNE_CSV_COLUMNS, commune_table, len(communes)),
+        "communes": communes_csv(access.communes),
     }
+
+
+#: communes.csv's columns that come from the data files, the same in every build.
+_STATIC = COMMUNE_CSV_COLUMNS[:5]
+_LAST_STATIC: dict[str, tuple] = {}
+
+
+def _commune_table(communes: pd.DataFrame) -> dict[str, list]:
+    table = {name: _column(communes[name]) for name in COMMUNE_CSV_COLUMNS if name != "distance_km"}
+    table["distance_km"] = _column(np.round(communes["distance_km"].to_numpy(float), 2))
+    return table
+
+
+def communes_csv(communes: pd.DataFrame) -> bytes:
+    """``communes.csv``: the bytes :func:`~ips_map.outputs.csv_columns_bytes` writes, made
+    faster for the 34,875 communes: the columns from the data files (code, name,
+    département, zone, population) are written once and kept for the builds that follow
+    (the same texts), and only the distances and the services' names are written again."""
+    static = _static_lines(communes)
+    if static is None:
+        return csv_columns_bytes(COMMUNE_CSV_COLUMNS, _commune_table(communes), len(communes))
+    header, lines = static
+    distance = np.round(communes["distance_km"].to_numpy(float), 2)
+    distances = [str(d) for d in distance.tolist()]
+    for k in np.flatnonzero(np.isnan(distance)).tolist():
+        distances[k] = ""
+    codes, names = pd.factorize(communes["service_proche"].to_numpy(dtype=object))
+    fields = np.array([_csv_field(str(n)) for n in names.tolist()] + [""], dtype=object)
+    named = fields[codes].tolist()  # code -1 (no name) takes the last field, ""
+    rows_of = ["" if v is None else str(int(v)) for v in communes["ligne_service_proche"]]
+    header += "," + ",".join(COMMUNE_CSV_COLUMNS[len(_STATIC) :])
+    body = [f"{a},{b},{c},{d}" for a, b, c, d in zip(lines, distances, named, rows_of)]
+    return ("\ufeff" + header + "\n" + "".join(line + "\n" for line in body)).encode("utf-8")
+
+
+def _csv_field(text: str) -> str:
+    """A text cell as :func:`~ips_map.outputs.csv_columns_bytes` writes it: escaped for
+    spreadsheets, line breaks as ``\\n``, quoted as the csv module quotes (a comma, a quote
+    or a line break)."""
+    text = _LINE_BREAK.sub("\n", escape_formula(text))
+    if any(ch in text for ch in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _static_lines(communes: pd.DataFrame) -> tuple[str, list[str]] | None:
+    """The header and each commune's cells from the data files, as CSV text; None when
+    a cell holds a line break (then the file is written the plain way)."""
+    codes = communes["code"].to_numpy(dtype=object)
+    kept = _LAST_STATIC.get("last")
+    if kept is not None and len(kept[0]) == len(codes) and np.array_equal(kept[0], codes):
+        same = all(np.array_equal(kept[1][c], communes[c].to_numpy()) for c in _STATIC[1:])
+        if same:
+            return kept[2]
+    table = {name: _column(communes[name]) for name in _STATIC}
+    text = csv_columns_bytes(_STATIC, table, len(communes)).decode("utf-8")
+    lines = text.lstrip("\ufeff").split("\n")
+    if len(lines) != len(communes) + 2:
+        return None
+    result = (lines[0], lines[1:-1])
+    _LAST_STATIC["last"] = (codes, {c: communes[c].to_numpy() for c in _STATIC[1:]}, result)
+    return result
 
 
 def access_rows(rows, access: AccessResult) -> list[dict]:

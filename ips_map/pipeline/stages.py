@@ -31,18 +31,17 @@ from ips_map.outputs import (
 from ips_map.pipeline import provenance
 from ips_map.pipeline.access import (
     ACCESS_FILES,
+    access_columns,
     access_files,
     access_options,
     access_rows,
     access_summary,
-    cut_access,
     measure_build_access,
-    planned_departements_covered,
     with_access_columns,
 )
 from ips_map.pipeline.images import IMAGE_FILES, draw_images, remove_stale_images
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
-from ips_map.pipeline.regional import cut_edition, cut_to_region
+from ips_map.pipeline.regional import RegionalCut, cut_edition, cut_to_region
 from ips_map.pipeline.tables import (
     COVERAGE_COLUMNS,
     REJECT_COLUMNS,
@@ -123,31 +122,18 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
 
     prepared = _read_and_place(settings, step)
     listing = prepared.listing
-    step("Mesure de la couverture")
-    table = measure_coverage(populations, prepared.placement.services, settings.types)
     counts = prepared.counts(settings.types)
-    step("Mesure de l'accès aux services")
-    access = measure_build_access(settings, prepared)
-    table = with_access_columns(table, access)
-    covered = None
-    if access.planned is not None:
-        codes = region.departements if region is not None else None
-        services = prepared.placement.services
-        covered = planned_departements_covered(populations, services, settings, codes)
-    cut = None
-    if region is not None:
-        cut = cut_to_region(region, table, prepared)
-        table, prepared = cut.table, cut.prepared
-        access = cut_access(access, region)
+    table, access, cut = _measure(settings, prepared, populations, region, step)
+    if cut is not None:
+        prepared = cut.prepared
     summary = _summary(settings, prepared, table, counts)
-    summary.update(access_summary(access, covered, region.name if region else "France"))
+    summary.update(access_summary(access, region))
     if cut is not None:
         summary["region"] = cut.record(region)
     # The rows of coverage.csv and the columns of services.csv, made once: written below, and
     # compared with the previous edition when there is one.
     rows = {
         "coverage": access_rows(coverage_rows(table), access),
-        "coverage_columns": COVERAGE_COLUMNS + access.columns,
         "services": service_columns(prepared.placement.services),
     }
     comparison = None
@@ -172,7 +158,7 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
 
     step("Écriture des résultats")
     outputs = _write_outputs(
-        out, listing, rows, prepared, summary, html, comparison, images, access_files(access)
+        out, listing, rows, prepared, summary, html, comparison, images, access
     )
     return BuildResult(
         outputs=outputs,
@@ -184,6 +170,27 @@ def build(settings: BuildSettings, progress: Callable[[str], None] | None = None
         counts=counts,
         access=access,
     )
+
+
+def _measure(
+    settings: BuildSettings,
+    prepared: Prepared,
+    populations: pd.DataFrame,
+    region: Region | None,
+    step: Callable[[str], None],
+) -> tuple[pd.DataFrame, AccessResult, RegionalCut | None]:
+    """Coverage and access of every département, cut to the région of a regional edition
+    (measured on the whole listing first: a service based outside may serve it)."""
+    step("Mesure de la couverture")
+    table = measure_coverage(populations, prepared.placement.services, settings.types)
+    step("Mesure de l'accès aux services")
+    access = measure_build_access(settings, prepared, populations, region)
+    table = with_access_columns(table, access)
+    cut = None
+    if region is not None:
+        cut = cut_to_region(region, table, prepared)
+        table = cut.table
+    return table, access, cut
 
 
 def _refuse_overwriting_inputs(settings: BuildSettings) -> None:
@@ -355,7 +362,7 @@ def _write_outputs(
     html: str,
     comparison: Comparison | None,
     images: dict[str, bytes] | None = None,
-    access: dict[str, bytes] | None = None,
+    access: AccessResult | None = None,
 ) -> dict[str, Path]:
     """Write every output of the build as one set (:class:`~ips_map.outputs.OutputSet`):
     ``summary.json`` last; a changes.csv that no longer applies is removed."""
@@ -363,7 +370,7 @@ def _write_outputs(
     files = OutputSet(out)
     files.begin(f"carte de {listing.name}")
     contents = {
-        "coverage": csv_bytes(rows["coverage_columns"], rows["coverage"]),
+        "coverage": csv_bytes(COVERAGE_COLUMNS + access_columns(access), rows["coverage"]),
         "services": csv_columns_bytes(
             SERVICE_COLUMNS + listing.unknown_columns,
             rows["services"],
@@ -373,7 +380,7 @@ def _write_outputs(
         "map": html.encode("utf-8"),
         # The page's commune search reads this script beside it (render/search_index.py).
         "search": commune_index_script(load_communes()),
-        **(access or {}),
+        **(access_files(access) if access is not None else {}),
     }
     changes = out / OUTPUT_FILES["changes"]
     if comparison is not None:

@@ -46,9 +46,10 @@ def _zones(path_str: str, stamp: tuple[int, int]) -> pd.DataFrame:
 
 def load_zones() -> pd.DataFrame:
     """Return the zones d'emploi: ``code_ze, libelle_ze, territoire`` (``metro`` or
-    ``drom``), one row per zone (306), in the file's order."""
+    ``drom``), one row per zone (306), in the file's order (a table shared by every caller:
+    copy it before changing it)."""
     path = source_path("zones_emploi")
-    return _zones(str(path), _stamp(path)).copy()
+    return _zones(str(path), _stamp(path))
 
 
 @lru_cache(maxsize=2)
@@ -77,7 +78,8 @@ def load_commune_zones() -> pd.DataFrame:
     """Return the zone d'emploi of each commune: ``code_commune, code_ze, libelle_ze``.
 
     One row per commune of COG 2026 (34,875), then one per arrondissement of Paris, Lyon and
-    Marseille (45), with its commune's zone.
+    Marseille (45), with its commune's zone (a table shared by every caller: copy it before
+    changing it).
 
     Raises
     ------
@@ -90,7 +92,7 @@ def load_commune_zones() -> pd.DataFrame:
     zones = source_path("zones_emploi")
     return _commune_zones(
         str(communes), _stamp(communes), str(arrondissements), _stamp(arrondissements), str(zones)
-    ).copy()
+    )
 
 
 def zone_codes(communes: pd.Series) -> pd.Series:
