@@ -114,7 +114,12 @@ def test_distances_on_a_lambert_93_grid_are_the_hand_computed_ones():
     assert got["distance_km"].to_dict() == pytest.approx(
         {"45001": 0.0, "45002": 50.0, "45003": 30.0, "45004": 13.0}, abs=1e-6
     )
-    assert got["service_proche"].to_dict() == {"45001": "A", "45002": "A", "45003": "B", "45004": "A"}
+    assert got["service_proche"].to_dict() == {
+        "45001": "A",
+        "45002": "A",
+        "45003": "B",
+        "45004": "A",
+    }
     assert got["ligne_service_proche"].to_dict() == {"45001": 2, "45002": 2, "45003": 3, "45004": 2}
     # Beyond 30 km: 45002 only (50 km); 45003 is at 30 km exactly, not beyond.
     row = result.departements.set_index("code").loc["45"]

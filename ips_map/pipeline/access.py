@@ -103,8 +103,12 @@ def access_columns(access: AccessResult | None) -> list[str]:
 
 
 def with_access_columns(table: pd.DataFrame, access: AccessResult) -> pd.DataFrame:
-    """The coverage table with the six access columns of each département."""
-    return table.merge(access.departements, on="code", how="left")
+    """The coverage table with the six access columns of each département (the numbers of
+    inhabitants as integers, missing for a département the access table does not have)."""
+    merged = table.merge(access.departements, on="code", how="left")
+    for column in access.columns[3:5]:
+        merged[column] = merged[column].astype("Int64")
+    return merged
 
 
 def cut_access(access: AccessResult, region: Region) -> AccessResult:
@@ -327,7 +331,7 @@ def access_rows(rows, access: AccessResult) -> list[dict]:
     for record in rows:
         for key in columns:
             value = record.get(key)
-            if value is not None and value != value:
+            if value is not None and pd.isna(value):
                 record[key] = None
         out.append(record)
     return out
