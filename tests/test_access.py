@@ -178,6 +178,7 @@ def test_a_reunion_commune_never_gets_a_metropolitan_service():
     assert national["population_sans_service_dans_le_territoire"] == 500
     assert national["communes_sans_service_dans_le_territoire"] == 1
     assert national["pop_60km_plus"] == 500
+    assert national["territoires_sans_service"] == ["974"]
     # The mean distance is the metropolitan commune's only.
     assert national["distance_moyenne_km"] == 0.0
 

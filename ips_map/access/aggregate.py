@@ -14,8 +14,14 @@ def _shares(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     return np.divide(part, whole, out=np.full(len(whole), np.nan), where=whole > 0)
 
 
+def factorized(keys) -> tuple[np.ndarray, np.ndarray]:
+    """Each commune's group number and the groups (sorted), for :func:`group_figures`."""
+    where, groups = pd.factorize(np.asarray(keys, dtype=object), sort=True)
+    return np.asarray(where, dtype=np.int64), np.asarray(groups, dtype=object)
+
+
 def group_figures(
-    keys: np.ndarray,
+    keys,
     population: np.ndarray,
     distance_km: np.ndarray,
     score: np.ndarray,
@@ -31,13 +37,12 @@ def group_figures(
     Parameters
     ----------
     keys
-        Each commune's group (département or zone code).
+        Each commune's group (département or zone code), or :func:`factorized` of them.
     population, distance_km, score
         Each commune's population, distance to the nearest service (km) and E2SFCA score
         (per :data:`~ips_map.access.options.PER_INHABITANTS` inhabitants).
     """
-    where, groups = pd.factorize(np.asarray(keys, dtype=object), sort=True)
-    where = np.asarray(where, dtype=np.int64)
+    where, groups = keys if isinstance(keys, tuple) else factorized(keys)
     n = len(groups)
     population = np.asarray(population, dtype=float)
     distance_km = np.asarray(distance_km, dtype=float)
@@ -81,7 +86,7 @@ def national_figures(
 ) -> dict:
     """The same figures over every commune given, as a dict of Python numbers (None for
     NaN), with the inhabitants of a territory without any service."""
-    keys = np.full(len(population), "France", dtype=object)
+    keys = (np.zeros(len(population), dtype=np.int64), np.array(["France"], dtype=object))
     row = group_figures(keys, population, distance_km, score, options)
     record = (
         {name: (None if value != value else value) for name, value in row.iloc[0].to_dict().items()}

@@ -8,14 +8,16 @@ in metres in each territory's metric CRS (never across the sea). The E2SFCA scor
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ips_map.access._geometry import METRO, territories
 from ips_map.access._territories import CommuneMeasures, measure_territories
-from ips_map.access.aggregate import group_figures, national_figures
+from ips_map.access.aggregate import factorized, group_figures, national_figures
 from ips_map.access.options import AccessOptions, french_km
 from ips_map.territory.data import code_sort_key
 from ips_map.vocabulary import SERVICE_TYPES
@@ -34,6 +36,8 @@ COMMUNE_COLUMNS = (
     "ligne_service_proche",
     "accessibilite_e2sfca",
 )
+#: How summary.json names metropolitan France among the territories without a service.
+METRO_NAME = "métropole"
 SUPPLY_CAPACITY = "capacite"
 SUPPLY_SERVICES = "service"
 
@@ -121,19 +125,22 @@ def measure_access(
     if planned.any():
         scenarios["planned"] = active | planned
     measured, nearest_commune = measure_territories(communes, services, supply, scenarios, options)
-    zone_of = _zone_lookup(commune_zones)
-    commune_ze = zone_of.reindex(communes["code_commune"].to_numpy()).fillna("").to_numpy(object)
+    keys = commune_keys(communes, commune_zones)
+    commune_ze = keys.zones
     today = measured["today"]
     population = communes["population"].to_numpy(dtype=np.int64)
-    service_ze = _service_zones(services, zone_of, commune_ze, nearest_commune)
+    service_ze = _service_zones(services, keys.lookup, commune_ze, nearest_commune)
     result_planned = None
     if "planned" in measured:
-        result_planned = _scenario_record(communes, measured["planned"], options)
+        result_planned = _scenario_record(communes, keys, measured["planned"], options)
     return AccessResult(
-        departements=_by_departement(communes, today, options),
-        zones=_zone_table(communes, commune_ze, today, zones, service_ze[active], options),
+        departements=_by_departement(communes, keys, today, options),
+        zones=_zone_table(communes, keys, today, zones, service_ze[active], options),
         communes=_commune_table(communes, commune_ze, today, services),
-        national=national_figures(population, today.distance_km, today.score, options),
+        national={
+            **national_figures(population, today.distance_km, today.score, options),
+            **_without_service(communes, today),
+        },
         planned=result_planned,
         method={
             **options.record(),
@@ -141,6 +148,8 @@ def measure_access(
             "distances": "en ligne droite (à vol d'oiseau) du centre de chaque commune au "
             "service, pas des temps de trajet ; jamais par-dessus la mer",
             "population": population_vintage or "population municipale des communes",
+            "sans_service": "aucun service dans ce territoire : pas de distance, habitants "
+            "comptés au-delà de chaque seuil, accessibilité 0",
             "accessibilite": "E2SFCA (Luo et Qi 2009) : offre accessible pour 100 000 "
             "habitants, pondérée par bandes de distance (" + ", ".join(_band_texts(options)) + ")",
         },
@@ -186,11 +195,51 @@ def _supply(services: pd.DataFrame, counted: np.ndarray) -> tuple[np.ndarray, di
     }
 
 
-def _zone_lookup(commune_zones: pd.DataFrame) -> pd.Series:
-    return pd.Series(
+@dataclass(frozen=True)
+class CommuneKeys:
+    """What the sums need of a commune table and its zones, the same in every build: the
+    zone of each commune (``""`` when unknown), the communes grouped by département and by
+    zone (:func:`~ips_map.access.aggregate.factorized`), the départements of each zone
+    (``"01;38"``) and the zone of each commune code (arrondissements included)."""
+
+    zones: np.ndarray
+    by_departement: tuple[np.ndarray, np.ndarray]
+    by_zone: tuple[np.ndarray, np.ndarray]
+    zone_departements: pd.Series
+    lookup: pd.Series
+
+
+_KEYS: dict[str, tuple] = {}
+
+
+def commune_keys(communes: pd.DataFrame, commune_zones: pd.DataFrame) -> CommuneKeys:
+    """Return the :class:`CommuneKeys` of the tables, kept for the last pair seen (the
+    loaders' tables, loaded once and never changed)."""
+    kept = _KEYS.get("last")
+    if (
+        kept is not None
+        and kept[0]() is communes
+        and kept[1]() is commune_zones
+        and kept[2] == (len(communes), len(commune_zones))
+    ):
+        return kept[3]
+    lookup = pd.Series(
         commune_zones["code_ze"].to_numpy(dtype=object),
         index=commune_zones["code_commune"].to_numpy(dtype=object),
     )
+    zone = lookup.reindex(communes["code_commune"].to_numpy()).fillna("").to_numpy(object)
+    pairs = pd.DataFrame({"code_ze": zone, "dep": communes["code_departement"].to_numpy()})
+    pairs = pairs.drop_duplicates().sort_values("dep", key=code_sort_key)
+    keys = CommuneKeys(
+        zones=zone,
+        by_departement=factorized(communes["code_departement"].to_numpy(dtype=object)),
+        by_zone=factorized(zone),
+        zone_departements=pairs.groupby("code_ze", sort=False)["dep"].agg(";".join),
+        lookup=lookup,
+    )
+    sizes = (len(communes), len(commune_zones))
+    _KEYS["last"] = (weakref.ref(communes), weakref.ref(commune_zones), sizes, keys)
+    return keys
 
 
 def _service_zones(
@@ -208,10 +257,10 @@ def _service_zones(
 
 
 def _by_departement(
-    communes: pd.DataFrame, measures: CommuneMeasures, options: AccessOptions
+    communes: pd.DataFrame, keys: CommuneKeys, measures: CommuneMeasures, options: AccessOptions
 ) -> pd.DataFrame:
     frame = group_figures(
-        communes["code_departement"].to_numpy(dtype=object),
+        keys.by_departement,
         communes["population"].to_numpy(dtype=float),
         measures.distance_km,
         measures.score,
@@ -223,7 +272,7 @@ def _by_departement(
 
 def _zone_table(
     communes: pd.DataFrame,
-    commune_ze: np.ndarray,
+    keys: CommuneKeys,
     measures: CommuneMeasures,
     zones: pd.DataFrame,
     service_ze: np.ndarray,
@@ -232,16 +281,13 @@ def _zone_table(
     """One row per zone d'emploi that has a commune in the commune table, in the zones'
     order."""
     figures = group_figures(
-        commune_ze,
+        keys.by_zone,
         communes["population"].to_numpy(dtype=float),
         measures.distance_km,
         measures.score,
         options,
     )
-    pairs = pd.DataFrame({"code_ze": commune_ze, "dep": communes["code_departement"].to_numpy()})
-    pairs = pairs.drop_duplicates()
-    pairs = pairs.sort_values("dep", key=code_sort_key)
-    departements = pairs.groupby("code_ze", sort=False)["dep"].agg(";".join)
+    departements = keys.zone_departements
     counts = pd.Series(service_ze, dtype=object).value_counts()
     table = zones[["code_ze", "libelle_ze"]]
     table = table[table["code_ze"].isin(figures.index)].reset_index(drop=True)
@@ -284,12 +330,15 @@ def _commune_table(
 
 
 def _scenario_record(
-    communes: pd.DataFrame, measures: CommuneMeasures, options: AccessOptions
+    communes: pd.DataFrame, keys: CommuneKeys, measures: CommuneMeasures, options: AccessOptions
 ) -> dict:
     population = communes["population"].to_numpy(dtype=np.int64)
     return {
-        "national": national_figures(population, measures.distance_km, measures.score, options),
-        "departements": _by_departement(communes, measures, options),
+        "national": {
+            **national_figures(population, measures.distance_km, measures.score, options),
+            **_without_service(communes, measures),
+        },
+        "departements": _by_departement(communes, keys, measures, options),
         "communes": pd.DataFrame(
             {
                 "code": communes["code_commune"].to_numpy(),
@@ -298,3 +347,12 @@ def _scenario_record(
             }
         ),
     }
+
+
+def _without_service(communes: pd.DataFrame, measures: CommuneMeasures) -> dict:
+    """The territories without any service (``"974"``, or ``"métropole"``): their communes
+    have no nearest service."""
+    unreached = measures.service < 0
+    lands = territories(communes["code_departement"].to_numpy(dtype=object)[unreached])
+    names = sorted({METRO_NAME if land == METRO else land for land in lands.tolist()})
+    return {"territoires_sans_service": names}

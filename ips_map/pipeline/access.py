@@ -126,18 +126,22 @@ def cut_access(access: AccessResult, region: Region) -> AccessResult:
         communes["accessibilite_e2sfca"].to_numpy(dtype=float),
         options,
     )
+    national["territoires_sans_service"] = _lands_of(communes, region, access.national)
     planned = None
     if access.planned is not None:
         scenario = access.planned["communes"][keep].reset_index(drop=True)
         departements = access.planned["departements"]
         planned = {
             **access.planned,
-            "national": national_figures(
-                population,
-                scenario["distance_km"].to_numpy(dtype=float),
-                scenario["accessibilite_e2sfca"].to_numpy(dtype=float),
-                options,
-            ),
+            "national": {
+                **national_figures(
+                    population,
+                    scenario["distance_km"].to_numpy(dtype=float),
+                    scenario["accessibilite_e2sfca"].to_numpy(dtype=float),
+                    options,
+                ),
+                "territoires_sans_service": _lands_of(communes, region, access.planned["national"]),
+            },
             "departements": departements[departements["code"].isin(codes)].reset_index(drop=True),
             "communes": scenario,
         }
@@ -151,6 +155,17 @@ def cut_access(access: AccessResult, region: Region) -> AccessResult:
         national=national,
         planned=planned,
     )
+
+
+def _lands_of(communes: pd.DataFrame, region: Region, national: dict) -> list[str]:
+    """The territories without a service that the région's communes are in."""
+    codes = set(communes["code_departement"])
+    overseas = all(code.startswith("97") for code in region.departements)
+    return [
+        land
+        for land in national.get("territoires_sans_service", [])
+        if land in codes or (land == "métropole" and not overseas)
+    ]
 
 
 def _options_of(access: AccessResult) -> AccessOptions:
@@ -282,16 +297,20 @@ def communes_csv(communes: pd.DataFrame) -> bytes:
         return csv_columns_bytes(COMMUNE_CSV_COLUMNS, _commune_table(communes), len(communes))
     header, lines = static
     distance = np.round(communes["distance_km"].to_numpy(float), 2)
-    distances = [str(d) for d in distance.tolist()]
-    for k in np.flatnonzero(np.isnan(distance)).tolist():
-        distances[k] = ""
+    distances = distance.astype(str).astype(object)  # the digits Python writes (shortest)
+    distances[np.isnan(distance)] = ""
     codes, names = pd.factorize(communes["service_proche"].to_numpy(dtype=object))
     fields = np.array([_csv_field(str(n)) for n in names.tolist()] + [""], dtype=object)
-    named = fields[codes].tolist()  # code -1 (no name) takes the last field, ""
-    rows_of = ["" if v is None else str(int(v)) for v in communes["ligne_service_proche"]]
+    rows = pd.array(communes["ligne_service_proche"].to_numpy(dtype=object), dtype="Int64")
+    lines_of = np.where(rows.isna(), "", rows.astype(str).to_numpy(dtype=object, na_value=""))
+    cells = np.empty((len(communes), 4), dtype=object)
+    cells[:, 0] = lines
+    cells[:, 1] = distances
+    cells[:, 2] = fields[codes]  # code -1 (no name) takes the last field, ""
+    cells[:, 3] = lines_of
     header += "," + ",".join(COMMUNE_CSV_COLUMNS[len(_STATIC) :])
-    body = [f"{a},{b},{c},{d}" for a, b, c, d in zip(lines, distances, named, rows_of)]
-    return ("\ufeff" + header + "\n" + "".join(line + "\n" for line in body)).encode("utf-8")
+    body = ("%s,%s,%s,%s\n" * len(communes)) % tuple(cells.ravel().tolist())
+    return ("\ufeff" + header + "\n" + body).encode("utf-8")
 
 
 def _csv_field(text: str) -> str:
