@@ -12,7 +12,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ips_map.access._geometry import project, territories
-from ips_map.access.measures import Sites, band_pairs, e2sfca, nearest_sites
+from ips_map.access.measures import Sites, band_pairs, e2sfca, nearest_sites, site_demand
 from ips_map.access.options import PER_INHABITANTS, AccessOptions
 
 
@@ -100,6 +100,7 @@ def measure_territories(
         nearest_commune[s_index] = communes_here.index[communes_here.tree.query(s_xy)[1]]
         sites = Sites.of(s_xy[union[s_index]])
         pairs = band_pairs(communes_here.tree, sites.xy, bands_m, options.weights)
+        demand = site_demand(pairs, population[communes_here.index], len(sites.xy))
         for name, mask in scenarios.items():
             _measure(
                 results[name],
@@ -110,7 +111,7 @@ def measure_territories(
                 mask,
                 union[s_index],
                 sites,
-                pairs,
+                (pairs, demand),
                 supply,
             )
     return results, nearest_commune
@@ -125,7 +126,7 @@ def _measure(
     mask: np.ndarray,
     union: np.ndarray,
     sites: Sites,
-    pairs,
+    reach: tuple,
     supply: np.ndarray,
 ) -> None:
     """One scenario in one territory: nearest open service, and E2SFCA over the union's
@@ -133,7 +134,8 @@ def _measure(
     c_index = land.index
     open_here = mask[s_index]
     open_index = s_index[open_here]
-    own = Sites.of(s_xy[open_here])
+    # Every service of the union open (the planned scenario): its sites are the union's.
+    own = sites if np.array_equal(open_here, union) else Sites.of(s_xy[open_here])
     distance, site = nearest_sites(land.tree, own.xy)
     found = site >= 0
     out.distance_km[c_index] = distance / 1000.0
@@ -141,5 +143,6 @@ def _measure(
     # The union's services, with the supply of those open in this scenario.
     offered = np.where(open_here[union], supply[s_index][union], 0.0)
     site_supply = sites.totals(offered)
-    score = e2sfca(pairs, population[c_index], site_supply, len(c_index))
+    pairs, demand = reach  # the pairs within reach, and each site's weighted population
+    score = e2sfca(pairs, population[c_index], site_supply, len(c_index), demand)
     out.score[c_index] = score * PER_INHABITANTS

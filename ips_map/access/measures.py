@@ -32,8 +32,10 @@ class Sites:
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         if not len(xy):
             return cls(xy, np.zeros(0, np.int64), np.zeros(0, np.int64))
-        unique, first, site = np.unique(xy, axis=0, return_index=True, return_inverse=True)
-        return cls(unique, site.reshape(-1), first)
+        # Exact positions as complex numbers: one sort instead of numpy's row-wise unique.
+        point = xy[:, 0] + 1j * xy[:, 1]
+        unique, first, site = np.unique(point, return_index=True, return_inverse=True)
+        return cls(np.column_stack([unique.real, unique.imag]), site.reshape(-1), first)
 
     def totals(self, values: np.ndarray) -> np.ndarray:
         """Sum a value of each service over the services of each site."""
@@ -81,13 +83,32 @@ def band_pairs(communes, sites: np.ndarray, bands_m: np.ndarray, weights: np.nda
         empty = np.zeros(0, dtype=np.int64)
         return Pairs(empty, empty, np.zeros(0))
     table = cKDTree(sites).sparse_distance_matrix(tree, float(bands_m[-1]), output_type="ndarray")
-    site = table["i"].astype(np.int64)
-    commune = table["j"].astype(np.int64)
-    band = np.searchsorted(np.asarray(bands_m, dtype=float), table["v"], side="left")
+    site, commune = table["i"], table["j"]  # views of the table's fields, no copy
+    distance = table["v"]
+    # A distance's band: how many upper bounds it is beyond (comparisons, cheaper than a
+    # search for a few bands).
+    band = np.zeros(len(distance), dtype=np.int8)
+    for bound in np.asarray(bands_m, dtype=float)[:-1]:
+        band += distance > bound
     return Pairs(commune, site, np.asarray(weights, dtype=float)[band])
 
 
-def e2sfca(pairs: Pairs, population: np.ndarray, supply: np.ndarray, n_communes: int) -> np.ndarray:
+def site_demand(pairs: Pairs, population: np.ndarray, n_sites: int) -> np.ndarray:
+    """Each site's weighted population within reach, Σ_k P_k·W(d_kj) (E2SFCA's step 1
+    denominator, the same whatever the supply)."""
+    population = np.asarray(population, dtype=float)
+    return np.bincount(
+        pairs.site, weights=population[pairs.commune] * pairs.weight, minlength=n_sites
+    )
+
+
+def e2sfca(
+    pairs: Pairs,
+    population: np.ndarray,
+    supply: np.ndarray,
+    n_communes: int,
+    demand: np.ndarray | None = None,
+) -> np.ndarray:
     """Return each commune's E2SFCA accessibility (supply per inhabitant).
 
     Step 1, each site j gets R_j = S_j / Σ_k P_k·W(d_kj); step 2, each commune i gets
@@ -102,12 +123,12 @@ def e2sfca(pairs: Pairs, population: np.ndarray, supply: np.ndarray, n_communes:
         Each commune's population (P_k).
     supply
         Each site's supply (S_j): capacities, or numbers of services.
+    demand
+        :func:`site_demand`, when already computed for another supply.
     """
-    population = np.asarray(population, dtype=float)
     supply = np.asarray(supply, dtype=float)
-    demand = np.bincount(
-        pairs.site, weights=population[pairs.commune] * pairs.weight, minlength=len(supply)
-    )
+    if demand is None:
+        demand = site_demand(pairs, population, len(supply))
     ratio = np.divide(supply, demand, out=np.zeros(len(supply)), where=demand > 0)
     return np.bincount(
         pairs.commune, weights=ratio[pairs.site] * pairs.weight, minlength=n_communes
