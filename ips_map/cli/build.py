@@ -223,6 +223,8 @@ def _report(result, verbose: bool) -> None:
         f"{s['departements_couverts']}/{s['departements']} ; population sans service actif : "
         f"{population} ({share} %), Insee {s['annee_population']}."
     )
+    if s.get("acces") and s.get("acces_methode"):
+        echo(_access_line(s["acces"], s["acces_methode"]))
     if "region" in s:
         echo(_region_line(s["region"]))
     if result.comparison is not None:
@@ -257,6 +259,20 @@ def diff(old: Path, new: Path, out: Path | None) -> None:
     comparison, path = diff_builds(old, new, out)
     echo("\n".join(comparison.describe()))
     echo(str(path))
+
+
+def _access_line(access: dict, method: dict) -> str:
+    """How many inhabitants live beyond the first threshold from an active service."""
+    from ips_map.access.options import french_km, km_label
+
+    km = method["seuils_km"][0]
+    far = access.get(f"pop_{km_label(km)}km_plus") or 0
+    share = access.get(f"part_pop_{km_label(km)}km_plus") or 0
+    percent = f"{100 * share:.1f}".replace(".", ",")
+    return (
+        f"Accès : {thousands(far)} habitant(s) ({percent} %) à plus de {french_km(km)} km à "
+        "vol d'oiseau d'un service actif."
+    )
 
 
 def _region_line(region: dict) -> str:
