@@ -46,6 +46,12 @@ DEFAULT_MAX_SIZE = DEFAULT_MAX_SIZE_MB * MEGABYTE
 #: Seconds a download may take, every attempt and wait included (``--timeout``).
 DEFAULT_TIMEOUT = 120.0
 
+#: The access stage: population counted beyond these distances (km, ``--seuils-km``), and the
+#: E2SFCA's distance bands (km, upper bounds) and weights (Luo & Qi 2009).
+DEFAULT_ACCESS_THRESHOLDS_KM = (30.0, 60.0)
+DEFAULT_ACCESS_BANDS_KM = (15.0, 30.0, 45.0)
+DEFAULT_ACCESS_WEIGHTS = (1.0, 0.68, 0.22)
+
 
 _URL = re.compile(r"(?i)^https?://")
 
@@ -184,6 +190,9 @@ class BuildSettings:
         Stop, writing nothing, when rows of the listing are left out
         (:class:`~ips_map.errors.RowsLeftOut`, as ``ips-map validate`` fails); by default
         the map is built without them.
+    access_thresholds_km, access_bands_km, access_weights
+        The access stage's two distance thresholds (km), and the E2SFCA's bands (km) and
+        weights (:data:`DEFAULT_ACCESS_THRESHOLDS_KM` and the others).
     """
 
     services: Path | str | None = None
@@ -204,6 +213,9 @@ class BuildSettings:
     image: bool = field(default_factory=default_image)
     csv_format: str = field(default_factory=default_csv_format)
     strict: bool = False
+    access_thresholds_km: tuple[float, ...] = DEFAULT_ACCESS_THRESHOLDS_KM
+    access_bands_km: tuple[float, ...] = DEFAULT_ACCESS_BANDS_KM
+    access_weights: tuple[float, ...] = DEFAULT_ACCESS_WEIGHTS
 
     @property
     def services_path(self) -> Path:

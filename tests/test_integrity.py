@@ -90,6 +90,7 @@ def test_summary_lists_the_sha256_of_every_other_output(one_build):
     summary = json.loads((one_build / "summary.json").read_text(encoding="utf-8"))
     files = summary["fichiers"]
     outputs = {"coverage.csv", "services.csv", "rejects.csv", "index.html", "communes-recherche.js"}
+    outputs |= {"zones_emploi.csv", "communes.csv"}
     assert set(files) == outputs
     for name, sha in files.items():
         assert _sha(one_build / name) == sha

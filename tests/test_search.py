@@ -233,11 +233,19 @@ def _type(page, text: str) -> None:
 
 
 def _nearest(build, lat: float, lon: float, territory: str = "") -> tuple[str, float]:
-    """The nearest active service in metropolitan France (or in the overseas département
-    ``territory``), and its distance (km), from the build's own table."""
+    """The nearest active service in mainland France (or in the territory ``territory``:
+    an overseas département, or Corsica as "2A"/"2B"), and its distance (km), from the
+    build's own table."""
     services = build.placement.services
     deps = services["code_departement"]
-    here = deps.eq(territory) if territory else ~deps.str.startswith("97")
+    if territory in ("2A", "2B"):
+        here = deps.isin(["2A", "2B"])
+    else:
+        here = (
+            deps.eq(territory)
+            if territory
+            else ~deps.str.startswith("97") & ~deps.isin(["2A", "2B"])
+        )
     active = services[(services["statut"] == "actif") & here]
     km = [distance_km(lon, lat, p.x, p.y) for p in active.geometry]
     best = int(np.argmin(km))

@@ -111,6 +111,33 @@ log = logging.getLogger("ips_map")
     help="Ne rien construire quand des lignes de la liste sont laissées de côté (code de "
     "sortie 1, comme ips-map validate) ; sinon la carte est construite sans elles.",
 )
+@click.option(
+    "--seuils-km",
+    "seuils_km",
+    default="30,60",
+    show_default=True,
+    callback=lambda ctx, param, value: _numbers(value, param),
+    help="Accès : les deux distances (km, à vol d'oiseau) au-delà desquelles les habitants "
+    "sont comptés loin d'un service (colonnes pop_30km_plus, part_pop_60km_plus…).",
+)
+@click.option(
+    "--bandes-km",
+    "bandes_km",
+    default="15,30,45",
+    show_default=True,
+    callback=lambda ctx, param, value: _numbers(value, param),
+    help="Accessibilité E2SFCA : bornes des bandes de distance (km), la dernière étant la "
+    "portée d'un service.",
+)
+@click.option(
+    "--poids-bandes",
+    "poids_bandes",
+    default="1,0.68,0.22",
+    show_default=True,
+    callback=lambda ctx, param, value: _numbers(value, param),
+    help="Accessibilité E2SFCA : le poids de chaque bande (entre 0 et 1, décroissants ; "
+    "« 1 ; 0,68 ; 0,22 » s'écrit aussi).",
+)
 @max_size_option
 @timeout_option
 @click.pass_context
@@ -132,15 +159,20 @@ def build(
     image: bool | None,
     csv_format: str | None,
     strict: bool,
+    seuils_km: tuple[float, ...],
+    bandes_km: tuple[float, ...],
+    poids_bandes: tuple[float, ...],
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
     Écrit dans --out : index.html (la carte, autonome), coverage.csv (un département par
     ligne), services.csv (chaque service et son placement), rejects.csv (lignes non
-    utilisées et pourquoi), summary.json (chiffres nationaux) et carte.png, carte.pdf
-    (la carte en image, sauf --no-image). Une liste plus grosse que
-    --max-size est refusée ; une liste en ligne qui ne répond pas dans --timeout, ou dont la
-    réponse n'est pas une liste, est remplacée par sa dernière copie en cache (avertissement).
+    utilisées et pourquoi), zones_emploi.csv (une zone d'emploi par ligne), communes.csv
+    (la distance de chaque commune au service actif le plus proche), summary.json
+    (chiffres nationaux) et carte.png, carte.pdf (la carte en image, sauf --no-image). Une
+    liste plus grosse que --max-size est refusée ; une liste en ligne qui ne répond pas dans
+    --timeout, ou dont la réponse n'est pas une liste, est remplacée par sa dernière copie en
+    cache (avertissement).
 
     \b
     Exemple :
@@ -149,6 +181,7 @@ def build(
         ips-map build --census-year 2023 --out build/2023 --previous build/2022
         ips-map build --services services.csv --types ips   # les seuls services IPS
         ips-map build --services services.csv --region 84 --out build/ara
+        ips-map build --services services.csv --seuils-km 20,40
     """
     from ips_map.pipeline import build as run_build
     from ips_map.settings import DEFAULT_TITLE, BuildSettings
@@ -170,6 +203,9 @@ def build(
         **({"image": image} if image is not None else {}),
         **({"csv_format": csv_format.lower()} if csv_format else {}),
         strict=strict,
+        access_thresholds_km=seuils_km,
+        access_bands_km=bandes_km,
+        access_weights=poids_bandes,
     )
     from ips_map.cli._progress import TerminalProgress
 
@@ -202,6 +238,8 @@ def _report(result, verbose: bool) -> None:
         f"{s['departements_couverts']}/{s['departements']} ; population sans service actif : "
         f"{population} ({share} %), Insee {s['annee_population']}."
     )
+    if s.get("acces") and s.get("acces_methode"):
+        echo(_access_line(s["acces"], s["acces_methode"]))
     if "region" in s:
         echo(_region_line(s["region"]))
     if result.comparison is not None:
@@ -240,6 +278,20 @@ def diff(old: Path, new: Path, out: Path | None, csv_format: str | None) -> None
     echo(str(path))
 
 
+def _access_line(access: dict, method: dict) -> str:
+    """How many inhabitants live beyond the first threshold from an active service."""
+    from ips_map.access.options import french_km, km_label
+
+    km = method["seuils_km"][0]
+    far = access.get(f"pop_{km_label(km)}km_plus") or 0
+    share = access.get(f"part_pop_{km_label(km)}km_plus") or 0
+    percent = f"{100 * share:.1f}".replace(".", ",")
+    return (
+        f"Accès : {thousands(far)} habitant(s) ({percent} %) à plus de {french_km(km)} km à "
+        "vol d'oiseau d'un service actif."
+    )
+
+
 def _region_line(region: dict) -> str:
     """What a regional edition covers, and what it leaves out."""
     return (
@@ -247,6 +299,26 @@ def _region_line(region: dict) -> str:
         f"{len(region['departements'])} département(s) ; {region['services_hors_region']} "
         "service(s) hors de la région, ni compté(s) ni repris dans la carte et les tableaux."
     )
+
+
+def _numbers(value: str, param: click.Parameter) -> tuple[float, ...]:
+    """Parse a list of numbers: ``30,60`` or ``1,0.68,0.22``, or with semicolons or spaces
+    between them and decimal commas (``1 ; 0,68 ; 0,22``)."""
+    text = value.strip()
+    if ";" in text or " " in text:
+        parts = [p.strip().replace(",", ".") for p in text.replace(";", " ").split()]
+    else:
+        parts = [p.strip() for p in text.split(",")]
+    try:
+        numbers = tuple(float(p) for p in parts if p)
+    except ValueError:
+        numbers = ()
+    if not numbers or any(n != n or n in (float("inf"), float("-inf")) for n in numbers):
+        raise click.BadParameter(
+            f"« {value} » : des nombres séparés par des virgules sont attendus, par exemple "
+            f"{param.default}."
+        )
+    return numbers
 
 
 def _service_types(value: str) -> tuple[str, ...]:

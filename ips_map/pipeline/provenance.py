@@ -39,6 +39,7 @@ def map_sources(year: int) -> list[dict]:
 def used_sources(listing: Listing) -> list[str]:
     """The keys of the data files a build read (the example's own files when it is used)."""
     keys = list(MAP_SOURCES) + ["anciens_codes"]
+    keys += ["zones_emploi_communes", "zones_emploi_arrondissements", "zones_emploi"]  # access
     if listing.is_example:
         keys += ["exemple", "exemple_sources"]  # the file read, and the one it derives from
     return keys

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ips_map._version import __version__
+from ips_map.access import AccessResult
 from ips_map.coverage import measure_coverage, summarize_coverage
 from ips_map.editions import (
     Comparison,
@@ -36,9 +37,19 @@ from ips_map.outputs import (
     refuse_overwriting_inputs,
 )
 from ips_map.pipeline import provenance
+from ips_map.pipeline.access import (
+    ACCESS_FILES,
+    access_columns,
+    access_files,
+    access_options,
+    access_rows,
+    access_summary,
+    measure_build_access,
+    with_access_columns,
+)
 from ips_map.pipeline.images import IMAGE_FILES, draw_images, remove_stale_images
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
-from ips_map.pipeline.regional import cut_edition, cut_to_region
+from ips_map.pipeline.regional import RegionalCut, cut_edition, cut_to_region
 from ips_map.pipeline.tables import (
     COVERAGE_COLUMNS,
     REJECT_COLUMNS,
@@ -69,6 +80,7 @@ OUTPUT_FILES = {
     "map": "index.html",
     "search": SIDECAR_NAME,
     "changes": "changes.csv",
+    **ACCESS_FILES,
     **IMAGE_FILES,
 }
 
@@ -86,6 +98,7 @@ class BuildResult:
     counts: RowCounts = field(default_factory=RowCounts)
     #: What ``ips-map validate`` says of the listing (:mod:`~ips_map.pipeline.verdict`).
     verdict: Verdict | None = None
+    access: AccessResult | None = None
 
 
 @collector_paused()
@@ -115,26 +128,25 @@ def build(
     # not after the long steps.
     _refuse_overwriting_inputs(settings)
     region = find_region(settings.region) if settings.region else None  # unknown: fails now
+    access_options(settings)  # wrong thresholds, bands or weights: fail now too
     prepare_folder(out)
     populations = load_populations(settings.census_year)  # an unknown vintage fails now too
 
     prepared = _read_and_place(settings, step)
     verdict = verdict_of(prepared)  # before a regional edition's cut: validate's words
     listing = prepared.listing
-    step("Mesure de la couverture")
-    table = measure_coverage(populations, prepared.placement.services, settings.types)
     counts = prepared.counts(settings.types)
-    cut = None
-    if region is not None:
-        cut = cut_to_region(region, table, prepared)
-        table, prepared = cut.table, cut.prepared
+    table, access, cut = _measure(settings, prepared, populations, region, step)
+    if cut is not None:
+        prepared = cut.prepared
     summary = _summary(settings, prepared, table, counts)
+    summary.update(access_summary(access, region))
     if cut is not None:
         summary["region"] = cut.record(region)
     # The rows of coverage.csv and the columns of services.csv, made once: written below, and
     # compared with the previous edition when there is one.
     rows = {
-        "coverage": list(coverage_rows(table)),
+        "coverage": access_rows(coverage_rows(table), access),
         "services": service_columns(prepared.placement.services),
     }
     comparison = None
@@ -154,7 +166,17 @@ def build(
         images = draw_images(coverage, summary, context)
 
     outputs = _write_outputs(
-        out, listing, rows, prepared, summary, html, comparison, images, settings.csv_format, step
+        out,
+        listing,
+        rows,
+        prepared,
+        summary,
+        html,
+        comparison,
+        images,
+        settings.csv_format,
+        step,
+        access,
     )
     return BuildResult(
         outputs=outputs,
@@ -165,6 +187,7 @@ def build(
         comparison=comparison,
         counts=counts,
         verdict=verdict,
+        access=access,
     )
 
 
@@ -196,6 +219,27 @@ def _compare(
     comparison = compare_editions(previous, current)
     summary["evolution"] = comparison.record()
     return comparison
+
+
+def _measure(
+    settings: BuildSettings,
+    prepared: Prepared,
+    populations: pd.DataFrame,
+    region: Region | None,
+    step: Callable[[str], None],
+) -> tuple[pd.DataFrame, AccessResult, RegionalCut | None]:
+    """Coverage and access of every département, cut to the région of a regional edition
+    (measured on the whole listing first: a service based outside may serve it)."""
+    step("Mesure de la couverture")
+    table = measure_coverage(populations, prepared.placement.services, settings.types)
+    step("Mesure de l'accès aux services")
+    access = measure_build_access(settings, prepared, populations, region)
+    table = with_access_columns(table, access)
+    cut = None
+    if region is not None:
+        cut = cut_to_region(region, table, prepared)
+        table = cut.table
+    return table, access, cut
 
 
 def _refuse_overwriting_inputs(settings: BuildSettings) -> None:
@@ -380,6 +424,7 @@ def _write_outputs(
     images: dict[str, bytes] | None = None,
     fmt: str | None = None,
     step: Progress | None = None,
+    access: AccessResult | None = None,
 ) -> dict[str, Path]:
     """Write every output of the build as one set (:class:`~ips_map.outputs.OutputSet`):
     ``summary.json`` last; a changes.csv that no longer applies is removed."""
@@ -387,7 +432,7 @@ def _write_outputs(
     files = OutputSet(out)
     files.begin(f"carte de {listing.name}")
     contents = {
-        "coverage": csv_bytes(COVERAGE_COLUMNS, rows["coverage"], fmt),
+        "coverage": csv_bytes(COVERAGE_COLUMNS + access_columns(access), rows["coverage"], fmt),
         "services": csv_columns_bytes(
             SERVICE_COLUMNS + listing.unknown_columns,
             rows["services"],
@@ -398,6 +443,7 @@ def _write_outputs(
         "map": html.encode("utf-8"),
         # The page's commune search reads this script beside it (render/search_index.py).
         "search": commune_index_script(load_communes()),
+        **(access_files(access, fmt) if access is not None else {}),
     }
     changes = out / OUTPUT_FILES["changes"]
     if comparison is not None:

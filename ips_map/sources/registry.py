@@ -61,6 +61,14 @@ _DECOUPAGE_ADMINISTRATIF = {
     "vintage": "COG 2026",
     "url": "https://www.npmjs.com/package/@etalab/decoupage-administratif",
 }
+_ZONES_EMPLOI = {
+    "producer": "Insee (zonage en zones d'emploi 2020, ZE2020_au_01-01-2023.xlsx), "
+    "porté au COG 2026 par ips-map",
+    "licence": ETALAB_2_LICENCE,
+    "attribution": "Source : Insee, zonage en zones d'emploi 2020",
+    "vintage": "ZE2020, COG 2026",
+    "url": "https://www.insee.fr/fr/statistiques/5015731?sommaire=4763049",
+}
 _EXAMPLE = {
     "licence": "Faits cités avec leur source",
     "vintage": "2018–2021",
@@ -115,6 +123,27 @@ SOURCES: dict[str, Source] = {
             producer="Etalab (@etalab/decoupage-administratif 6.0.0)",
             attribution="Etalab, découpage administratif COG 2026",
             **_DECOUPAGE_ADMINISTRATIF,
+        ),
+        Source(
+            key="zones_emploi_communes",
+            path="zones-emploi/communes_zones_emploi_2020_cog2026.csv",
+            sha256="ee895234fdf28d7360e5d75c206f111373b1f347a117f46d877d1aed3509ce61",
+            title="Zone d'emploi 2020 de chaque commune",
+            **_ZONES_EMPLOI,
+        ),
+        Source(
+            key="zones_emploi",
+            path="zones-emploi/zones_emploi_2020.csv",
+            sha256="1dea6aaa50848f148af2e5088aadbc6b5a97c45fc0fbf136cc4ab80aab89e6cd",
+            title="Les 306 zones d'emploi 2020 : codes et libellés",
+            **_ZONES_EMPLOI,
+        ),
+        Source(
+            key="zones_emploi_arrondissements",
+            path="zones-emploi/arrondissements_municipaux_zones_emploi_2020.csv",
+            sha256="79a5a03516d0633f75cbe47d8e4336944ac2a1848102965ac4705fcc846aac79",
+            title="Arrondissements de Paris, Lyon et Marseille : la zone d'emploi de leur commune",
+            **_ZONES_EMPLOI,
         ),
         Source(
             key="exemple_sources",

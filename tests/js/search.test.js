@@ -124,6 +124,15 @@ test("reads the sidecar only in its format", () => {
   assert.equal(new search.CommuneIndex(sidecar(COMMUNES)).valid, true);
 });
 
+test("Corsica is a territory of its own: never across the sea to the mainland", () => {
+  const table = { count: 2, positions: [[41.93, 8.74], [43.3, 5.37]], get: () => "actif" };
+  const active = search.activeServices(table, []);
+  assert.deepEqual(plain(active.map((s) => s.territory)), ["corse", "metropole"]);
+  assert.equal(search.nearestService(active, 42.70, 9.45, "corse").index, 0);  // Bastia: Ajaccio
+  assert.equal(search.nearestService(active, 43.70, 7.27, "metropole").index, 1);  // Nice: Marseille
+  assert.equal(search.nearestService([active[1]], 42.70, 9.45, "corse"), null);
+});
+
 test("the nearest active service stays in its territory", () => {
   const table = {
     count: 3,
@@ -138,7 +147,9 @@ test("the nearest active service stays in its territory", () => {
   assert.equal(near.index, 0);
   assert.ok(Math.abs(near.km - 106.92) < 0.01, String(near.km));
   assert.equal(search.nearestService(active, -12.78, 45.23, "976"), null);
-  assert.equal(search.territoryOf("2A"), "metropole");
+  assert.equal(search.territoryOf("2A"), "corse");
+  assert.equal(search.territoryOf("2B"), "corse");
+  assert.equal(search.territoryOf("13"), "metropole");
   assert.equal(search.territoryOf("974"), "974");
   const back = search.unmove(50.3, -7.0, [1, 0, 0, 0, 0]);
   assert.ok(Math.abs(back[0] - 50.3) < 1e-9 && Math.abs(back[1] + 7.0) < 1e-9);

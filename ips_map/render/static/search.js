@@ -239,9 +239,15 @@
     return [(2 * Math.atan(Math.exp(y / MERCATOR_R)) - Math.PI / 2) / rad, x / MERCATOR_R / rad];
   }
 
-  // The territory of a département: each overseas département is its own, the others are
-  // metropolitan France (Corsica included).
-  function territoryOf(code) { return /^97/.test(code) ? code : "metropole"; }
+  // The territory of a département: each overseas département is its own, Corsica is one
+  // (never across the sea to the mainland: the access stage's rule, ips_map/access), the
+  // others are mainland France.
+  function territoryOf(code) {
+    if (/^97/.test(code)) return code;
+    return code === "2A" || code === "2B" ? "corse" : "metropole";
+  }
+  // Corsica's box (west, south, east, north): no point of the mainland lies in it.
+  var CORSICA = [8.4, 41.2, 9.7, 43.1];
 
   // The active services at their true position, with their territory: those drawn inside an
   // inset's frame are that DROM's, moved back.
@@ -257,6 +263,9 @@
           if (frames[f].move) { var t = unmove(lat, lon, frames[f].move); lat = t[0]; lon = t[1]; }
           break;
         }
+      }
+      if (territory === "metropole" && lon >= CORSICA[0] && lon <= CORSICA[2] && lat >= CORSICA[1] && lat <= CORSICA[3]) {
+        territory = "corse";
       }
       out.push({ index: i, territory: territory, lat: lat, lon: lon });
     }

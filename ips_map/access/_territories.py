@@ -1,0 +1,148 @@
+"""The access measures of every commune, territory by territory, for today's services and
+for the scenario where the planned ones open too (one table of pairs serves both)."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from ips_map.access._geometry import project, territories
+from ips_map.access.measures import Sites, band_pairs, e2sfca, nearest_sites, site_demand
+from ips_map.access.options import PER_INHABITANTS, AccessOptions
+
+
+@dataclass
+class CommuneMeasures:
+    """Per commune (in the order of the commune table): distance (km) to the nearest
+    service and that service's position in the service table (-1: none in the territory),
+    and the E2SFCA score per :data:`PER_INHABITANTS` inhabitants; ``nearest_commune`` gives,
+    for each service, the commune whose centre is nearest in its territory (-1: none)."""
+
+    distance_km: np.ndarray
+    service: np.ndarray
+    score: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> CommuneMeasures:
+        return cls(np.full(n, np.nan), np.full(n, -1, dtype=np.int64), np.zeros(n))
+
+
+@dataclass(frozen=True)
+class Land:
+    """The communes of one territory: their positions in the commune table, their metric
+    coordinates and a KD-tree on them."""
+
+    index: np.ndarray
+    xy: np.ndarray
+    tree: cKDTree
+
+
+#: The territories of the last commune table measured: a build measures the same table as
+#: the one before it (the embedded communes), and its projections and trees are kept.
+_LANDS: dict[str, tuple] = {}
+
+
+def commune_lands(communes: pd.DataFrame) -> dict[str, Land]:
+    """Return the communes of each territory, projected, with their KD-tree.
+
+    Kept for the last table seen (the same object, unchanged in length): the commune table
+    of :func:`ips_map.territory.data.load_communes` is loaded once and never changed.
+    """
+    kept = _LANDS.get("last")
+    if kept is not None and kept[0]() is communes and kept[1] == len(communes):
+        return kept[2]
+    land_of = territories(communes["code_departement"].to_numpy(dtype=object))
+    lon = communes["longitude"].to_numpy(dtype=float)
+    lat = communes["latitude"].to_numpy(dtype=float)
+    lands = {}
+    for land in np.unique(land_of).tolist():
+        index = np.flatnonzero(land_of == land)
+        xy = project(lon[index], lat[index], land)
+        lands[land] = Land(index, xy, cKDTree(xy))
+    _LANDS["last"] = (weakref.ref(communes), len(communes), lands)
+    return lands
+
+
+def measure_territories(
+    communes: pd.DataFrame,
+    services: pd.DataFrame,
+    supply: np.ndarray,
+    scenarios: dict[str, np.ndarray],
+    options: AccessOptions,
+) -> tuple[dict[str, CommuneMeasures], np.ndarray]:
+    """Measure every commune for each scenario (a mask of the services open in it).
+
+    Returns the measures of each scenario and, for each service, the commune whose centre is
+    nearest to it in its territory (-1 when its territory has no commune).
+    """
+    n = len(communes)
+    results = {name: CommuneMeasures.empty(n) for name in scenarios}
+    nearest_commune = np.full(len(services), -1, dtype=np.int64)
+    service_land = territories(services["code_departement"].to_numpy(dtype=object))
+    points = services.geometry.values if len(services) else None
+    lon = shapely.get_x(points) if points is not None else np.zeros(0)
+    lat = shapely.get_y(points) if points is not None else np.zeros(0)
+    population = communes["population"].to_numpy(dtype=float)
+    bands_m = np.asarray(options.bands_km, dtype=float) * 1000.0
+    union = np.zeros(len(services), dtype=bool)
+    for mask in scenarios.values():
+        union |= mask
+    for land, communes_here in commune_lands(communes).items():
+        s_index = np.flatnonzero(service_land == land)
+        if not len(s_index):
+            continue  # no service: distances stay NaN, scores 0
+        s_xy = project(lon[s_index], lat[s_index], land)
+        nearest_commune[s_index] = communes_here.index[communes_here.tree.query(s_xy)[1]]
+        sites = Sites.of(s_xy[union[s_index]])
+        pairs = band_pairs(communes_here.tree, sites.xy, bands_m, options.weights)
+        demand = site_demand(pairs, population[communes_here.index], len(sites.xy))
+        for name, mask in scenarios.items():
+            _measure(
+                results[name],
+                communes_here,
+                population,
+                s_index,
+                s_xy,
+                mask,
+                union[s_index],
+                sites,
+                (pairs, demand),
+                supply,
+            )
+    return results, nearest_commune
+
+
+def _measure(
+    out: CommuneMeasures,
+    land: Land,
+    population: np.ndarray,
+    s_index: np.ndarray,
+    s_xy: np.ndarray,
+    mask: np.ndarray,
+    union: np.ndarray,
+    sites: Sites,
+    reach: tuple,
+    supply: np.ndarray,
+) -> None:
+    """One scenario in one territory: nearest open service, and E2SFCA over the union's
+    sites with the supply of the open services only."""
+    c_index = land.index
+    open_here = mask[s_index]
+    open_index = s_index[open_here]
+    # Every service of the union open (the planned scenario): its sites are the union's.
+    own = sites if np.array_equal(open_here, union) else Sites.of(s_xy[open_here])
+    distance, site = nearest_sites(land.tree, own.xy)
+    found = site >= 0
+    out.distance_km[c_index] = distance / 1000.0
+    out.service[c_index[found]] = open_index[own.first[site[found]]]
+    # The union's services, with the supply of those open in this scenario.
+    offered = np.where(open_here[union], supply[s_index][union], 0.0)
+    site_supply = sites.totals(offered)
+    pairs, demand = reach  # the pairs within reach, and each site's weighted population
+    score = e2sfca(pairs, population[c_index], site_supply, len(c_index), demand)
+    out.score[c_index] = score * PER_INHABITANTS

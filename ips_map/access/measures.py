@@ -1,0 +1,135 @@
+"""The access measures of one territory, whole arrays at a time: each commune's nearest
+service (:func:`nearest_sites`) and the E2SFCA score (:func:`e2sfca`), from a KD-tree on
+metric coordinates and a sparse table of the commune–site pairs within the largest band.
+
+Services at the same position are one *site* (their supplies added up): the pairs are
+counted per site, not per service. No Python loop runs over communes or services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+
+@dataclass(frozen=True)
+class Sites:
+    """The distinct positions of a set of services, in metres.
+
+    ``xy`` (m, 2) are the sites; ``site`` gives each service's site; ``first`` each site's
+    first service (the listing's order), which names the site.
+    """
+
+    xy: np.ndarray
+    site: np.ndarray
+    first: np.ndarray
+
+    @classmethod
+    def of(cls, xy: np.ndarray) -> Sites:
+        """Group services (``(n, 2)`` metres) by position."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        if not len(xy):
+            return cls(xy, np.zeros(0, np.int64), np.zeros(0, np.int64))
+        # Exact positions as complex numbers: one sort instead of numpy's row-wise unique.
+        point = xy[:, 0] + 1j * xy[:, 1]
+        unique, first, site = np.unique(point, return_index=True, return_inverse=True)
+        return cls(np.column_stack([unique.real, unique.imag]), site.reshape(-1), first)
+
+    def totals(self, values: np.ndarray) -> np.ndarray:
+        """Sum a value of each service over the services of each site."""
+        return np.bincount(self.site, weights=values, minlength=len(self.xy))
+
+
+def _tree(points) -> cKDTree:
+    return points if isinstance(points, cKDTree) else cKDTree(np.asarray(points, dtype=float))
+
+
+def nearest_sites(communes, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each commune's distance (m) to the nearest site and that site's index; with
+    no site, distances are NaN and indices -1.
+
+    Parameters
+    ----------
+    communes
+        ``(n, 2)`` metric coordinates of one territory's communes, or a KD-tree on them.
+    sites
+        ``(m, 2)`` metric coordinates of the sites, in the same CRS.
+    """
+    tree = _tree(communes)
+    n = tree.n
+    if not len(sites) or not n:
+        return np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
+    distance, index = cKDTree(sites).query(tree.data, k=1)
+    return np.asarray(distance, dtype=float), np.asarray(index, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The commune–site pairs within the largest band, with the weight of each pair."""
+
+    commune: np.ndarray
+    site: np.ndarray
+    weight: np.ndarray
+
+
+def band_pairs(communes, sites: np.ndarray, bands_m: np.ndarray, weights: np.ndarray) -> Pairs:
+    """Return the pairs of a commune and a site at most ``bands_m[-1]`` metres apart, each
+    weighted by its band: a distance ``d`` is in the first band whose upper bound is ≥ d
+    (15 km exactly is in 0–15 km). ``communes`` are metric coordinates or a KD-tree."""
+    tree = _tree(communes)
+    if not tree.n or not len(sites):
+        empty = np.zeros(0, dtype=np.int64)
+        return Pairs(empty, empty, np.zeros(0))
+    table = cKDTree(sites).sparse_distance_matrix(tree, float(bands_m[-1]), output_type="ndarray")
+    site, commune = table["i"], table["j"]  # views of the table's fields, no copy
+    distance = table["v"]
+    # A distance's band: how many upper bounds it is beyond (comparisons, cheaper than a
+    # search for a few bands).
+    band = np.zeros(len(distance), dtype=np.int8)
+    for bound in np.asarray(bands_m, dtype=float)[:-1]:
+        band += distance > bound
+    return Pairs(commune, site, np.asarray(weights, dtype=float)[band])
+
+
+def site_demand(pairs: Pairs, population: np.ndarray, n_sites: int) -> np.ndarray:
+    """Each site's weighted population within reach, Σ_k P_k·W(d_kj) (E2SFCA's step 1
+    denominator, the same whatever the supply)."""
+    population = np.asarray(population, dtype=float)
+    return np.bincount(
+        pairs.site, weights=population[pairs.commune] * pairs.weight, minlength=n_sites
+    )
+
+
+def e2sfca(
+    pairs: Pairs,
+    population: np.ndarray,
+    supply: np.ndarray,
+    n_communes: int,
+    demand: np.ndarray | None = None,
+) -> np.ndarray:
+    """Return each commune's E2SFCA accessibility (supply per inhabitant).
+
+    Step 1, each site j gets R_j = S_j / Σ_k P_k·W(d_kj); step 2, each commune i gets
+    A_i = Σ_j R_j·W(d_ij) (Luo & Qi 2009). A site with no inhabitant within reach offers
+    nothing to anyone (R_j = 0).
+
+    Parameters
+    ----------
+    pairs
+        From :func:`band_pairs`.
+    population
+        Each commune's population (P_k).
+    supply
+        Each site's supply (S_j): capacities, or numbers of services.
+    demand
+        :func:`site_demand`, when already computed for another supply.
+    """
+    supply = np.asarray(supply, dtype=float)
+    if demand is None:
+        demand = site_demand(pairs, population, len(supply))
+    ratio = np.divide(supply, demand, out=np.zeros(len(supply)), where=demand > 0)
+    return np.bincount(
+        pairs.commune, weights=ratio[pairs.site] * pairs.weight, minlength=n_communes
+    )
