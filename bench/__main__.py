@@ -12,7 +12,7 @@ import time
 import traceback
 from datetime import datetime, timezone
 
-from . import build, draw, fidelity, scale, weight
+from . import build, draw, fidelity, scale, suggest, weight
 from ._common import OUT_DIR, BenchError, Run, Settings
 from ._report import append_results, load_average, table
 
@@ -22,6 +22,7 @@ GROUPS = {
     "build": build.run,
     "draw": draw.run,
     "scale": scale.run,
+    "suggest": suggest.run,
 }
 
 
