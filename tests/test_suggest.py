@@ -147,6 +147,7 @@ def test_ties_go_to_the_first_commune_in_the_input():
         ({"k": 2.5}, "nombre de suggestions"),
         ({"threshold_m": 0}, "seuil"),
         ({"threshold_m": float("nan")}, "seuil"),
+        ({"threshold_m": "30 km"}, "seuil"),
         ({"candidates": np.ones(3, dtype=bool)}, "candidats"),
         ({"candidates": np.ones(7, dtype=int)}, "candidats"),
         ({"commune_pop": np.array([1, 2, 3])}, "populations"),
@@ -329,6 +330,11 @@ def test_projected_distances_are_true_within_half_a_percent(code, a, b):
     assert 20 * KM < true < 45 * KM
     assert abs(projected - true) / true < 0.005
     assert group.tolist() == [territory_groups([code])[0]] * 2
+
+
+def test_project_points_of_no_point():
+    xy, group = project_points([], [], [])
+    assert xy.shape == (0, 2) and group.shape == (0,)
 
 
 def test_project_points_refuses_missing_coordinates():

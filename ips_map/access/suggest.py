@@ -9,7 +9,24 @@ the greedy choice is within ``1 − 1/e`` of the optimum (Nemhauser, Wolsey & Fi
 a planner can check it by hand. It is a computed suggestion, not a recommendation.
 
 :func:`suggest_sites` works on arrays in metres (:func:`ips_map.access.points.project_points`);
-:func:`suggestions_table` gives the rows of ``suggestions.csv``.
+:func:`suggestions_table` gives the rows of ``suggestions.csv``. In a build, with
+``communes`` the commune table and its names (``code, nom, code_departement, nom_departement,
+code_ze, libelle_ze, population, longitude, latitude``; other names through ``columns=``)::
+
+    xy, group = project_points(communes["longitude"], communes["latitude"],
+                               communes["code_departement"])
+    kept = services[counted]  # active services of the counted types (and, for
+                              # --suggest-after-planned, the planned ones too)
+    kept_xy, kept_group = project_points(kept.geometry.x, kept.geometry.y,
+                                         kept["code_departement"])
+    inside = communes["code_departement"].isin(region.departements)  # --region, else None
+    picks = suggest_sites(xy, communes["population"], group, kept_xy, kept_group,
+                          30_000, k, candidates=inside)
+    write_csv(out / "suggestions.csv", SUGGESTION_COLUMNS,
+              suggestions_table(picks, communes, 30_000))
+
+Give the communes in code order: between equal gains the first commune wins, so the choice
+does not depend on anything else.
 """
 
 from __future__ import annotations
@@ -90,8 +107,7 @@ def suggest_sites(
         site_pos = np.flatnonzero(codes[sites] == code)
         if len(site_pos):
             far_pos = np.flatnonzero(codes[far] == code)
-            territories.append(_Territory(xy[sites[site_pos]], xy[far[far_pos]], threshold))
-            territories[-1].sites, territories[-1].far = site_pos, far_pos
+            territories.append(_Territory(xy, sites, far, site_pos, far_pos, threshold))
     return _greedy(territories, sites, pop[far], int(k))
 
 
@@ -127,14 +143,12 @@ class _Territory:
     ``sites`` and ``far`` are their positions among all the sites and all the far communes.
     """
 
-    sites: np.ndarray
-    far: np.ndarray
-
-    def __init__(self, site_xy: np.ndarray, far_xy: np.ndarray, threshold: float):
-        self.site_xy = site_xy
-        self.far_xy = far_xy
-        self.site_tree = cKDTree(site_xy)
-        self.far_tree = cKDTree(far_xy)
+    def __init__(self, xy, sites, far, site_pos, far_pos, threshold: float):
+        self.sites, self.far = site_pos, far_pos
+        self.site_xy = xy[sites[site_pos]]
+        self.far_xy = xy[far[far_pos]]
+        self.site_tree = cKDTree(self.site_xy)
+        self.far_tree = cKDTree(self.far_xy)
         self.threshold = threshold
 
     def gains(self, weights: np.ndarray) -> np.ndarray:
@@ -243,7 +257,10 @@ def _codes(*labels: np.ndarray) -> list[np.ndarray]:
 
 
 def _threshold(threshold_m) -> float:
-    threshold = float(threshold_m)
+    try:
+        threshold = float(threshold_m)
+    except (TypeError, ValueError):
+        threshold = float("nan")
     if not np.isfinite(threshold) or threshold <= 0:
         raise ValueError(f"seuil de distance invalide : {threshold_m!r} (en mètres, > 0)")
     return threshold
