@@ -21,6 +21,10 @@ METROPOLE = "metropole"
 
 #: Each territory's metric CRS (EPSG codes): Lambert-93; RGAF09 / UTM 20N (Antilles);
 #: RGFG95 / UTM 22N (Guyane); RGR92 / UTM 40S (La Réunion); RGM04 / UTM 38S (Mayotte).
+#: Their scale error on French soil stays under 0.3 % (pyproj's factors: Lambert-93 0.99905
+#: at 46.5° N to 1.0029 in the south of Corsica; UTM 22N 1.0016 at the west end of Guyane,
+#: outside its zone's area of use but the CRS the territory data use), so a distance is
+#: true to within 90 m at 30 km.
 TERRITORY_CRS = {METROPOLE: METRO_CRS, **DROM_CRS}
 
 _METROPOLITAN = frozenset([f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"])
