@@ -366,6 +366,15 @@ def test_real_communes_of_corsica_and_the_antilles():
     for g, people in by_group.items():
         added = sum(s.population_added for s in result if group[s.commune] == g)
         assert 0 < added <= people
+    # Opened as services, the sites reach exactly the people the suggestions say they add.
+    sites = [s.commune for s in result]
+    reached = reached_communes(xy, group, xy[sites], group[sites], 30 * KM)
+    assert pop[reached].sum() == result[-1].population_total
+    # Kept as services, the next suggestions start where these stopped.
+    more = suggest_sites(xy, pop, group, xy[sites], group[sites], 30 * KM, 2)
+    assert [s.population_added for s in more] == [
+        s.population_added for s in suggest_sites(xy, pop, group, NO_XY, NO_GROUP, 30 * KM, 8)
+    ][6:]
 
 
 # --- suggestions.csv ------------------------------------------------------------------------
