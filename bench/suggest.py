@@ -3,7 +3,8 @@ communes.
 
 K = 5 and 20 sites, with 0, 120 and 1,000 services kept (communes drawn at random, weighted by
 population, fixed seed): no service is the worst case (every commune is far, about 7 million
-commune pairs within 30 km). The baseline, in the same run on the same inputs, is the
+commune pairs within 30 km; ``suggest_sites`` measures only the gains of the sites that could
+be the largest). The baseline, in the same run on the same inputs, is the
 straightforward way: the whole sparse candidate × commune table (CSR) built once, then one
 sparse matrix–vector product with the population still far at every step. Both must choose
 the same sites. The times are medians of wall time (the CPU time of the process beside them:

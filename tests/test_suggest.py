@@ -4,8 +4,10 @@ few real communes (Corsica and the Antilles)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -13,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 
+from ips_map.access import _greedy
+from ips_map.access._greedy import Territory
 from ips_map.access.points import METROPOLE, project_points, territory_groups
 from ips_map.access.suggest import (
     SUGGESTION_COLUMNS,
@@ -262,6 +266,53 @@ def test_greedy_can_miss_the_optimum_within_its_bound():
     assert brute_force(reach, pop, np.ones(7, dtype=bool), 2) == 18
 
 
+@pytest.mark.parametrize("one_at_a_time", [False, True], ids=["batches", "one-by-one"])
+@pytest.mark.parametrize("grid_km", [None, 2.0], ids=["scattered", "on-a-grid"])
+def test_lazy_choice_is_the_plain_greedy_choice_on_a_larger_instance(grid_km, one_at_a_time):
+    # 400 communes in clusters, in two territories: many sites measured in several batches
+    # (and, on a 2 km grid, many equal gains), against the gains recomputed in full.
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(0, 150 * KM, size=(12, 2))
+    xy = centres[rng.integers(0, 12, size=400)] + rng.normal(0, 6 * KM, size=(400, 2))
+    if grid_km:
+        xy = np.round(xy / (grid_km * KM)) * grid_km * KM
+    pop = np.round(rng.lognormal(6, 1.5, size=400)).astype(np.int64)
+    if grid_km:
+        pop = (pop // 500) * 500
+    group = np.where(np.arange(400) < 300, METROPOLE, "971").astype(object)
+    services, service_group = xy[:3] + 1.0, group[:3]
+    candidates = rng.random(400) < 0.8
+    threshold = 8 * KM
+    with one_site_at_a_time() if one_at_a_time else contextlib.nullcontext():
+        got = suggest_sites(xy, pop, group, services, service_group, threshold, 15, candidates)
+    reach = reach_table(xy, group, threshold)
+    far = far_population(xy, pop, group, services, service_group, threshold)
+    assert [(s.commune, s.population_added) for s in got] == naive_greedy(
+        reach, far, candidates, 15
+    )
+
+
+@pytest.mark.parametrize("threshold", [8 * KM, 1.0], ids=["8 km", "1 m"])
+def test_grid_bounds_hold(threshold):
+    # A site's bound (its grid cells' population) is never below its gain: cells of half the
+    # reach or, for a reach tiny beside the territory, larger cells (about 4 per point).
+    rng = np.random.default_rng(3)
+    xy = np.vstack([rng.uniform(0, 200 * KM, size=(1000, 2)), [[5 * KM, 5 * KM]] * 2])
+    xy[-1, 0] += threshold  # a pair exactly at the reach
+    everyone = np.arange(len(xy))
+    territory = Territory(xy, everyone, everyone, everyone, everyone, threshold)
+    weights = rng.integers(1, 100, size=len(xy)).astype(float)
+    territory.add(everyone, weights)
+    gains = territory.gains(everyone, weights)
+    assert (territory.bounds() >= gains).all()
+    assert gains[-1] >= weights[-2] + weights[-1]
+    points = 2 * len(xy)  # sites and far communes
+    if threshold > 1:
+        assert all(49 <= n <= 51 for n in territory.shape)  # 200 km in cells of 4 km
+    else:
+        assert 0.8 * 4 * points <= territory.shape[0] * territory.shape[1] <= 1.1 * 4 * points
+
+
 @st.composite
 def instances(draw):
     n = draw(st.integers(1, 9))
@@ -277,12 +328,19 @@ def instances(draw):
     return xy, pop, group.astype(object), service_xy.reshape(m, 2), service_group, candidates
 
 
+def one_site_at_a_time():
+    """Sites measured one at a time (batches of 1): the bounds decide which, even among a
+    handful of sites."""
+    return mock.patch.multiple(_greedy, _FIRST_BATCH=1, _MAX_BATCH=1)
+
+
 @settings(max_examples=40)
-@given(instances(), st.integers(1, 4))
-def test_greedy_property_against_brute_force(instance, k):
+@given(instances(), st.integers(1, 4), st.booleans())
+def test_greedy_property_against_brute_force(instance, k, one_at_a_time):
     xy, pop, group, service_xy, service_group, candidates = instance
     threshold = 10 * KM
-    got = suggest_sites(xy, pop, group, service_xy, service_group, threshold, k, candidates)
+    with one_site_at_a_time() if one_at_a_time else contextlib.nullcontext():
+        got = suggest_sites(xy, pop, group, service_xy, service_group, threshold, k, candidates)
     reach = reach_table(xy, group, threshold)
     far = far_population(xy, pop, group, service_xy, service_group, threshold)
     assert [(s.commune, s.population_added) for s in got] == naive_greedy(reach, far, candidates, k)

@@ -6,7 +6,9 @@ line, from a service of its own territory (metropolitan France or one overseas
 département: never across the sea). The existing services are kept. Each step picks the
 candidate commune whose centre, as a new service, brings the most people newly within reach;
 the greedy choice is within ``1 − 1/e`` of the optimum (Nemhauser, Wolsey & Fisher 1978) and
-a planner can check it by hand. It is a computed suggestion, not a recommendation.
+a planner can check it by hand. It is a computed suggestion, not a recommendation. The
+choice is made lazily (:mod:`ips_map.access._greedy`): the same sites, measuring only the
+gains that could be the largest.
 
 :func:`suggest_sites` works on arrays in metres (:func:`ips_map.access.points.project_points`);
 :func:`suggestions_table` gives the rows of ``suggestions.csv``. In a build, with
@@ -37,6 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
+
+from ips_map.access._greedy import Territory, greedy_sites
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,12 @@ def suggest_sites(
         site_pos = np.flatnonzero(codes[sites] == code)
         if len(site_pos):
             far_pos = np.flatnonzero(codes[far] == code)
-            territories.append(_Territory(xy, sites, far, site_pos, far_pos, threshold))
-    return _greedy(territories, sites, pop[far], int(k))
+            territories.append(Territory(xy, sites, far, site_pos, far_pos, threshold))
+    suggestions, total = [], 0
+    for site, added in greedy_sites(territories, len(sites), pop[far], int(k)):
+        total += added
+        suggestions.append(Suggestion(int(sites[site]), added, total))
+    return suggestions
 
 
 def reached_communes(
@@ -130,83 +138,6 @@ def reached_communes(
             distance, _ = tree.query(xy[rows], k=1)
             reached[rows] = distance <= threshold
     return reached
-
-
-#: Sites whose reach is measured together (one small KD-tree each): bounds the memory of
-#: the pairs, and runs faster than one query for all the sites at once.
-_CHUNK = 1024
-
-
-class _Territory:
-    """The candidate sites and far communes of one territory, with their KD-trees.
-
-    ``sites`` and ``far`` are their positions among all the sites and all the far communes.
-    """
-
-    def __init__(self, xy, sites, far, site_pos, far_pos, threshold: float):
-        self.sites, self.far = site_pos, far_pos
-        self.site_xy = xy[sites[site_pos]]
-        self.far_xy = xy[far[far_pos]]
-        self.site_tree = cKDTree(self.site_xy)
-        self.far_tree = cKDTree(self.far_xy)
-        self.threshold = threshold
-
-    def gains(self, weights: np.ndarray) -> np.ndarray:
-        """The sum of ``weights`` (one per far commune of the territory) within reach of
-        each site."""
-        gains = np.zeros(len(self.site_xy))
-        order = self.site_tree.indices  # the tree's order: compact groups of sites
-        for start in range(0, len(order), _CHUNK):
-            rows = order[start : start + _CHUNK]
-            i, j = _pairs(cKDTree(self.site_xy[rows]), self.far_tree, self.threshold)
-            gains[rows] = np.bincount(i, weights=weights[j], minlength=len(rows))
-        return gains
-
-    def reached_by(self, site: int) -> np.ndarray:
-        """The far communes of the territory (their indices) within reach of one site."""
-        return _pairs(cKDTree(self.site_xy[site : site + 1]), self.far_tree, self.threshold)[1]
-
-    def losses(self, far: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """The sum of ``weights`` of the far communes ``far`` within reach of each site."""
-        i, j = _pairs(self.site_tree, cKDTree(self.far_xy[far]), self.threshold)
-        return np.bincount(i, weights=weights[j], minlength=len(self.site_xy))
-
-
-def _pairs(a: cKDTree, b: cKDTree, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Indices ``(i, j)`` of the pairs of points of ``a`` and ``b`` at most ``threshold``
-    apart (a distance of 0 included)."""
-    pairs = a.sparse_distance_matrix(b, threshold, output_type="ndarray")
-    return pairs["i"], pairs["j"]
-
-
-def _greedy(territories: list[_Territory], sites, far_pop, k: int) -> list[Suggestion]:
-    """Pick up to ``k`` sites one by one, each the site that brings the most population
-    still far within reach. The gains are computed once, then lowered, after each pick, for
-    the sites near the communes it reached: the same choice as recomputing them all."""
-    # Integer populations summed in float64: exact below 2**53 people.
-    remaining = far_pop.astype(float)
-    gains = np.zeros(len(sites))
-    owner = np.zeros(len(sites), dtype=np.intp)
-    for number, territory in enumerate(territories):
-        gains[territory.sites] = territory.gains(remaining[territory.far])
-        owner[territory.sites] = number
-    suggestions: list[Suggestion] = []
-    total = 0
-    while len(suggestions) < k and len(gains):
-        best = int(np.argmax(gains))  # the first of equal gains: input order
-        if gains[best] <= 0:
-            break
-        territory = territories[owner[best]]
-        local = territory.reached_by(int(np.searchsorted(territory.sites, best)))
-        local = local[remaining[territory.far[local]] > 0]
-        weights = remaining[territory.far[local]]
-        added = int(round(weights.sum()))
-        total += added
-        suggestions.append(Suggestion(int(sites[best]), added, total))
-        if len(suggestions) < k:
-            gains[territory.sites] -= territory.losses(local, weights)
-        remaining[territory.far[local]] = 0
-    return suggestions
 
 
 def _communes(commune_xy, commune_pop, commune_group):
