@@ -12,7 +12,7 @@ import time
 import traceback
 from datetime import datetime, timezone
 
-from . import access, build, draw, fidelity, scale, weight
+from . import access, build, draw, fidelity, scale, suggest, weight
 from ._common import OUT_DIR, BenchError, Run, Settings
 from ._report import append_results, load_average, table
 
@@ -23,6 +23,7 @@ GROUPS = {
     "draw": draw.run,
     "scale": scale.run,
     "access": access.run,
+    "suggest": suggest.run,
 }
 
 
