@@ -51,6 +51,8 @@ DEFAULT_TIMEOUT = 120.0
 DEFAULT_ACCESS_THRESHOLDS_KM = (30.0, 60.0)
 DEFAULT_ACCESS_BANDS_KM = (15.0, 30.0, 45.0)
 DEFAULT_ACCESS_WEIGHTS = (1.0, 0.68, 0.22)
+#: Commune seats suggested for new services (``--suggest``; 0: none).
+DEFAULT_SUGGEST = 5
 
 
 _URL = re.compile(r"(?i)^https?://")
@@ -95,6 +97,13 @@ def geo_api_url() -> str:
 def default_services() -> Path:
     """Return the embedded example listing."""
     return data_dir() / "services" / "exemple.csv"
+
+
+def default_suggest() -> int:
+    """Return how many sites a build suggests by default (``--suggest``): 5, or
+    ``IPS_MAP_SUGGEST`` (``0`` switches the suggestions off)."""
+    text = os.environ.get("IPS_MAP_SUGGEST", "").strip()
+    return int(text) if text.isdigit() else DEFAULT_SUGGEST
 
 
 def default_image() -> bool:
@@ -193,6 +202,10 @@ class BuildSettings:
     access_thresholds_km, access_bands_km, access_weights
         The access stage's two distance thresholds (km), and the E2SFCA's bands (km) and
         weights (:data:`DEFAULT_ACCESS_THRESHOLDS_KM` and the others).
+    suggest, suggest_after_planned
+        How many commune seats to suggest for new services (0: none;
+        ``IPS_MAP_SUGGEST`` sets the default), and whether the planned services count as
+        open when they are chosen (:mod:`ips_map.pipeline.suggestions`).
     """
 
     services: Path | str | None = None
@@ -216,6 +229,8 @@ class BuildSettings:
     access_thresholds_km: tuple[float, ...] = DEFAULT_ACCESS_THRESHOLDS_KM
     access_bands_km: tuple[float, ...] = DEFAULT_ACCESS_BANDS_KM
     access_weights: tuple[float, ...] = DEFAULT_ACCESS_WEIGHTS
+    suggest: int = field(default_factory=default_suggest)
+    suggest_after_planned: bool = False
 
     @property
     def services_path(self) -> Path:

@@ -1,0 +1,106 @@
+"""Where to open next, in a build: ``--suggest K`` commune seats for new services, chosen
+greedily (:func:`ips_map.access.suggest.suggest_sites`) among the communes measured by the
+access stage, the existing services kept; ``suggestions.csv`` and ``summary.json``'s
+``suggestions``.
+
+The people counted are those of the communes the access stage kept: every commune, or a
+regional edition's communes, where the suggestions stay too. The services kept are the whole
+listing's active services of the counted types (and the planned ones with
+``--suggest-after-planned``): a service across the région's limit still reaches its people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ips_map.access import AccessResult
+from ips_map.access.points import project_points
+from ips_map.access.suggest import (
+    SUGGESTION_COLUMNS,
+    method_text,
+    suggest_sites,
+    suggestions_table,
+)
+from ips_map.settings import BuildSettings
+from ips_map.territory.zones import load_zones
+from ips_map.vocabulary import SERVICE_TYPES
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """The suggested sites of a build: ``rows`` as in ``suggestions.csv``, the reach, and
+    whether the planned services were counted as open."""
+
+    rows: list[dict]
+    threshold_km: float
+    after_planned: bool
+    asked: int
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The rows as a table (:data:`~ips_map.access.suggest.SUGGESTION_COLUMNS`)."""
+        return pd.DataFrame(self.rows, columns=SUGGESTION_COLUMNS)
+
+    def record(self) -> dict:
+        """``summary.json``'s ``suggestions``."""
+        return {
+            "demandees": self.asked,
+            "seuil_km": self.threshold_km,
+            "projets_comptes_ouverts": self.after_planned,
+            "methode": method_text(self.threshold_km * 1000, self.after_planned),
+            "population_ajoutee": self.rows[-1]["population_ajoutee_cumulee"] if self.rows else 0,
+            "sites": self.rows,
+        }
+
+
+def suggest_for_build(
+    settings: BuildSettings,
+    services: pd.DataFrame,
+    access: AccessResult,
+    departement_names: dict[str, str],
+) -> Suggestions | None:
+    """The ``settings.suggest`` sites for the communes of ``access`` (None for 0), within
+    the first threshold of the access stage, ``services`` (the whole listing's, placed)
+    kept."""
+    if settings.suggest <= 0:
+        return None
+    threshold_km = float(settings.access_thresholds_km[0])
+    communes = access.communes.sort_values("code", kind="stable").reset_index(drop=True)
+    xy, group = project_points(
+        communes["longitude"], communes["latitude"], communes["code_departement"]
+    )
+    kept = _kept_services(services, settings)
+    kept_xy, kept_group = project_points(
+        kept.geometry.x.to_numpy(), kept.geometry.y.to_numpy(), kept["code_departement"]
+    )
+    picks = suggest_sites(
+        xy,
+        communes["population"].to_numpy(dtype=np.int64),
+        group,
+        kept_xy,
+        kept_group,
+        threshold_km * 1000,
+        settings.suggest,
+    )
+    labels = load_zones().set_index("code_ze")["libelle_ze"]
+    table = communes.assign(
+        nom_departement=communes["code_departement"].map(departement_names).fillna(""),
+        libelle_ze=communes["code_ze"].map(labels).fillna(""),
+    )
+    rows = suggestions_table(
+        picks, table, threshold_km * 1000, after_planned=settings.suggest_after_planned
+    )
+    return Suggestions(rows, threshold_km, settings.suggest_after_planned, settings.suggest)
+
+
+def _kept_services(services: pd.DataFrame, settings: BuildSettings) -> pd.DataFrame:
+    """The services that already bring people within reach: active ones of the counted
+    types, and the planned ones with ``--suggest-after-planned``."""
+    counted = set(settings.types) if settings.types else set(SERVICE_TYPES)
+    statuses = {"actif", "en_projet"} if settings.suggest_after_planned else {"actif"}
+    keep = services["type"].isin(counted) & services["statut"].isin(statuses)
+    keep &= services["code_departement"].notna() & ~services.geometry.is_empty
+    return services[keep.to_numpy(dtype=bool)]
