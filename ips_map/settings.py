@@ -187,6 +187,8 @@ class BuildSettings:
     timeout: float = DEFAULT_TIMEOUT
     region: str | None = None
     image: bool = field(default_factory=default_image)
+    #: Draw the zones d'emploi too (--zones-emploi): a geography switch on the map.
+    zones_emploi: bool = False
 
     @property
     def services_path(self) -> Path:

@@ -101,6 +101,12 @@ log = logging.getLogger("ips_map")
     help="Écrire carte.png et carte.pdf, la carte en image pour les rapports (par défaut : "
     "oui, sauf si IPS_MAP_IMAGE=0).",
 )
+@click.option(
+    "--zones-emploi",
+    is_flag=True,
+    help="Dessiner aussi les 306 zones d'emploi (Insee 2020) : la carte passe des "
+    "départements aux zones d'emploi, chacune avec son statut et ses distances.",
+)
 @max_size_option
 @timeout_option
 @click.pass_context
@@ -120,6 +126,7 @@ def build(
     timeout: float,
     region: str | None,
     image: bool | None,
+    zones_emploi: bool,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
@@ -156,6 +163,7 @@ def build(
         timeout=timeout,
         region=region,
         **({"image": image} if image is not None else {}),
+        zones_emploi=zones_emploi,
     )
     result = run_build(settings, progress=lambda message: log.info("… %s", message))
     _report(result, verbose=bool((ctx.obj or {}).get("verbose")))

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ips_map.render._access import add_access
 from ips_map.render._elements import (
     BareMap,
     MapApp,
@@ -29,6 +30,7 @@ from ips_map.render._elements import (
 from ips_map.render._regional import RegionalView, regional_shapes
 from ips_map.render._services import service_table
 from ips_map.render._tables import french_date, table_values
+from ips_map.render.access_view import AccessView
 from ips_map.render.boundaries import drawn_shapes, encoded_topology
 from ips_map.render.page_data import (
     Colours,
@@ -141,6 +143,7 @@ def render_map(
     context: MapContext,
     evolution: dict | None = None,
     region: RegionalView | None = None,
+    access: AccessView | None = None,
 ) -> tuple[Page, BareMap]:
     """Build the page of the coverage map.
 
@@ -162,6 +165,8 @@ def render_map(
     region
         A regional edition: ``coverage`` holds the région's départements only; the other
         metropolitan ones are outlined around it (``_regional.py``), without insets.
+    access
+        The access measures (``_access.py``: layers, legends, panel); None: without them.
 
     Returns
     -------
@@ -171,16 +176,13 @@ def render_map(
     drawn, around, insets = _shapes(coverage, region)
     # One topology for the région and its surroundings: their shared borders stored once.
     topology = encoded_topology(drawn + around)
-    shapes = topology.shapes[: len(drawn)]
     breaks = rate_breaks(coverage["services_pour_100k"])
     rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
     mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
     counted = services[services["type"].isin(context.types)]
     data = PageData(
-        departements=_departements(coverage, shapes, breaks, mixed),
-        topology=Topology(
-            precision=topology.precision, arcs=topology.arcs, lengths=topology.lengths
-        ),
+        departements=_departements(coverage, topology.shapes[: len(drawn)], breaks, mixed),
+        topology=Topology(topology.precision, topology.arcs, topology.lengths),
         services=service_table(counted, insets),
         frames=_frames(insets),
         bounds=_bounds(drawn + [_label_band(inset) for inset in insets.values()]),
@@ -211,6 +213,7 @@ def render_map(
         **table_values(coverage, counted, insets),
     }
     _add_blocks(page, values, data)
+    add_access(page, access, list(coverage["code"]), insets, summary)
     return page, fmap
 
 
