@@ -11,15 +11,19 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from pyproj import Transformer
 
+from ips_map.cli import cli
 from ips_map.pipeline import stages
-from ips_map.render import render_map
+from ips_map.render import _zone_shapes, render_map
 from ips_map.render._access import ACCESS_ID, ZONES_ID, zone_status
 from ips_map.render._hexes import HEX_RADIUS_M, encode_cells, far_cells, hex_cells, hex_centres
 from ips_map.render._topology import decode_arcs
+from ips_map.render._zone_shapes import PRECOMPUTED_ZONES, ZONES_TOLERANCE_M
+from ips_map.render.boundaries import boundaries_key
 from ips_map.settings import BuildSettings
-from ips_map.territory.zones import N_ZONES
+from ips_map.territory.zones import N_ZONES, load_zones
 from tests.access_fixture import make_access_view
 from tests.test_accessibility import violations
 
@@ -93,6 +97,21 @@ def test_far_cells_sum_the_far_population_only():
 def test_zone_status_marks_zones_far_without_service():
     zones = pd.DataFrame({"services": [2, 0, 0], "part_pop_30km_plus": [0.9, 0.4, 0.51]})
     assert zone_status(zones) == ["service", "sans_service", "eloignee"]
+
+
+def test_embedded_zones_are_precomputed():
+    """The embedded zones' simplification and topology ship with the package (no build
+    simplifies them again), each stored file checked by its sha256."""
+    zones = load_zones()
+    key = "zones-" + boundaries_key(zones, ZONES_TOLERANCE_M)
+    assert _zone_shapes._read(key, ".wkb.gz") is not None
+    assert len(list(PRECOMPUTED_ZONES.glob("zones-*.topo.json.gz"))) == 1
+
+
+def test_zones_flag_reaches_the_settings():
+    result = CliRunner().invoke(cli, ["build", "--help"])
+    assert "--zones-emploi" in result.output
+    assert BuildSettings(out="x").zones_emploi is False
 
 
 def test_page_without_access_has_none_of_it(example_build):
@@ -182,11 +201,18 @@ def test_access_layers_in_a_browser(pages, browser):
     x, y = hex_centres(np.array([[first["q"], first["r"]]]), HEX_RADIUS_M)[0]
     lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform(x + HEX_RADIUS_M, y)
     assert first["latlngs"][0] == pytest.approx([lat, lon], abs=1e-6)
-    # A suggestion's fiche from the panel.
+    # A suggestion's fiche from the panel, then from its marker with the keyboard.
     page.click(".ips-show-suggestion >> nth=0")
     fiche = page.locator(".ips-suggestion-fiche")
     assert "Suggestion calculée n° 1" in fiche.inner_text()
     assert pages["access"].suggestions["commune"].iloc[0] in fiche.inner_text()
+    page.evaluate("() => { ipsMap.app.map.closePopup(); }")
+    marker = page.locator(".ips-suggestion").nth(1)
+    assert marker.get_attribute("tabindex") == "0"
+    assert "Suggestion calculée n° 2" in marker.get_attribute("aria-label")
+    marker.focus()
+    page.keyboard.press("Enter")
+    assert "Suggestion calculée n° 2" in page.locator(".ips-suggestion-fiche").inner_text()
     # The geography switch draws the 306 zones.
     page.check("input[value=zones]")
     assert page.evaluate("ipsMap.access.zones") == N_ZONES

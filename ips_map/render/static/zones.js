@@ -83,6 +83,9 @@
         return form;
       };
       switcher.addTo(map);
+      // First in its corner: above the layers, and before them in the Tab order.
+      var node = switcher.getContainer(), corner = node.parentNode;
+      corner.insertBefore(node, corner.firstChild);
     }
     function setGeography(zones) {
       geography.zones = zones;
