@@ -146,6 +146,7 @@ def test_panel_and_method_say_the_figures(pages):
     html = pages["default"].read_text(encoding="utf-8")
     access = pages["access"]
     panel = html[html.index('<section class="ips-access"') : html.index("</aside>")]
+    assert panel.index('class="ips-access"') < panel.index("Départements sans service actif (")
     top = access.zones.sort_values("pop_30km_plus", ascending=False).head(5)
     for name in top["libelle_ze"]:
         assert f"{name} (" in panel

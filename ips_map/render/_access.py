@@ -9,17 +9,36 @@ The renderer computes no metric: it classes, rounds and encodes the figures of
 :class:`~ips_map.render.access_view.AccessView`. The layers' data is its own JSON script
 (``#ips-access``; the zones' shapes in ``#ips-zones``), read by the page only after the map is
 drawn, so that the first drawing does not parse it.
+
+``#ips-access`` (numbers as numbers; null where not measured):
+
+- ``seuils`` [30, 60] and ``bands`` (km); ``departements``: columns in the order of the page
+  data's départements: ``dist`` (mean distance, whole km), ``far`` and ``far60`` (shares
+  beyond each threshold, in thousandths), ``pop`` (inhabitants beyond the first), ``e2sfca``
+  (per 100,000, three significant digits);
+- ``classes``: ``far`` (breaks in thousandths, colours), ``e2sfca`` (breaks, the zero
+  colour, colours), ``hexes`` (colours, labels), ``zones`` (colour by zone status);
+- ``hexes``: one grid per territory (``_hexes.py``: ``radius``, ``count``, ``runs``,
+  ``lengths``, ``classes``, and ``lambert`` constants or an ``affine`` map);
+- ``suggestions``: columns ``rank, commune, code_commune, departement, code_departement,
+  zone, code_zone, added, total, method, lat, lon`` (as drawn: overseas ones in their inset);
+- ``text``: the script's wording.
+
+``#ips-zones`` (``_zones_page.py``): ``topology`` (as the page data's), ``zones`` (columns
+``code, name, departements, population, services, status, dist, far, far60, pop, e2sfca,
+shape``) and ``text``.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
 from ips_map.render import _elements
-from ips_map.render._assets import static_text
+from ips_map.render._assets import ACCESS_SCRIPTS, static_text
 from ips_map.render._elements import json_for_script, render_block
 from ips_map.render._hexes import HEX_RADIUS_M, hex_grids
 from ips_map.render.access_view import AccessView
@@ -300,11 +319,37 @@ def _top_zones(zones: pd.DataFrame) -> list[dict]:
     return top.to_dict("records")
 
 
-def add_access(page, access: AccessView | None, codes: list[str], insets: dict, summary: dict):
-    """Add the access sections, legends, data and scripts to the page (see the module);
-    nothing without ``access``."""
+@dataclass
+class AccessBlocks:
+    """The access measures' part of the page, rendered once: the panel's sections, the
+    legends, the layers' data and the style and scripts that draw them."""
+
+    figures: str
+    method: str
+    legends: str
+    data: str
+    style: str
+    script: str
+
+    def panel(self, html: str) -> str:
+        """The panel with the figures after its key figures and « Méthode » at its end."""
+        html = html.replace("</section>", "</section>" + self.figures, 1)
+        return html.replace("</aside>", self.method + "</aside>", 1)
+
+    def add_to(self, page) -> None:
+        """The legends, data, style and scripts into the page."""
+        page.add_body("access-legends", self.legends)
+        page.add_body("access-data", self.data)
+        page.add_head("access_css", self.style)
+        page.end_scripts.append(self.script)
+
+
+def access_blocks(
+    access: AccessView | None, codes: list[str], insets: dict, summary: dict
+) -> AccessBlocks | None:
+    """The access measures' part of the page (see the module); None without ``access``."""
     if access is None:
-        return
+        return None
     from ips_map.render._zones_page import zones_data
 
     data = access_data(access, codes, insets)
@@ -324,22 +369,20 @@ def add_access(page, access: AccessView | None, codes: list[str], insets: dict, 
         "zone_colours": ZONE_COLOURS,
         **_legend_values(data),
     }
-    panel = page.html._children["panel"]
-    sections = _compact(render_block("access-panel.html", **values))
-    panel.text = panel.text.replace("</aside>", sections + "</aside>", 1)
-    page.add_body("access-legends", _compact(render_block("access-legends.html", **values)))
-    page.add_body(
-        "access-data",
-        f'<script type="application/json" id="{ACCESS_ID}">{json_for_script(data)}</script>',
-    )
+    scripts = ACCESS_SCRIPTS if zones is not None else ACCESS_SCRIPTS[:1]
+    payload = f'<script type="application/json" id="{ACCESS_ID}">{json_for_script(data)}</script>'
     if zones is not None:
-        page.add_body(
-            "zones-data",
-            f'<script type="application/json" id="{ZONES_ID}">{json_for_script(zones)}</script>',
+        payload += (
+            f'<script type="application/json" id="{ZONES_ID}">{json_for_script(zones)}</script>'
         )
-    page.add_head("access_css", f"<style>{_minified_style()}{_swatch_style(values)}</style>")
-    scripts = ("access.js", "zones.js") if zones is not None else ("access.js",)
-    page.end_scripts.append(f"<script>{_minified_script(scripts)}</script>")
+    return AccessBlocks(
+        figures=_compact(render_block("access-panel.html", **values)),
+        method=_compact(render_block("method.html", **values)),
+        legends=_compact(render_block("access-legends.html", **values)),
+        data=payload,
+        style=f"<style>{_minified_style()}{_swatch_style(values)}</style>",
+        script=f"<script>{_minified_script(scripts)}</script>",
+    )
 
 
 def _swatch_style(values: dict) -> str:

@@ -34,6 +34,10 @@ SCRIPTS = (
     "hatch.js",
     "print.js",
 )
+#: The access layers' scripts (issue 12), in the page only with the access measures (the
+#: page without them keeps its bytes): ``render/_access.py`` adds them, zones.js only with
+#: the zones d'emploi.
+ACCESS_SCRIPTS = ("access.js", "zones.js")
 #: The page's style files (``static/``), concatenated in this order into one ``<style>``.
 STYLES = ("app.css", "hatch.css", "phone.css", "a11y.css", "search.css", "tables.css", "print.css")
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ips_map.render._access import add_access
+from ips_map.render._access import access_blocks
 from ips_map.render._elements import (
     BareMap,
     MapApp,
@@ -211,9 +211,9 @@ def render_map(
         "region": summary.get("region"),
         **_dates(context),
         **table_values(coverage, counted, insets),
+        "access": access_blocks(access, list(coverage["code"]), insets, summary),
     }
     _add_blocks(page, values, data)
-    add_access(page, access, list(coverage["code"]), insets, summary)
     return page, fmap
 
 
@@ -268,7 +268,11 @@ def _add_blocks(page: Page, values: dict, data: PageData) -> None:
         if block == "header":  # the search box at the end of the header (static/search.js)
             search = render_block("search.html", sidecar=SIDECAR_NAME)
             html = html.replace("</header>", search + "</header>", 1)
+        if block == "panel" and values["access"]:  # the access measures (_access.py)
+            html = values["access"].panel(html)
         page.add_body(block, html, after_map=block in ("tables", "footer"))
+    if values["access"]:
+        values["access"].add_to(page)
     script = json_for_script(to_json(data))
     page.add_body("data", f'<script type="application/json" id="{DATA_ID}">{script}</script>')
 
