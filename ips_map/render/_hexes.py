@@ -93,10 +93,13 @@ def encode_cells(cells: pd.DataFrame) -> tuple[str, list[int]]:
 
 
 def cell_classes(cells: pd.DataFrame, breaks) -> str:
-    """Each cell's class of inhabitants as one digit: k when below the k-th break."""
-    return "".join(
-        str(k) for k in np.searchsorted(np.asarray(breaks), cells["population"], "right")
-    )
+    """Each cell's class of inhabitants (k when below the k-th break, at most 4), two cells
+    to a character: ``chr(65 + 5 × first + second)`` ("A"…"Y", nothing JSON escapes)."""
+    levels = np.searchsorted(np.asarray(breaks), cells["population"].to_numpy(), "right")
+    if len(breaks) > 4:
+        raise ValueError("five classes at most")
+    pairs = np.append(levels, 0)[: 2 * ((len(levels) + 1) // 2)].reshape(-1, 2)
+    return (65 + 5 * pairs[:, 0] + pairs[:, 1]).astype(np.uint8).tobytes().decode("ascii")
 
 
 def _affine(cells: pd.DataFrame, crs: int, inset) -> list[float]:

@@ -7,7 +7,7 @@
 (function (ipsMap) {
   "use strict";
 
-  var el = function (tag, className, text) { return ipsMap.el(tag, className, text); };
+  var el = ipsMap.el;  // popups.js
 
   function readJson(id) {
     var node = document.getElementById(id);
@@ -69,6 +69,11 @@
   // The hexagons of one grid (render/_hexes.py): runs of cells in a column, each run's first
   // (q, r) decoded as a point of one arc of a topology (decode.js) and its length; each cell
   // with its class; the corners as _hexes.py makes them.
+  // A cell's class: two cells to a character (render/_hexes.py cell_classes).
+  function level(classes, i) {
+    var code = classes.charCodeAt(i >> 1) - 65;
+    return i % 2 ? code % 5 : Math.floor(code / 5);
+  }
   function gridCells(grid) {
     var runs = grid.lengths, starts = new ipsMap.Topology({ lengths: [runs.length], arcs: grid.runs, precision: 0 }).decodeAll();
     var toLatLng = grid.lambert ? lambertInverse(grid.lambert) : affineInverse(grid.affine);
@@ -77,7 +82,7 @@
       for (var k = 0; k < length; k++) {
         var q = starts[2 * j], r = starts[2 * j + 1] + k, cx = 1.5 * R * q, cy = Math.sqrt(3) * R * (r + q / 2), ring = [];
         for (var c = 0; c < 6; c++) ring.push(toLatLng(cx + R * Math.cos(Math.PI / 3 * c), cy + R * Math.sin(Math.PI / 3 * c)));
-        cells.push({ latlngs: ring, level: grid.classes.charCodeAt(cells.length) - 48, q: q, r: r });
+        cells.push({ latlngs: ring, level: level(grid.classes, cells.length), q: q, r: r });
       }
     });
     return cells;

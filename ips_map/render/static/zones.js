@@ -5,7 +5,7 @@
 (function (ipsMap) {
   "use strict";
 
-  var el = function (tag, className, text) { return ipsMap.el(tag, className, text); };
+  var el = ipsMap.el;  // popups.js
 
   function zoneTooltip(z, i, text, formats, accessLines) {
     var box = el("div", "ips-tip");
