@@ -207,6 +207,15 @@ def test_access_layers_in_a_browser(pages, browser):
     assert not page.locator("#legend-far").is_hidden()
     fill = page.evaluate("ipsMap.app.departements['75'].shape.options.fillColor")
     assert fill == "#993404"  # Paris: everyone beyond 30 km in the example
+    # A département's tooltip says its access figures, in French.
+    page.evaluate(
+        "() => { const s = ipsMap.app.departements['63'].shape; s.openTooltip(s.getCenter()); }"
+    )
+    tip = page.locator(".leaflet-tooltip", has_text="Puy-de-Dôme").inner_text()
+    row = pages["access"].departements.set_index("code").loc["63"]
+    count = f"{int(row['pop_30km_plus']):,}".replace(",", "\u202f")
+    assert f"Habitants à plus de 30 km : {count} hab." in tip
+    assert "Distance moyenne au service le plus proche" in tip and "E2SFCA" in tip
     page.get_by_label("Habitants à plus de 30 km (hexagones)").check(force=True)
     data = _json(pages["zones"].read_text(encoding="utf-8"), ACCESS_ID)
     assert page.evaluate("ipsMap.access.hexes") == sum(g["count"] for g in data["hexes"])
@@ -227,7 +236,9 @@ def test_access_layers_in_a_browser(pages, browser):
     assert "Suggestion calculée n° 2" in marker.get_attribute("aria-label")
     marker.focus()
     page.keyboard.press("Enter")
-    assert "Suggestion calculée n° 2" in page.locator(".ips-suggestion-fiche").inner_text()
+    # (the closed fiche fades out for 200 ms: the one asked for is the one that says n° 2)
+    opened = page.locator(".ips-suggestion-fiche", has_text="Suggestion calculée n° 2")
+    assert pages["access"].suggestions["commune"].iloc[1] in opened.inner_text()
     # The geography switch draws the 306 zones.
     page.check("input[value=zones]")
     assert page.evaluate("ipsMap.access.zones") == N_ZONES

@@ -168,13 +168,37 @@
 
   function legend(id) { return document.getElementById(id); }
 
+  // The access data, read once, on first use (after the map is drawn), with the index of
+  // each département in it (the page data's order).
+  var found = null;
+  function accessData() {
+    if (found === null) {
+      found = readJson("ips-access") || false;
+      if (found) {
+        found.index = {};
+        ipsMap.app.data.departements.code.forEach(function (code, i) { found.index[code] = i; });
+      }
+    }
+    return found;
+  }
+
+  // A département's figures say its access too: in its tooltip (page.js makes it when it
+  // opens), its name for the keyboard (keyboard.js) and a phone's bottom panel (phone.js),
+  // all made by departementTooltip once the map is drawn.
+  var tooltip = ipsMap.departementTooltip;
+  ipsMap.departementTooltip = function (d, page) {
+    var tip = tooltip(d, page), access = ipsMap.app ? accessData() : false;
+    var i = access ? access.index[d.code] : undefined;
+    if (i !== undefined) accessLines(tip, access.departements, i, access.text, page.formats);
+    return tip;
+  };
+
   ipsMap.whenReady(function (app) {
-    var access = readJson("ips-access");
+    var access = accessData();
     if (!access) return;
     ipsMap.access = { hexes: 0 };
-    var map = app.map, text = access.text, classes = access.classes, formats = app.page.formats;
-    var f = access.departements, index = {};
-    app.data.departements.code.forEach(function (code, i) { index[code] = i; });
+    var map = app.map, text = access.text, classes = access.classes;
+    var f = access.departements, index = access.index;
     var farLayer = L.layerGroup(), e2sfcaLayer = L.layerGroup(), hexLayer = L.layerGroup();
     var suggestionLayer = L.layerGroup(), zoneLayer = L.layerGroup(), markers = [];
     var built = {}, geography = { zones: false, drawn: null };
@@ -239,16 +263,6 @@
       recolour();
       syncLegends();
     };
-    // The départements' tooltips say their access figures too.
-    Object.keys(app.departements).forEach(function (code) {
-      var x = app.departements[code], i = index[code];
-      if (i === undefined) return;
-      x.shape.setTooltipContent(function () {
-        var tip = ipsMap.departementTooltip(x.d, app.page);
-        accessLines(tip, f, i, text, formats);
-        return tip;
-      });
-    });
 
     map.on("overlayadd", function (e) {
       if (e.layer === hexLayer && !built.hexes) { built.hexes = true; drawHexes(app, access, hexLayer); }
