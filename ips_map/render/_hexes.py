@@ -24,17 +24,36 @@ from ips_map.render._encode import encode_varints
 from ips_map.territory.data import DROM_CRS, METRO_CRS
 
 HEX_RADIUS_M = 15_000.0
-#: Lambert-93 (EPSG:2154) as the page inverts it: GRS80, secant cone at 44° and 49° N.
-LAMBERT93 = {
-    "a": 6378137.0,
-    "e": 0.0818191910428158,
-    "lon0": 3.0,
-    "lat1": 44.0,
-    "lat2": 49.0,
-    "lat0": 46.5,
-    "x0": 700000.0,
-    "y0": 6600000.0,
-}
+#: Lambert-93 (EPSG:2154): GRS80, secant cone at 44° and 49° N, origin 46.5° N 3° E.
+_A, _E = 6378137.0, 0.0818191910428158
+_LAT1, _LAT2, _LAT0 = (math.radians(v) for v in (44.0, 49.0, 46.5))
+
+
+def _lambert_constants() -> dict:
+    """What the page needs to invert Lambert-93 (``static/access.js``): the cone's constant
+    ``n``, ``aF`` (a × F) and the origin's radius ``rho0`` (Snyder, Map projections, 15-1)."""
+
+    def m(phi):
+        return math.cos(phi) / math.sqrt(1 - (_E * math.sin(phi)) ** 2)
+
+    def t(phi):
+        s = _E * math.sin(phi)
+        return math.tan(math.pi / 4 - phi / 2) / ((1 - s) / (1 + s)) ** (_E / 2)
+
+    n = (math.log(m(_LAT1)) - math.log(m(_LAT2))) / (math.log(t(_LAT1)) - math.log(t(_LAT2)))
+    af = _A * m(_LAT1) / (n * t(_LAT1) ** n)
+    return {
+        "e": _E,
+        "n": n,
+        "aF": af,
+        "rho0": af * t(_LAT0) ** n,
+        "lon0": 3.0,
+        "x0": 700000.0,
+        "y0": 6600000.0,
+    }
+
+
+LAMBERT93 = _lambert_constants()
 _TO_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
 
 

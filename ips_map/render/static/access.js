@@ -36,22 +36,14 @@
     return c.colours[Math.min(classOf(value, c.breaks), c.colours.length - 1)];
   }
 
-  // Lambert-93 (or any Lambert conformal conic on an ellipsoid, render/_hexes.py) inverted:
-  // metres to latitude, longitude in degrees.
+  // Lambert-93 inverted (render/_hexes.py gives the cone's constants): metres to latitude,
+  // longitude in degrees.
   function lambertInverse(p) {
     var rad = Math.PI / 180, e = p.e;
-    function m(phi) { return Math.cos(phi) / Math.sqrt(1 - e * e * Math.sin(phi) * Math.sin(phi)); }
-    function t(phi) {
-      var s = e * Math.sin(phi);
-      return Math.tan(Math.PI / 4 - phi / 2) / Math.pow((1 - s) / (1 + s), e / 2);
-    }
-    var p1 = p.lat1 * rad, p2 = p.lat2 * rad, p0 = p.lat0 * rad;
-    var n = (Math.log(m(p1)) - Math.log(m(p2))) / (Math.log(t(p1)) - Math.log(t(p2)));
-    var F = m(p1) / (n * Math.pow(t(p1), n)), rho0 = p.a * F * Math.pow(t(p0), n);
     return function (x, y) {
-      var dx = x - p.x0, dy = rho0 - (y - p.y0);
-      var rho = Math.sqrt(dx * dx + dy * dy), tt = Math.pow(rho / (p.a * F), 1 / n);
-      var lon = Math.atan2(dx, dy) / n + p.lon0 * rad, phi = Math.PI / 2 - 2 * Math.atan(tt);
+      var dx = x - p.x0, dy = p.rho0 - (y - p.y0);
+      var tt = Math.pow(Math.sqrt(dx * dx + dy * dy) / p.aF, 1 / p.n);
+      var lon = Math.atan2(dx, dy) / p.n + p.lon0 * rad, phi = Math.PI / 2 - 2 * Math.atan(tt);
       for (var i = 0; i < 8; i++) {
         var s = e * Math.sin(phi);
         phi = Math.PI / 2 - 2 * Math.atan(tt * Math.pow((1 - s) / (1 + s), e / 2));
@@ -214,20 +206,12 @@
       var node = legend("legend-" + key);
       if (node && box) box.appendChild(node);
     });
-    var zoneLegend = legend("legend-zones");
-    if (zoneLegend && box) box.appendChild(zoneLegend);
     function syncLegends() {
       Object.keys(shown).forEach(function (key) {
         var node = legend("legend-" + key);
         if (node) node.hidden = !map.hasLayer(shown[key]);
       });
-      if (zoneLegend) zoneLegend.hidden = !(geography.zones && view() === "status");
-      if (geography.zones) {
-        ["status", "rate"].forEach(function (key) {
-          var node = document.querySelector('.ips-legend[data-layer="' + key + '"]');
-          if (node) node.hidden = true;
-        });
-      }
+      if (geography.legends) geography.legends();  // zones.js
     }
 
     function view() {

@@ -101,6 +101,19 @@
       syncLegends();
     }
     ipsMap.access.setGeography = setGeography;
+    // The zones' legend in the legend box, shown in the zones' status view; the
+    // départements' status and rate legends hidden while the zones are drawn.
+    var zoneLegend = document.getElementById("legend-zones"), box = document.querySelector(".ips-legends");
+    if (zoneLegend && box) box.appendChild(zoneLegend);
+    geography.legends = function () {
+      if (zoneLegend) zoneLegend.hidden = !(geography.zones && view() === "status");
+      if (!geography.zones) return;
+      ["status", "rate"].forEach(function (key) {
+        var node = document.querySelector('.ips-legend[data-layer="' + key + '"]');
+        if (node) node.hidden = true;
+      });
+    };
     addGeographySwitch();
+    syncLegends();
   });
 })(window.ipsMap = window.ipsMap || {});
