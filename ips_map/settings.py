@@ -231,6 +231,8 @@ class BuildSettings:
     access_weights: tuple[float, ...] = DEFAULT_ACCESS_WEIGHTS
     suggest: int = field(default_factory=default_suggest)
     suggest_after_planned: bool = False
+    #: Draw the zones d'emploi too (--zones-emploi): a geography switch on the map.
+    zones_emploi: bool = False
 
     @property
     def services_path(self) -> Path:

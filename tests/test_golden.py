@@ -76,7 +76,7 @@ def run_golden_builds(root: Path) -> dict[str, str]:
 def _run_builds(root: Path) -> dict[str, str]:
     listings = {k: p.relative_to(root) for k, p in _listings(root / "listes").items()}
     # The example also draws carte.png and carte.pdf: their bytes are golden too.
-    builds = {"exemple": ["build", "--image"]}
+    builds = {"exemple": ["build", "--image", "--suggest", "5"]}
     for name, path in listings.items():
         builds[f"liste-{name}"] = ["build", "--services", str(path)]
     # An edition (census 2022) and the next one (census 2023) compared with it.

@@ -138,6 +138,27 @@ log = logging.getLogger("ips_map")
     help="Accessibilité E2SFCA : le poids de chaque bande (entre 0 et 1, décroissants ; "
     "« 1 ; 0,68 ; 0,22 » s'écrit aussi).",
 )
+@click.option(
+    "--suggest",
+    "suggest",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Où ouvrir : le nombre de communes suggérées pour de nouveaux services, choisies une "
+    "à une pour rapprocher le plus d'habitants à moins du premier seuil (par défaut 5, ou "
+    "IPS_MAP_SUGGEST ; 0 : aucune). Une suggestion calculée, pas une recommandation.",
+)
+@click.option(
+    "--suggest-after-planned",
+    is_flag=True,
+    default=False,
+    help="Suggestions faites en comptant les services en projet comme ouverts.",
+)
+@click.option(
+    "--zones-emploi",
+    is_flag=True,
+    help="Dessiner aussi les 306 zones d'emploi (Insee 2020) : la carte passe des "
+    "départements aux zones d'emploi, chacune avec son statut et ses distances.",
+)
 @max_size_option
 @timeout_option
 @click.pass_context
@@ -162,6 +183,9 @@ def build(
     seuils_km: tuple[float, ...],
     bandes_km: tuple[float, ...],
     poids_bandes: tuple[float, ...],
+    suggest: int | None,
+    suggest_after_planned: bool,
+    zones_emploi: bool,
 ) -> None:
     """Construire la carte et les tableaux de couverture.
 
@@ -206,6 +230,9 @@ def build(
         access_thresholds_km=seuils_km,
         access_bands_km=bandes_km,
         access_weights=poids_bandes,
+        **({"suggest": suggest} if suggest is not None else {}),
+        suggest_after_planned=suggest_after_planned,
+        zones_emploi=zones_emploi,
     )
     from ips_map.cli._progress import TerminalProgress
 
@@ -287,7 +314,7 @@ def _access_line(access: dict, method: dict) -> str:
     share = access.get(f"part_pop_{km_label(km)}km_plus") or 0
     percent = f"{100 * share:.1f}".replace(".", ",")
     return (
-        f"Accès : {thousands(far)} habitant(s) ({percent} %) à plus de {french_km(km)} km à "
+        f"Accès : {plural(far, 'habitant')} ({percent} %) à plus de {french_km(km)} km à "
         "vol d'oiseau d'un service actif."
     )
 

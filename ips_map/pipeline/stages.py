@@ -18,6 +18,7 @@ import pandas as pd
 
 from ips_map._version import __version__
 from ips_map.access import AccessResult
+from ips_map.access.suggest import SUGGESTION_COLUMNS
 from ips_map.coverage import measure_coverage, summarize_coverage
 from ips_map.editions import (
     Comparison,
@@ -50,6 +51,7 @@ from ips_map.pipeline.access import (
 from ips_map.pipeline.images import IMAGE_FILES, draw_images, remove_stale_images
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
 from ips_map.pipeline.regional import RegionalCut, cut_edition, cut_to_region
+from ips_map.pipeline.suggestions import Suggestions, access_view, suggest_for_build
 from ips_map.pipeline.tables import (
     COVERAGE_COLUMNS,
     REJECT_COLUMNS,
@@ -62,6 +64,7 @@ from ips_map.pipeline.verdict import Verdict, verdict_of
 from ips_map.places import Placement
 from ips_map.progress import Progress, as_progress
 from ips_map.render import MapContext, RegionalView, french_date, leaflet_version, render_map
+from ips_map.render.access_view import AccessView
 from ips_map.render.search_index import SIDECAR_NAME, commune_index_script
 from ips_map.settings import BuildSettings, data_dir
 from ips_map.sources.http import HttpSettings
@@ -81,6 +84,7 @@ OUTPUT_FILES = {
     "search": SIDECAR_NAME,
     "changes": "changes.csv",
     **ACCESS_FILES,
+    "suggestions": "suggestions.csv",
     **IMAGE_FILES,
 }
 
@@ -99,6 +103,7 @@ class BuildResult:
     #: What ``ips-map validate`` says of the listing (:mod:`~ips_map.pipeline.verdict`).
     verdict: Verdict | None = None
     access: AccessResult | None = None
+    suggestions: Suggestions | None = None
 
 
 @collector_paused()
@@ -137,10 +142,15 @@ def build(
     listing = prepared.listing
     counts = prepared.counts(settings.types)
     table, access, cut = _measure(settings, prepared, populations, region, step)
+    if settings.suggest:
+        step("Suggestions de sites pour de nouveaux services")
+    suggestions = suggest_for_build(settings, prepared.placement.services, access, _names(prepared))
     if cut is not None:
         prepared = cut.prepared
     summary = _summary(settings, prepared, table, counts)
     summary.update(access_summary(access, region))
+    if suggestions is not None:
+        summary["suggestions"] = suggestions.record()
     if cut is not None:
         summary["region"] = cut.record(region)
     # The rows of coverage.csv and the columns of services.csv, made once: written below, and
@@ -157,26 +167,18 @@ def build(
     n_services = plural(len(prepared.placement.services), "service")
     step(f"Dessin de la carte : {len(table)} départements, {n_services}")
     coverage = prepared.departements[["code", "geometry"]].merge(table, on="code", how="inner")
+    view = access_view(access, suggestions, settings.zones_emploi)
     html, context = _render(
-        settings, listing, coverage, prepared, summary, counts, comparison, region
+        settings, listing, coverage, prepared, summary, counts, comparison, region, view
     )
     images = None
     if settings.image:
         step("Dessin de carte.png et carte.pdf")
         images = draw_images(coverage, summary, context)
 
+    extra = {"access": access, "suggestions": suggestions}
     outputs = _write_outputs(
-        out,
-        listing,
-        rows,
-        prepared,
-        summary,
-        html,
-        comparison,
-        images,
-        settings.csv_format,
-        step,
-        access,
+        out, listing, rows, prepared, summary, html, comparison, images, settings, step, extra
     )
     return BuildResult(
         outputs=outputs,
@@ -188,7 +190,14 @@ def build(
         counts=counts,
         verdict=verdict,
         access=access,
+        suggestions=suggestions,
     )
+
+
+def _names(prepared: Prepared) -> dict[str, str]:
+    """Each département's name by its code."""
+    frame = prepared.departements
+    return dict(zip(frame["code"].tolist(), frame["nom"].tolist()))
 
 
 def _read_previous(settings: BuildSettings, step: Progress) -> Edition | None:
@@ -375,6 +384,7 @@ def _render(
     counts: RowCounts,
     comparison: Comparison | None,
     region: Region | None = None,
+    access: AccessView | None = None,
 ) -> tuple[str, MapContext]:
     """The page's HTML, and what it says about its inputs (the images say it too); a
     regional edition's outlines the other départements, whose shapes are simplified with the
@@ -402,7 +412,9 @@ def _render(
     regional = None
     if region is not None:
         regional = RegionalView(region, prepared.departements[["code", "geometry"]])
-    page, _ = render_map(coverage, services, summary, context, evolution=evolution, region=regional)
+    page, _ = render_map(
+        coverage, services, summary, context, evolution=evolution, region=regional, access=access
+    )
     return page.render(), context
 
 
@@ -421,13 +433,16 @@ def _write_outputs(
     summary: dict,
     html: str,
     comparison: Comparison | None,
-    images: dict[str, bytes] | None = None,
-    fmt: str | None = None,
+    images: dict[str, bytes] | None,
+    settings: BuildSettings,
     step: Progress | None = None,
-    access: AccessResult | None = None,
+    extra: dict | None = None,
 ) -> dict[str, Path]:
     """Write every output of the build as one set (:class:`~ips_map.outputs.OutputSet`):
-    ``summary.json`` last; a changes.csv that no longer applies is removed."""
+    ``summary.json`` last; a changes.csv or suggestions.csv that no longer applies is
+    removed. ``extra``: the access stage's result and the suggestions."""
+    fmt, extra = settings.csv_format, extra or {}
+    access, suggestions = extra.get("access"), extra.get("suggestions")
     rejects = sorted(prepared.rejects + listing.duplicates, key=lambda r: r["ligne"])
     files = OutputSet(out)
     files.begin(f"carte de {listing.name}")
@@ -445,13 +460,16 @@ def _write_outputs(
         "search": commune_index_script(load_communes()),
         **(access_files(access, fmt) if access is not None else {}),
     }
-    changes = out / OUTPUT_FILES["changes"]
     if comparison is not None:
         contents["changes"] = changes_bytes(comparison, fmt)
-    elif changes.exists():
-        # A comparison from an earlier build would no longer describe this one.
-        changes.unlink()
-        log.info("changes.csv supprimé : il décrivait une construction précédente")
+    if suggestions is not None:
+        contents["suggestions"] = csv_bytes(SUGGESTION_COLUMNS, suggestions.rows, fmt)
+    for key in ("changes", "suggestions"):
+        stale = out / OUTPUT_FILES[key]
+        if key not in contents and stale.exists():
+            # From an earlier build: it would no longer describe this one.
+            stale.unlink()
+            log.info("%s supprimé : il décrivait une construction précédente", stale.name)
     if images is None:
         remove_stale_images(out)
     else:

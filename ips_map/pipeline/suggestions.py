@@ -11,6 +11,7 @@ listing's active services of the counted types (and the planned ones with
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from ips_map.access.suggest import (
     suggest_sites,
     suggestions_table,
 )
+from ips_map.render.access_view import AccessView
 from ips_map.settings import BuildSettings
 from ips_map.territory.zones import load_zones
 from ips_map.vocabulary import SERVICE_TYPES
@@ -104,3 +106,35 @@ def _kept_services(services: pd.DataFrame, settings: BuildSettings) -> pd.DataFr
     keep = services["type"].isin(counted) & services["statut"].isin(statuses)
     keep &= services["code_departement"].notna() & ~services.geometry.is_empty
     return services[keep.to_numpy(dtype=bool)]
+
+
+def access_view(
+    access: AccessResult, suggestions: Suggestions | None, zones_geometry: bool
+) -> AccessView:
+    """What the page shows of the access stage (:class:`~ips_map.render.AccessView`): its
+    tables as they are, the national figures if the planned services opened (None without
+    planned services), and the suggestions."""
+    planned = None
+    if access.planned is not None:
+        national = access.planned["national"]
+        planned = {
+            "departements_couverts": access.planned.get("departements_couverts"),
+            **{key: national[key] for key in access.columns if key in national},
+            "e2sfca": national.get("accessibilite_e2sfca"),
+        }
+    return AccessView(
+        departements=access.departements,
+        zones=access.zones,
+        communes=access.communes,
+        national=access.national,
+        method={**access.method, "annee_population": _vintage(access.method)},
+        planned=planned,
+        suggestions=suggestions.table if suggestions is not None and suggestions.rows else None,
+        zones_geometry=zones_geometry,
+    )
+
+
+def _vintage(method: dict) -> str:
+    """The communes' population vintage (``"2023"``), as the method's text names it."""
+    found = re.search(r"\b(?:19|20)\d\d\b", str(method.get("population", "")))
+    return found.group(0) if found else ""

@@ -34,6 +34,10 @@ SCRIPTS = (
     "hatch.js",
     "print.js",
 )
+#: The access layers' scripts (issue 12), in the page only with the access measures (the
+#: page without them keeps its bytes): ``render/_access.py`` adds them, zones.js only with
+#: the zones d'emploi.
+ACCESS_SCRIPTS = ("access.js", "zones.js")
 #: The page's style files (``static/``), concatenated in this order into one ``<style>``.
 STYLES = (
     "app.css",
@@ -64,7 +68,8 @@ def leaflet_js() -> str:
 
 @lru_cache(maxsize=1)
 def leaflet_css() -> str:
-    """Return Leaflet's stylesheet with its images inlined as data URIs."""
+    """Return Leaflet's stylesheet with its images inlined as data URIs, minified like the
+    page's own style (its comments and spaces out: a fifth of its bytes)."""
     css = (_leaflet_dir() / "leaflet.css").read_text(encoding="utf-8")
 
     def inline(match: re.Match) -> str:
@@ -72,7 +77,7 @@ def leaflet_css() -> str:
         data = (_leaflet_dir() / "images" / name).read_bytes()
         return f"url(data:image/png;base64,{base64.b64encode(data).decode('ascii')})"
 
-    return re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+    return rcssmin.cssmin(re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css))
 
 
 @lru_cache(maxsize=8)

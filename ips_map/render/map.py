@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ips_map.render._access import access_blocks
 from ips_map.render._elements import (
     BareMap,
     MapApp,
@@ -29,6 +30,7 @@ from ips_map.render._elements import (
 from ips_map.render._regional import RegionalView, regional_shapes
 from ips_map.render._services import service_table
 from ips_map.render._tables import french_date, table_values
+from ips_map.render.access_view import AccessView
 from ips_map.render.boundaries import drawn_shapes, encoded_topology
 from ips_map.render.page_data import (
     Colours,
@@ -145,6 +147,7 @@ def render_map(
     context: MapContext,
     evolution: dict | None = None,
     region: RegionalView | None = None,
+    access: AccessView | None = None,
 ) -> tuple[Page, BareMap]:
     """Build the page of the coverage map.
 
@@ -166,6 +169,8 @@ def render_map(
     region
         A regional edition: ``coverage`` holds the région's départements only; the other
         metropolitan ones are outlined around it (``_regional.py``), without insets.
+    access
+        The access measures (``_access.py``: layers, legends, panel); None: without them.
 
     Returns
     -------
@@ -175,16 +180,13 @@ def render_map(
     drawn, around, insets = _shapes(coverage, region)
     # One topology for the région and its surroundings: their shared borders stored once.
     topology = encoded_topology(drawn + around)
-    shapes = topology.shapes[: len(drawn)]
     breaks = rate_breaks(coverage["services_pour_100k"])
     rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
     mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
     counted = services[services["type"].isin(context.types)]
     data = PageData(
-        departements=_departements(coverage, shapes, breaks, mixed),
-        topology=Topology(
-            precision=topology.precision, arcs=topology.arcs, lengths=topology.lengths
-        ),
+        departements=_departements(coverage, topology.shapes[: len(drawn)], breaks, mixed),
+        topology=Topology(topology.precision, topology.arcs, topology.lengths),
         services=service_table(counted, insets),
         frames=_frames(insets),
         bounds=_bounds(drawn + [_label_band(inset) for inset in insets.values()]),
@@ -214,6 +216,7 @@ def render_map(
         "region": summary.get("region"),
         **_dates(context),
         **table_values(coverage, counted, insets),
+        "access": access_blocks(access, list(coverage["code"]), insets, summary),
     }
     _add_blocks(page, values, data)
     return page, fmap
@@ -270,7 +273,11 @@ def _add_blocks(page: Page, values: dict, data: PageData) -> None:
         if block == "header":  # the search box at the end of the header (static/search.js)
             search = render_block("search.html", sidecar=SIDECAR_NAME)
             html = html.replace("</header>", search + "</header>", 1)
+        if block == "panel" and values["access"]:  # the access measures (_access.py)
+            html = values["access"].panel(html)
         page.add_body(block, html, after_map=block in ("tables", "footer"))
+    if values["access"]:
+        values["access"].add_to(page)
     script = json_for_script(to_json(data))
     page.add_body("data", f'<script type="application/json" id="{DATA_ID}">{script}</script>')
 
