@@ -1,9 +1,11 @@
 """The access measures on the page (issue 12): layers, legends, panel and « Méthode » from
-an AccessView (tests/access_fixture.py), read back from the page and in a real browser; the
+an AccessView (the access stage's, with 5 suggestions), read back from the page and in a
+real browser; the
 zones d'emploi page; the default page's budget."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -31,7 +33,6 @@ from ips_map.render._zone_shapes import PRECOMPUTED_ZONES, ZONES_TOLERANCE_M
 from ips_map.render.boundaries import boundaries_key
 from ips_map.settings import BuildSettings
 from ips_map.territory.zone_shapes import N_ZONES, load_zone_shapes
-from tests.access_fixture import make_access_view
 from tests.test_accessibility import violations
 
 #: The default page with the access layers: 500 KB raw, 265 KB gzipped at most.
@@ -47,19 +48,20 @@ def _json(html: str, element: str) -> dict:
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    """One build of the example with its AccessView, and the zones page from the same inputs."""
+    """One build of the example with 5 suggestions, and the zones page from the same inputs
+    (render_map called again with the build's own AccessView, zones drawn)."""
     seen = {}
     original = stages.render_map
 
-    def with_access(coverage, services, summary, context, **kwargs):
-        seen["access"] = make_access_view(services, coverage)
+    def keep(coverage, services, summary, context, **kwargs):
+        seen["access"] = kwargs["access"]
         seen["inputs"] = (coverage, services, summary, context)
-        return original(coverage, services, summary, context, access=seen["access"], **kwargs)
+        return original(coverage, services, summary, context, **kwargs)
 
     out = tmp_path_factory.mktemp("access-build")
-    stages.render_map = with_access
+    stages.render_map = keep
     try:
-        stages.build(BuildSettings(out=out, build_date="2026-01-01", image=False))
+        stages.build(BuildSettings(out=out, build_date="2026-01-01", image=False, suggest=5))
     finally:
         stages.render_map = original
     seen["access"].zones_geometry = True
@@ -67,7 +69,12 @@ def pages(tmp_path_factory):
     zones = out / "zones.html"
     zones.write_text(page.render(), encoding="utf-8")
     seen["access"].zones_geometry = False
-    return {"default": out / "index.html", "zones": zones, "access": seen["access"]}
+    return {
+        "default": out / "index.html",
+        "zones": zones,
+        "access": seen["access"],
+        "inputs": seen["inputs"],
+    }
 
 
 def test_hex_cells_round_trip_and_tile():
@@ -125,8 +132,10 @@ def test_zones_flag_reaches_the_settings():
     assert BuildSettings(out="x").zones_emploi is False
 
 
-def test_page_without_access_has_none_of_it(example_build):
-    html = example_build.outputs["map"].read_text(encoding="utf-8")
+def test_page_without_access_has_none_of_it(pages):
+    coverage, services, summary, context = pages["inputs"]
+    page, _ = render_map(coverage, services, summary, context)
+    html = page.render()
     assert ACCESS_ID not in html and "Méthode" not in html and "ips-access" not in html
 
 
@@ -166,18 +175,42 @@ def test_panel_and_method_say_the_figures(pages):
         assert f"{name} (" in panel
     national = f"{int(access.national['pop_30km_plus']):,}".replace(",", "\u202f")
     assert national in panel
-    assert "Si les projets ouvrent" in panel
+    # The example has no planned service: no column for them (test_access_build checks the
+    # figures of a listing that has one; test_planned_column_… how the panel shows them).
+    assert access.planned is None and "Si les projets ouvrent" not in panel
     for words in (
         "à vol d'oiseau",
         "pas des temps de trajet",
         "0–15 km, 15–30 km, 30–45 km",
         "1 ; 0,68 ; 0,22",
         "1 par service",
-        "municipale 2023",
+        "population municipale 2023 des communes (Insee)",
         "MCLP",
     ):
         assert words in panel.replace("&#39;", "'"), words
     assert panel.count('class="ips-show-suggestion"') == len(access.suggestions)
+
+
+def test_planned_column_gives_the_figures_if_the_projects_open(pages):
+    coverage, services, summary, context = pages["inputs"]
+    national = pages["access"].national
+    planned = {
+        "departements_couverts": 7,
+        "distance_moyenne_km": 150.0,
+        "part_pop_30km_plus": 0.5,
+        "part_pop_60km_plus": 0.25,
+        "pop_30km_plus": 1_234_567,
+        "pop_60km_plus": 7_654,
+        "accessibilite_e2sfca": national["accessibilite_e2sfca"] * 2,
+        "e2sfca": national["accessibilite_e2sfca"] * 2,
+    }
+    view = dataclasses.replace(pages["access"], planned=planned)
+    html = render_map(coverage, services, summary, context, access=view)[0].render()
+    panel = html[html.index('<section class="ips-access"') : html.index("</aside>")]
+    assert "Si les projets ouvrent" in panel
+    assert "<td>7 sur 101</td>" in panel and "150,0\u00a0km" in panel
+    assert "1\u202f234\u202f567 (50,0\u00a0%)" in panel or "1\u202f234\u202f567 (50,0 %)" in panel
+    assert "7\u202f654" in panel
 
 
 def test_default_page_keeps_its_budget(pages):

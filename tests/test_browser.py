@@ -458,9 +458,9 @@ def test_hostile_listing_is_shown_as_text(open_map, hostile_map):
 
     assert page.locator("img").count() == 0
     assert page.locator("a[href^='javascript:' i]").count() == 0
-    # Leaflet, the page's scripts, its data, the map's start, the search's communes beside it:
-    # no script made of the listing's text.
-    expected = 1 + len(page_scripts()) + 3
+    # Leaflet, the page's scripts, its data, the map's start, the search's communes beside it,
+    # the access layers' data and script: no script made of the listing's text.
+    expected = 1 + len(page_scripts()) + 3 + 2
     assert page.evaluate("() => document.querySelectorAll('script').length") == expected
     view.assert_quiet()
 

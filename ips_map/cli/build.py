@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ips_map.cli._progress import TerminalProgress
 from ips_map.cli._shared import (
     CONTEXT_SETTINGS,
     ListingSourceType,
@@ -234,8 +235,6 @@ def build(
         suggest_after_planned=suggest_after_planned,
         zones_emploi=zones_emploi,
     )
-    from ips_map.cli._progress import TerminalProgress
-
     try:
         result = run_build(settings, progress=TerminalProgress())
     except RowsLeftOut as exc:

@@ -33,6 +33,13 @@ def map_sources(year: int) -> list[dict]:
         {"role": "Contours", "text": boundaries.attribution, "licence": boundaries.licence},
         {"role": "Population", "text": population_text, "licence": population.licence},
         {"role": "Communes", "text": communes.attribution, "licence": communes.licence},
+        # The access stage's zones d'emploi (the panel's, the zones_emploi.csv's).
+        {
+            "role": "Zones d'emploi",
+            "text": SOURCES["zones_emploi"].attribution.removeprefix("Source : ")
+            + f" ({SOURCES['zones_emploi'].vintage})",
+            "licence": SOURCES["zones_emploi"].licence,
+        },
     ]
 
 

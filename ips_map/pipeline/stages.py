@@ -141,18 +141,13 @@ def build(
     verdict = verdict_of(prepared)  # before a regional edition's cut: validate's words
     listing = prepared.listing
     counts = prepared.counts(settings.types)
-    table, access, cut = _measure(settings, prepared, populations, region, step)
-    if settings.suggest:
-        step("Suggestions de sites pour de nouveaux services")
-    suggestions = suggest_for_build(settings, prepared.placement.services, access, _names(prepared))
+    table, access, cut, suggestions = _measure(settings, prepared, populations, region, step)
     if cut is not None:
         prepared = cut.prepared
     summary = _summary(settings, prepared, table, counts)
     summary.update(access_summary(access, region))
-    if suggestions is not None:
-        summary["suggestions"] = suggestions.record()
-    if cut is not None:
-        summary["region"] = cut.record(region)
+    summary.update({"suggestions": suggestions.record()} if suggestions is not None else {})
+    summary.update({"region": cut.record(region)} if cut is not None else {})
     # The rows of coverage.csv and the columns of services.csv, made once: written below, and
     # compared with the previous edition when there is one.
     rows = {
@@ -236,19 +231,24 @@ def _measure(
     populations: pd.DataFrame,
     region: Region | None,
     step: Callable[[str], None],
-) -> tuple[pd.DataFrame, AccessResult, RegionalCut | None]:
-    """Coverage and access of every département, cut to the région of a regional edition
-    (measured on the whole listing first: a service based outside may serve it)."""
+) -> tuple[pd.DataFrame, AccessResult, RegionalCut | None, Suggestions | None]:
+    """Coverage and access of every département, and the suggested sites, cut to the région
+    of a regional edition (measured on the whole listing first: a service based outside may
+    serve it)."""
     step("Mesure de la couverture")
     table = measure_coverage(populations, prepared.placement.services, settings.types)
     step("Mesure de l'accès aux services")
     access = measure_build_access(settings, prepared, populations, region)
     table = with_access_columns(table, access)
+    if settings.suggest:
+        step("Suggestions de sites pour de nouveaux services")
+    # The whole listing's services kept, for the communes measured (a région's).
+    suggestions = suggest_for_build(settings, prepared.placement.services, access, _names(prepared))
     cut = None
     if region is not None:
         cut = cut_to_region(region, table, prepared)
         table = cut.table
-    return table, access, cut
+    return table, access, cut, suggestions
 
 
 def _refuse_overwriting_inputs(settings: BuildSettings) -> None:

@@ -199,6 +199,8 @@
     control.addBaseLayer(e2sfcaLayer, text.e2sfca_layer);
     control.addOverlay(hexLayer, text.hexes_layer);
     if (access.suggestions.rank.length) control.addOverlay(suggestionLayer, text.suggestions_layer);
+    // The layer list is taller now: France framed again clear of it (page.js fitView).
+    if (app.refit) ipsMap.later(app.refit);  // once its legends are in the legend box too
 
     // The legends, moved into the map's legend box; each shown while its layer is.
     var box = document.querySelector(".ips-legends"), shown = { far: farLayer, e2sfca: e2sfcaLayer, hexes: hexLayer, suggestions: suggestionLayer };

@@ -347,6 +347,8 @@
     return {
       map: map, data: data, page: page, layers: layers, services: table,
       departements: byDepartement,
+      // Frame France again clear of the controls, after a feature made them larger.
+      refit: function () { fitView(map, data.bounds, map.getSize().x < 640); },
       // Frame the département and open its tooltip; false for an unknown code.
       showDepartement: function (code) {
         var x = byDepartement[code];
