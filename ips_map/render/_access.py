@@ -333,16 +333,23 @@ class AccessBlocks:
     script: str
 
     def panel(self, html: str) -> str:
-        """The panel with the figures after its key figures and « Méthode » at its end."""
-        html = html.replace("</section>", "</section>" + self.figures, 1)
-        return html.replace("</aside>", self.method + "</aside>", 1)
+        """The panel with the figures after its key figures and « Méthode » at its end; both
+        wait in a <noscript> until the map is drawn (page.js revealDeferred), read as they
+        are without JavaScript: laid out before, they delayed the drawn map on a phone."""
+        html = html.replace("</section>", "</section>" + _deferred(self.figures), 1)
+        return html.replace("</aside>", _deferred(self.method) + "</aside>", 1)
 
     def add_to(self, page) -> None:
         """The legends, data, style and scripts into the page."""
-        page.add_body("access-legends", self.legends)
+        page.add_body("access-legends", _deferred(self.legends))
         page.add_body("access-data", self.data)
         page.add_head("access_css", self.style)
         page.end_scripts.append(self.script)
+
+
+def _deferred(html: str) -> str:
+    """Markup parsed once the map is drawn (see :meth:`AccessBlocks.panel`)."""
+    return f'<noscript class="ips-deferred">{html}</noscript>'
 
 
 def access_blocks(
