@@ -102,3 +102,21 @@ class RowCounts:
     duplicates: int = 0
     closed: int = 0
     other_types: int = 0
+
+
+#: The columns of suggestions.csv, and of the suggestions the page shows (access/suggest.py,
+#: render/access_view.py).
+SUGGESTION_COLUMNS = (
+    "rang",
+    "code_commune",
+    "commune",
+    "code_departement",
+    "departement",
+    "code_zone_emploi",
+    "zone_emploi",
+    "population_ajoutee",
+    "population_ajoutee_cumulee",
+    "longitude",
+    "latitude",
+    "methode",
+)

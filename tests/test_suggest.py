@@ -455,7 +455,7 @@ def commune_table():
 def test_suggestions_table_rows():
     suggestions = [Suggestion(2, 120_000, 120_000), Suggestion(0, 900, 120_900)]
     rows = suggestions_table(suggestions, commune_table(), 30 * KM)
-    assert [list(row) for row in rows] == [SUGGESTION_COLUMNS] * 2
+    assert [list(row) for row in rows] == [list(SUGGESTION_COLUMNS)] * 2
     assert rows[0] == {
         "rang": 1,
         "code_commune": "97411",

@@ -34,7 +34,7 @@ def suggested(tmp_path_factory):
 
 def test_suggestions_are_written_told_and_drawn(suggested):
     rows = _rows(suggested.outputs["suggestions"])
-    assert list(rows[0]) == SUGGESTION_COLUMNS
+    assert list(rows[0]) == list(SUGGESTION_COLUMNS)
     assert [r["rang"] for r in rows] == ["1", "2", "3"]
     added = [int(r["population_ajoutee"]) for r in rows]
     assert added == sorted(added, reverse=True)  # greedy: each adds no more than the one before
@@ -99,3 +99,13 @@ def test_regional_suggestions_stay_in_the_region_and_planned_ones_count(tmp_path
     near_grenoble = {"38185", "38421", "38151"}  # Grenoble, Saint-Martin-d'Hères, Échirolles
     assert not near_grenoble & {s["code_commune"] for s in record["sites"]}
     assert [s["code_commune"] for s in sites] != [s["code_commune"] for s in record["sites"]]
+
+
+def test_other_thresholds_name_other_columns_and_the_page_says_them(tmp_path):
+    result = build(
+        BuildSettings(out=tmp_path / "o", build_date=BUILD_DATE, access_thresholds_km=(20.0, 45.0))
+    )
+    header = _rows(result.outputs["coverage"])[0]
+    assert "pop_20km_plus" in header and "part_pop_45km_plus" in header
+    html = result.outputs["map"].read_text(encoding="utf-8")
+    assert "Habitants à plus de 20 km" in html and "Habitants à plus de 30 km" not in html

@@ -41,6 +41,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from ips_map.access._greedy import Territory, greedy_sites
+from ips_map.vocabulary import SUGGESTION_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -198,20 +199,6 @@ def _threshold(threshold_m) -> float:
 
 
 #: The columns of ``suggestions.csv``.
-SUGGESTION_COLUMNS = [
-    "rang",
-    "code_commune",
-    "commune",
-    "code_departement",
-    "departement",
-    "code_zone_emploi",
-    "zone_emploi",
-    "population_ajoutee",
-    "population_ajoutee_cumulee",
-    "longitude",
-    "latitude",
-    "methode",
-]
 
 #: Where :func:`suggestions_table` reads each output column in the commune table, by default.
 COMMUNE_COLUMNS = {

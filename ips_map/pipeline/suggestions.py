@@ -25,7 +25,7 @@ from ips_map.access.suggest import (
     suggest_sites,
     suggestions_table,
 )
-from ips_map.render.access_view import AccessView
+from ips_map.render.access_view import ACCESS_COLUMNS, AccessView
 from ips_map.settings import BuildSettings
 from ips_map.territory.zones import load_zones
 from ips_map.vocabulary import SERVICE_TYPES
@@ -114,19 +114,22 @@ def access_view(
     """What the page shows of the access stage (:class:`~ips_map.render.AccessView`): its
     tables as they are, the national figures if the planned services opened (None without
     planned services), and the suggestions."""
+    # The page names the six columns as for the default thresholds (30 and 60 km) and
+    # says the thresholds themselves (the method's): other thresholds, other names here.
+    names = dict(zip(access.columns, ACCESS_COLUMNS))
     planned = None
     if access.planned is not None:
-        national = access.planned["national"]
+        national = {names.get(k, k): v for k, v in access.planned["national"].items()}
         planned = {
             "departements_couverts": access.planned.get("departements_couverts"),
-            **{key: national[key] for key in access.columns if key in national},
+            **{key: national[key] for key in ACCESS_COLUMNS if key in national},
             "e2sfca": national.get("accessibilite_e2sfca"),
         }
     return AccessView(
-        departements=access.departements,
-        zones=access.zones,
+        departements=access.departements.rename(columns=names),
+        zones=access.zones.rename(columns=names),
         communes=access.communes,
-        national=access.national,
+        national={names.get(k, k): v for k, v in access.national.items()},
         method={**access.method, "annee_population": _vintage(access.method)},
         planned=planned,
         suggestions=suggestions.table if suggestions is not None and suggestions.rows else None,

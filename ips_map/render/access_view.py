@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ips_map.vocabulary import SUGGESTION_COLUMNS as SUGGESTION_COLUMNS  # the page shows these
+
 #: The six access columns of the départements and the zones, in this order.
 ACCESS_COLUMNS = (
     "distance_moyenne_km",
@@ -34,20 +36,6 @@ COMMUNE_COLUMNS = (
     "latitude",
     "distance_km",
     "service_proche",
-)
-SUGGESTION_COLUMNS = (
-    "rang",
-    "code_commune",
-    "commune",
-    "code_departement",
-    "departement",
-    "code_zone_emploi",
-    "zone_emploi",
-    "population_ajoutee",
-    "population_ajoutee_cumulee",
-    "longitude",
-    "latitude",
-    "methode",
 )
 
 
