@@ -141,8 +141,9 @@ def _state(folder: Path, old: dict, new: dict) -> str:
     raise AssertionError(f"mixed folder without a word: {current} vs {summary['fichiers']}")
 
 
-#: Kills of the kill test; ``make stress`` asks for more (IPS_MAP_KILLS=50).
-KILLS = int(os.environ.get("IPS_MAP_KILLS", "20"))
+#: Kills of the kill test (10: each real build now also writes the access tables, 3 MB);
+#: ``make stress`` asks for more (IPS_MAP_KILLS=50).
+KILLS = int(os.environ.get("IPS_MAP_KILLS", "10"))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
