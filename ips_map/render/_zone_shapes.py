@@ -22,8 +22,13 @@ import geopandas as gpd
 import shapely
 
 from ips_map.render._encode import PRECISION
-from ips_map.render._topology import build_arcs, encode_arcs
-from ips_map.render.boundaries import EncodedTopology, _store_blob, boundaries_key
+from ips_map.render.boundaries import (
+    EncodedTopology,
+    _store_blob,
+    boundaries_key,
+    read_or_build_topology,
+    topology_key,
+)
 from ips_map.settings import default_cache_dir
 from ips_map.territory.data import DROM_CRS, METRO_CRS
 from ips_map.territory.zone_shapes import zone_territory
@@ -92,26 +97,14 @@ def drawn_zones(zones: gpd.GeoDataFrame, insets: dict, folder: Path | None = Non
 
 def zones_topology(geometries, folder: Path | None = None) -> EncodedTopology:
     """The encoded topology of the drawn zones: read from its store, else built and stored."""
-    digest = hashlib.sha256()
-    for wkb in shapely.to_wkb(list(geometries)):
-        digest.update(wkb)
-    digest.update(f"|{PRECISION}".encode())
-    key = "zones-" + digest.hexdigest()[:32]
-    if key in _MEMO:
-        return _MEMO[key]
-    data = _read(key, ".topo.json.gz") if folder is None else None
-    if data is not None:
-        found = json.loads(data)
-        value = EncodedTopology(found["shapes"], found["arcs"], found["lengths"])
-    else:
-        arcs = build_arcs(geometries)
-        text, lengths = encode_arcs(arcs.arcs)
-        value = EncodedTopology(arcs.shapes, text, lengths, arcs.precision)
-        record = {"shapes": value.shapes, "arcs": text, "lengths": lengths}
-        data = json.dumps(record, separators=(",", ":")).encode("utf-8")
-        _store_blob(key, data, folder or _folders()[1], ".topo.json.gz")
-    _MEMO[key] = value
-    return value
+    key = "zones-" + topology_key(geometries)
+    if key not in _MEMO:
+        stored = _read(key, ".topo.json.gz") if folder is None else None
+        where = folder or _folders()[1]
+        _MEMO[key] = read_or_build_topology(
+            geometries, stored, lambda data: _store_blob(key, data, where, ".topo.json.gz")
+        )
+    return _MEMO[key]
 
 
 def store_precomputed(zones: gpd.GeoDataFrame, insets: dict) -> list[Path]:

@@ -140,30 +140,42 @@ class EncodedTopology:
 _TOPOLOGIES: dict[str, EncodedTopology] = {}
 
 
-def encoded_topology(geometries, folder: Path | None = None) -> EncodedTopology:
-    """The topology of the drawn ``geometries`` (lon/lat), encoded for the page: read from
-    its store (shipped or cached, checked by sha256), else built and stored in ``folder``
-    (the user's cache by default). The same shapes give the same bytes either way."""
+def topology_key(geometries) -> str:
+    """The key of the drawn ``geometries``' topology: their WKB and the precision, hashed."""
     digest = hashlib.sha256()
     for wkb in shapely.to_wkb(list(geometries)):
         digest.update(wkb)
     digest.update(f"|{PRECISION}".encode())
-    key = digest.hexdigest()[:32]
+    return digest.hexdigest()[:32]
+
+
+def read_or_build_topology(geometries, stored: bytes | None, store) -> EncodedTopology:
+    """The encoded topology read from ``stored`` (its store's bytes), else built from
+    ``geometries`` and given to ``store(bytes)``: the same bytes either way."""
+    if stored is not None:
+        found = json.loads(stored)
+        return EncodedTopology(found["shapes"], found["arcs"], found["lengths"])
+    arcs = build_arcs(geometries)
+    text, lengths = encode_arcs(arcs.arcs)
+    value = EncodedTopology(arcs.shapes, text, lengths, arcs.precision)
+    record = {"shapes": value.shapes, "arcs": text, "lengths": lengths}
+    store(json.dumps(record, separators=(",", ":")).encode("utf-8"))
+    return value
+
+
+def encoded_topology(geometries, folder: Path | None = None) -> EncodedTopology:
+    """The topology of the drawn ``geometries`` (lon/lat), encoded for the page: read from
+    its store (shipped or cached, checked by sha256), else built and stored in ``folder``
+    (the user's cache by default). The same shapes give the same bytes either way."""
+    key = topology_key(geometries)
     if key not in _TOPOLOGIES:
         if len(_TOPOLOGIES) >= 4:
             _TOPOLOGIES.pop(next(iter(_TOPOLOGIES)))
-        data = _read_blob(key, ".topo.json.gz") if folder is None else None
-        if data is not None:
-            found = json.loads(data)
-            value = EncodedTopology(found["shapes"], found["arcs"], found["lengths"])
-        else:
-            arcs = build_arcs(geometries)
-            text, lengths = encode_arcs(arcs.arcs)
-            value = EncodedTopology(arcs.shapes, text, lengths, arcs.precision)
-            record = {"shapes": value.shapes, "arcs": text, "lengths": lengths}
-            data = json.dumps(record, separators=(",", ":")).encode("utf-8")
-            _store_blob(key, data, folder or default_cache_dir() / "contours", ".topo.json.gz")
-        _TOPOLOGIES[key] = value
+        stored = _read_blob(key, ".topo.json.gz") if folder is None else None
+        where = folder or default_cache_dir() / "contours"
+        _TOPOLOGIES[key] = read_or_build_topology(
+            geometries, stored, lambda data: _store_blob(key, data, where, ".topo.json.gz")
+        )
     return _TOPOLOGIES[key]
 
 
