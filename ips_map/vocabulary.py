@@ -120,3 +120,20 @@ SUGGESTION_COLUMNS = (
     "latitude",
     "methode",
 )
+
+
+#: The columns of the access stage's table of communes (communes.csv's and the page's are
+#: the first ones: access/stage.py, render/access_view.py).
+ACCESS_COMMUNE_COLUMNS = (
+    "code",
+    "nom",
+    "code_departement",
+    "code_ze",
+    "population",
+    "longitude",
+    "latitude",
+    "distance_km",
+    "service_proche",
+    "ligne_service_proche",
+    "accessibilite_e2sfca",
+)

@@ -68,6 +68,17 @@ def commune_lands(communes: pd.DataFrame) -> dict[str, Land]:
     return lands
 
 
+def projected_communes(communes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each commune's metric coordinates and territory, in the order of the commune table:
+    those of :func:`commune_lands` (projected once for the access stage, kept)."""
+    xy = np.empty((len(communes), 2))
+    group = np.empty(len(communes), dtype=object)
+    for name, land in commune_lands(communes).items():
+        xy[land.index] = land.xy
+        group[land.index] = name
+    return xy, group
+
+
 def measure_territories(
     communes: pd.DataFrame,
     services: pd.DataFrame,

@@ -20,22 +20,10 @@ from ips_map.access._territories import CommuneMeasures, measure_territories
 from ips_map.access.aggregate import factorized, group_figures, national_figures
 from ips_map.access.options import AccessOptions, french_km
 from ips_map.territory.data import code_sort_key
-from ips_map.vocabulary import SERVICE_TYPES
+from ips_map.vocabulary import ACCESS_COMMUNE_COLUMNS, SERVICE_TYPES
 
 #: Columns of :attr:`AccessResult.communes`.
-COMMUNE_COLUMNS = (
-    "code",
-    "nom",
-    "code_departement",
-    "code_ze",
-    "population",
-    "longitude",
-    "latitude",
-    "distance_km",
-    "service_proche",
-    "ligne_service_proche",
-    "accessibilite_e2sfca",
-)
+COMMUNE_COLUMNS = ACCESS_COMMUNE_COLUMNS
 #: How summary.json names metropolitan France among the territories without a service.
 METRO_NAME = "métropole"
 SUPPLY_CAPACITY = "capacite"
@@ -256,16 +244,16 @@ def _service_zones(
     return np.where(zone == "", fallback, zone).astype(object)
 
 
+def _figures(groups, communes: pd.DataFrame, measures: CommuneMeasures, options: AccessOptions):
+    """The access figures of each group of communes (:func:`group_figures`)."""
+    population = communes["population"].to_numpy(dtype=float)
+    return group_figures(groups, population, measures.distance_km, measures.score, options)
+
+
 def _by_departement(
     communes: pd.DataFrame, keys: CommuneKeys, measures: CommuneMeasures, options: AccessOptions
 ) -> pd.DataFrame:
-    frame = group_figures(
-        keys.by_departement,
-        communes["population"].to_numpy(dtype=float),
-        measures.distance_km,
-        measures.score,
-        options,
-    ).drop(columns="population")
+    frame = _figures(keys.by_departement, communes, measures, options).drop(columns="population")
     frame = frame.reset_index()
     return frame.sort_values("code", key=code_sort_key).reset_index(drop=True)
 
@@ -280,13 +268,7 @@ def _zone_table(
 ) -> pd.DataFrame:
     """One row per zone d'emploi that has a commune in the commune table, in the zones'
     order."""
-    figures = group_figures(
-        keys.by_zone,
-        communes["population"].to_numpy(dtype=float),
-        measures.distance_km,
-        measures.score,
-        options,
-    )
+    figures = _figures(keys.by_zone, communes, measures, options)
     departements = keys.zone_departements
     counts = pd.Series(service_ze, dtype=object).value_counts()
     table = zones[["code_ze", "libelle_ze"]]

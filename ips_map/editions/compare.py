@@ -49,15 +49,7 @@ CHANGE_TYPES = (
 #: because of it (same number of active services, another population).
 POPULATION_CHANGE_TYPES = ("millesime", "taux_population")
 #: Kinds of change of a service, each sorted by département and name.
-_SERVICE_CHANGE_TYPES = (
-    "service_ajoute",
-    "service_lisible",
-    "service_deplace",
-    "service_ferme",
-    "service_retire",
-    "service_rejete",
-    "service_statut",
-)
+_SERVICE_CHANGE_TYPES = tuple(kind for kind in CHANGE_TYPES if kind.startswith("service_"))
 #: The services the map's "Évolution" section names, by kind (at most this many each).
 MAP_SERVICE_TYPES = _SERVICE_CHANGE_TYPES
 MAP_NAMES_LIMIT = 30

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ips_map.access import AccessResult
+from ips_map.access._territories import projected_communes
 from ips_map.access.points import project_points
 from ips_map.access.suggest import (
     SUGGESTION_COLUMNS,
@@ -27,6 +28,7 @@ from ips_map.access.suggest import (
 )
 from ips_map.render.access_view import ACCESS_COLUMNS, AccessView
 from ips_map.settings import BuildSettings
+from ips_map.territory.data import load_communes
 from ips_map.territory.zones import load_zones
 from ips_map.vocabulary import SERVICE_TYPES
 
@@ -71,9 +73,11 @@ def suggest_for_build(
         return None
     threshold_km = float(settings.access_thresholds_km[0])
     communes = access.communes.sort_values("code", kind="stable").reset_index(drop=True)
-    xy, group = project_points(
-        communes["longitude"], communes["latitude"], communes["code_departement"]
-    )
+    # The access stage's projections of the communes, not made again.
+    table = load_communes()
+    xy_all, group_all = projected_communes(table)
+    where = pd.Index(table["code_commune"]).get_indexer(communes["code"])
+    xy, group = xy_all[where], group_all[where]
     kept = _kept_services(services, settings)
     kept_xy, kept_group = project_points(
         kept.geometry.x.to_numpy(), kept.geometry.y.to_numpy(), kept["code_departement"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ips_map.vocabulary import ACCESS_COMMUNE_COLUMNS
 from ips_map.vocabulary import SUGGESTION_COLUMNS as SUGGESTION_COLUMNS  # the page shows these
 
 #: The six access columns of the départements and the zones, in this order.
@@ -26,17 +27,8 @@ ACCESS_COLUMNS = (
 )
 DEPARTEMENT_COLUMNS = ("code", *ACCESS_COLUMNS)
 ZONE_COLUMNS = ("code_ze", "libelle_ze", "departements", "population", "services", *ACCESS_COLUMNS)
-COMMUNE_COLUMNS = (
-    "code",
-    "nom",
-    "code_departement",
-    "code_ze",
-    "population",
-    "longitude",
-    "latitude",
-    "distance_km",
-    "service_proche",
-)
+#: The communes' columns the page reads: the access stage's first nine.
+COMMUNE_COLUMNS = ACCESS_COMMUNE_COLUMNS[:9]
 
 
 @dataclass
