@@ -5,6 +5,10 @@ The library only calls a :class:`Progress`; how it shows is the caller's choice.
 each step is a line of the ``ips_map`` logger (stderr through the CLI); the command line
 gives a progress bar with counts on a terminal (``ips_map.cli._progress``). Nothing here
 writes to stdout, which carries the results.
+
+A step already told by its line may count its items as a *detail* (``detail=True``: the
+rows read, the rows placed, the parts of the page drawn): a bar on a terminal, nothing
+elsewhere, where the step's line says enough.
 """
 
 from __future__ import annotations
@@ -32,9 +36,15 @@ class Progress:
         log.info("… %s", message)
 
     @contextlib.contextmanager
-    def count(self, message: str, total: int, unit: str) -> Iterator[Advance]:
+    def count(
+        self, message: str, total: int, unit: str, *, detail: bool = False
+    ) -> Iterator[Advance]:
         """A step of ``total`` items (``unit``: « adresse », « fichier »): yields a function
-        to call with the number of items done since the last call."""
+        to call with the number of items done since the last call. A ``detail`` (the items
+        of a step already told) says nothing here."""
+        if detail:
+            yield ignore
+            return
         done = [0]
         start = time.monotonic()
         log.info("… %s : %s", message, plural(total, unit))
@@ -61,9 +71,37 @@ class StepProgress(Progress):
         self.step(message)
 
     @contextlib.contextmanager
-    def count(self, message: str, total: int, unit: str) -> Iterator[Advance]:
-        self.step(f"{message} ({plural(total, unit)})")
-        yield lambda n=1: None
+    def count(
+        self, message: str, total: int, unit: str, *, detail: bool = False
+    ) -> Iterator[Advance]:
+        if not detail:
+            self.step(f"{message} ({plural(total, unit)})")
+        yield ignore
+
+
+class Tally:
+    """An :data:`Advance` that counts toward ``total`` and never past it (a text read again
+    after a repair is not counted twice); :meth:`finish` tells what is left."""
+
+    def __init__(self, advance: Advance, total: int):
+        self.advance, self.total, self.done = advance, total, 0
+
+    def __call__(self, n: int = 1) -> None:
+        n = min(n, self.total - self.done)
+        if n > 0:
+            self.done += n
+            self.advance(n)
+
+    def finish(self) -> None:
+        self(self.total - self.done)
+
+
+def ignore(n: int = 1) -> None:
+    """An :data:`Advance` that tells no one."""
+
+
+#: A :class:`Progress` that tells no one (the library's default below the pipeline).
+SILENT = StepProgress(lambda message: None)
 
 
 def as_progress(progress: Progress | Callable[[str], None] | None) -> Progress:

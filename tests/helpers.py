@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
 from pathlib import Path
+
+from ips_map.progress import Progress
 
 #: The test corpus of listings (tests/data/listings/) and its generator, make_corpus.py.
 CORPUS = Path(__file__).resolve().parent / "data" / "listings"
@@ -45,3 +48,26 @@ def load_corpus_module():
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
+
+
+class RecordingProgress(Progress):
+    """A :class:`~ips_map.progress.Progress` that keeps what it is told: each step's name,
+    and for each counted step its total, the items told done and whether it was a detail."""
+
+    def __init__(self):
+        self.steps: list[str] = []
+        self.counts: dict[str, dict] = {}
+
+    def __call__(self, message: str) -> None:
+        self.steps.append(message)
+
+    @contextlib.contextmanager
+    def count(self, message: str, total: int, unit: str, *, detail: bool = False):
+        record = {"total": total, "done": 0, "unit": unit, "detail": detail, "calls": 0}
+        self.counts[message] = record
+
+        def advance(n: int = 1) -> None:
+            record["done"] += n
+            record["calls"] += 1
+
+        yield advance

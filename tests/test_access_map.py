@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from pyproj import Transformer
 
 from ips_map.cli import cli
-from ips_map.pipeline import stages
+from ips_map.pipeline import drawing, stages
 from ips_map.render import _zone_shapes, render_map
 from ips_map.render._access import ACCESS_ID, ZONES_ID, zone_status
 from ips_map.render._hexes import (
@@ -51,7 +51,7 @@ def pages(tmp_path_factory):
     """One build of the example with 5 suggestions, and the zones page from the same inputs
     (render_map called again with the build's own AccessView, zones drawn)."""
     seen = {}
-    original = stages.render_map
+    original = drawing.render_map
 
     def keep(coverage, services, summary, context, **kwargs):
         seen["access"] = kwargs["access"]
@@ -59,11 +59,11 @@ def pages(tmp_path_factory):
         return original(coverage, services, summary, context, **kwargs)
 
     out = tmp_path_factory.mktemp("access-build")
-    stages.render_map = keep
+    drawing.render_map = keep
     try:
         stages.build(BuildSettings(out=out, build_date="2026-01-01", image=False, suggest=5))
     finally:
-        stages.render_map = original
+        drawing.render_map = original
     seen["access"].zones_geometry = True
     page, _ = render_map(*seen["inputs"], access=seen["access"])
     zones = out / "zones.html"

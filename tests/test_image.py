@@ -18,13 +18,17 @@ from ips_map.pipeline import build
 from ips_map.render.image import FIGURE_SIZE, PNG_DPI
 from ips_map.render.palette import HATCH_COLOUR, STATUS_COLOURS
 from ips_map.settings import BuildSettings
+from tests.helpers import RecordingProgress
 
 
 @pytest.fixture(scope="module")
 def image_build(tmp_path_factory):
     """The example built once with its images."""
     out = tmp_path_factory.mktemp("image-build")
-    return build(BuildSettings(out=out, build_date="2026-01-01", image=True))
+    progress = RecordingProgress()
+    result = build(BuildSettings(out=out, build_date="2026-01-01", image=True), progress=progress)
+    result.progress = progress
+    return result
 
 
 def _png_pixels(data: bytes) -> np.ndarray:
@@ -131,6 +135,15 @@ def _the_page_links_the_images_it_is_published_with(image_build):
     assert 'href="carte.png"' in noscript and 'href="carte.pdf"' in html
 
 
+def _drawing_them_tells_its_four_steps(image_build):
+    """A bar on a terminal while the images are drawn (3 s on this machine), under the line
+    of their step."""
+    progress = image_build.progress
+    assert "Dessin de carte.png et carte.pdf" in progress.steps
+    steps = progress.counts["étapes des images"]
+    assert steps["total"] == steps["done"] == steps["calls"] == 4 and steps["detail"]
+
+
 def test_the_images_of_a_build(image_build):
     """One test for the checks on the build with images: xdist hands a module's tests to
     several workers, and each would draw the images again (2 s)."""
@@ -138,3 +151,4 @@ def test_the_images_of_a_build(image_build):
     _the_png_has_its_size_and_the_palette(image_build)
     _the_pdf_has_one_page_with_the_texts(image_build)
     _the_page_links_the_images_it_is_published_with(image_build)
+    _drawing_them_tells_its_four_steps(image_build)

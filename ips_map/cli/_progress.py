@@ -13,9 +13,11 @@ from collections.abc import Iterator
 
 import click
 
-from ips_map.progress import Advance, Progress
+from ips_map.progress import Advance, Progress, ignore
 
 log = logging.getLogger("ips_map")
+#: How many times a bar is redrawn, at most, from empty to full.
+BAR_REDRAWS = 200
 
 
 class TerminalProgress(Progress):
@@ -50,18 +52,25 @@ class TerminalProgress(Progress):
             log.info("… %s", message)
 
     @contextlib.contextmanager
-    def count(self, message: str, total: int, unit: str) -> Iterator[Advance]:
+    def count(
+        self, message: str, total: int, unit: str, *, detail: bool = False
+    ) -> Iterator[Advance]:
         if not self.shown or not self.interactive or total <= 1:
-            with super().count(message, total, unit) as advance:
-                yield advance if self.shown else (lambda n=1: None)
+            with super().count(message, total, unit, detail=detail) as advance:
+                yield advance if self.shown else ignore
             return
+        # A detail is drawn under its step's line, indented, with its own words.
+        label = f"    {message}" if detail else f"… {message}"
         with click.progressbar(
             length=total,
-            label=f"… {message}",
+            label=label,
             file=self.stream,
             show_pos=True,
             show_percent=True,
             show_eta=True,
             width=30,
+            # Drawn about 200 times whatever the count: 100,000 rows placed one by one
+            # would otherwise redraw the bar 100,000 times.
+            update_min_steps=max(1, total // BAR_REDRAWS),
         ) as bar:
             yield bar.update

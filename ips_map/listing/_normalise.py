@@ -15,6 +15,7 @@ import pandas as pd
 
 from ips_map.errors import ERREUR, Problem
 from ips_map.listing import values
+from ips_map.progress import Advance, ignore
 from ips_map.vocabulary import UNRECOGNISED_STATUS
 
 #: The columns the normalised records add to the canonical ones, in this order.
@@ -82,9 +83,9 @@ class Normalised:
             problem = self._problem(k, column, self.record[column][k], message, ERREUR)
             self.fatal.setdefault(k, []).append(problem)
 
-    def run(self) -> None:
+    def steps(self) -> tuple:
         """Every step, in order."""
-        for step in (
+        return (
             self._name,
             self._type_and_status,
             self._coordinates,
@@ -94,8 +95,13 @@ class Normalised:
             self._departement,
             self._served,
             self._website,
-        ):
+        )
+
+    def run(self, advance: Advance = ignore) -> None:
+        """Every step, in order, telling ``advance`` each one done."""
+        for step in self.steps():
             step()
+            advance(1)
 
     def _name(self) -> None:
         names = self.record["nom"]

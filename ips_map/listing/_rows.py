@@ -20,6 +20,7 @@ from ips_map.errors import Problem
 from ips_map.listing._normalise import Normalised
 from ips_map.listing.columns import COLUMNS, Header
 from ips_map.listing.formats import RawTable
+from ips_map.progress import SILENT, Progress
 
 
 @dataclass
@@ -86,8 +87,9 @@ def _filled(column: np.ndarray) -> np.ndarray:
     return ~_none(column) & (column != "")
 
 
-def read_rows(table: RawTable, header: Header) -> Rows:
-    """Read each row of ``table`` that is not empty into a record, or a reject."""
+def read_rows(table: RawTable, header: Header, progress: Progress = SILENT) -> Rows:
+    """Read each row of ``table`` that is not empty into a record, or a reject;
+    ``progress`` is told the checks of the values, column by column."""
     cells = _Cells(table)
     rows = Rows(read=cells.size)
     width = len(table.header)
@@ -96,7 +98,9 @@ def read_rows(table: RawTable, header: Header) -> Rows:
     kept = np.flatnonzero(copies < 0)
     record = _record_columns(cells, table.header, header.columns, kept)
     normalised = Normalised(record, header.as_written, table.unit)
-    normalised.run()
+    checks = len(normalised.steps())
+    with progress.count("contrôles des valeurs", checks, "contrôle", detail=True) as advance:
+        normalised.run(advance)
     by_row: dict[int, list[Problem]] = {}
     for position, problem in overflow:
         by_row.setdefault(position, []).append(problem)

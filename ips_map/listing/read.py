@@ -21,6 +21,7 @@ from ips_map.listing._rows import reject_record as reject_record  # for placemen
 from ips_map.listing.columns import HEADER_INDEX, map_header
 from ips_map.listing.formats import FORMAT_NAMES, detect_format, read_table
 from ips_map.listing.source import open_source
+from ips_map.progress import SILENT, Progress
 from ips_map.sources.http import HttpSettings
 from ips_map.vocabulary import plural
 
@@ -75,6 +76,7 @@ def read_listing(
     cache_dir: Path | None = None,
     http: HttpSettings | None = None,
     allow_empty: bool = False,
+    progress: Progress = SILENT,
 ) -> Listing:
     """Read a listing of services and normalise each row.
 
@@ -92,6 +94,9 @@ def read_listing(
     allow_empty
         Return a listing without rows instead of raising when no row is usable (to report
         every rejected row, as ``ips-map validate`` does).
+    progress
+        Told the rows read and the checks of their values, as details of the reading step
+        (bars on a terminal, :mod:`ips_map.progress`).
 
     Raises
     ------
@@ -102,10 +107,10 @@ def read_listing(
     origin = open_source(source, cache_dir=cache_dir, http=http)
     label = origin.url or str(origin.path)
     fmt = detect_format(origin.path, origin.data, trust_extension=not origin.url, label=label)
-    table = read_table(label, origin.data, fmt, HEADER_INDEX)
+    table = read_table(label, origin.data, fmt, HEADER_INDEX, progress)
     table.notes[:0] = origin.notes
     header = map_header(table, label)
-    rows = read_rows(table, header)
+    rows = read_rows(table, header, progress)
     if not len(rows.records) and not allow_empty:
         raise no_usable_row_error(label, rows.rejects, table.unit)
     return Listing(

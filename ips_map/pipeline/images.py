@@ -8,16 +8,26 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from ips_map.progress import Advance, ignore
+
 log = logging.getLogger("ips_map")
 #: The image files of a build, by output key.
 IMAGE_FILES = {"image": "carte.png", "image_pdf": "carte.pdf"}
 
 
-def draw_images(coverage: gpd.GeoDataFrame, summary: dict, context) -> dict[str, bytes]:
-    """The images' bytes by output key (:data:`IMAGE_FILES`); matplotlib is imported here."""
+#: The steps of drawing the images the progress is told of: matplotlib loaded, the map
+#: drawn, the PNG and the PDF written (:func:`ips_map.render.image.render_images`).
+IMAGE_PARTS = 4
+
+
+def draw_images(
+    coverage: gpd.GeoDataFrame, summary: dict, context, advance: Advance = ignore
+) -> dict[str, bytes]:
+    """The images' bytes by output key (:data:`IMAGE_FILES`); matplotlib is imported here.
+    ``advance`` is told each of the :data:`IMAGE_PARTS` steps done."""
     from ips_map.render.image import render_images
 
-    images = render_images(coverage, summary, context)
+    images = render_images(coverage, summary, context, advance)
     return {"image": images.png, "image_pdf": images.pdf}
 
 

@@ -134,7 +134,12 @@ def read_and_place(
     step = as_progress(step)
     step("Lecture de la liste des services")
     listing = read_listing(
-        source, is_example=is_example, cache_dir=cache_dir, http=http, allow_empty=allow_empty
+        source,
+        is_example=is_example,
+        cache_dir=cache_dir,
+        http=http,
+        allow_empty=allow_empty,
+        progress=step,
     )
     step("Chargement des départements, communes et populations")
     departements = load_departements()
@@ -162,8 +167,12 @@ def read_and_place(
     else:
         summary = summarize_without_geocoding(listing.rows)
 
-    step(f"Placement des services : {plural(len(listing.rows), listing.unit)}")
-    placement = place_services(listing, departements, communes, old_codes, gazetteer=gazetteer)
+    total = len(listing.rows)
+    step(f"Placement des services : {plural(total, listing.unit)}")
+    with step.count(f"{listing.unit}s placées", total, listing.unit, detail=True) as advance:
+        placement = place_services(
+            listing, departements, communes, old_codes, gazetteer=gazetteer, advance=advance
+        )
     return Prepared(listing, placement, departements, geocoding=summary)
 
 

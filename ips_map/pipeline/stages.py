@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 
 from ips_map._version import __version__
@@ -48,7 +47,8 @@ from ips_map.pipeline.access import (
     measure_build_access,
     with_access_columns,
 )
-from ips_map.pipeline.images import IMAGE_FILES, draw_images, remove_stale_images
+from ips_map.pipeline.drawing import draw_build_images, render_page
+from ips_map.pipeline.images import IMAGE_FILES, remove_stale_images
 from ips_map.pipeline.prepare import GeocodeOptions, Prepared, collector_paused, read_and_place
 from ips_map.pipeline.regional import RegionalCut, cut_edition, cut_to_region
 from ips_map.pipeline.suggestions import Suggestions, access_view, suggest_for_build
@@ -63,8 +63,6 @@ from ips_map.pipeline.tables import (
 from ips_map.pipeline.verdict import Verdict, verdict_of
 from ips_map.places import Placement
 from ips_map.progress import Progress, as_progress
-from ips_map.render import MapContext, RegionalView, french_date, leaflet_version, render_map
-from ips_map.render.access_view import AccessView
 from ips_map.render.search_index import SIDECAR_NAME, commune_index_script
 from ips_map.settings import BuildSettings, data_dir
 from ips_map.sources.http import HttpSettings
@@ -163,13 +161,10 @@ def build(
     step(f"Dessin de la carte : {len(table)} départements, {n_services}")
     coverage = prepared.departements[["code", "geometry"]].merge(table, on="code", how="inner")
     view = access_view(access, suggestions, settings.zones_emploi)
-    html, context = _render(
-        settings, listing, coverage, prepared, summary, counts, comparison, region, view
+    html, context = render_page(
+        settings, listing, coverage, prepared, summary, counts, comparison, region, view, step
     )
-    images = None
-    if settings.image:
-        step("Dessin de carte.png et carte.pdf")
-        images = draw_images(coverage, summary, context)
+    images = draw_build_images(settings, coverage, summary, context, step)
 
     extra = {"access": access, "suggestions": suggestions}
     outputs = _write_outputs(
@@ -312,16 +307,6 @@ def _listing_date(settings: BuildSettings, listing: Listing) -> tuple[str, str]:
     return settings.build_date, "build"
 
 
-def _listing_origin(listing: Listing) -> str:
-    """Where a listing read from a URL came from, as the page says it; "" for a file (the
-    page names no local file)."""
-    if not listing.url:
-        return ""
-    fetched = french_date(listing.fetched[:10])
-    cached = " ; copie en cache, le réseau étant indisponible" if listing.from_cache else ""
-    return f"{listing.name}, téléchargée le {fetched}{cached}"
-
-
 def _summary(
     settings: BuildSettings, prepared: Prepared, table: pd.DataFrame, counts: RowCounts
 ) -> dict:
@@ -373,56 +358,6 @@ def _listing_record(listing: Listing) -> dict:
         "telechargee_le": listing.fetched,
         "copie_en_cache": listing.from_cache,
     }
-
-
-def _render(
-    settings: BuildSettings,
-    listing: Listing,
-    coverage: gpd.GeoDataFrame,
-    prepared: Prepared,
-    summary: dict,
-    counts: RowCounts,
-    comparison: Comparison | None,
-    region: Region | None = None,
-    access: AccessView | None = None,
-) -> tuple[str, MapContext]:
-    """The page's HTML, and what it says about its inputs (the images say it too); a
-    regional edition's outlines the other départements, whose shapes are simplified with the
-    région's (``boundaries``)."""
-    year = summary["annee_population"]
-    context = MapContext(
-        title=_title(settings.title, region),
-        listing_name=listing.name,
-        listing_date=listing.date,
-        listing_dated=listing.dated,
-        listing_origin=_listing_origin(listing),
-        is_example=listing.is_example,
-        census_year=year,
-        build_date=settings.build_date,
-        boundary_vintage=provenance.boundary_vintage(),
-        sources=provenance.map_sources(year),
-        rows=counts,
-        leaflet_version=leaflet_version(),
-        types=list(settings.types),
-        image=settings.image,
-        csv_format=settings.csv_format,
-    )
-    evolution = comparison.map_data() if comparison is not None else None
-    services = prepared.placement.services
-    regional = None
-    if region is not None:
-        regional = RegionalView(region, prepared.departements[["code", "geometry"]])
-    page, _ = render_map(
-        coverage, services, summary, context, evolution=evolution, region=regional, access=access
-    )
-    return page.render(), context
-
-
-def _title(title: str, region: Region | None) -> str:
-    """The map's title; a regional edition's names its région."""
-    if region is None or region.name.casefold() in title.casefold():
-        return title
-    return f"{title} — {region.name}"
 
 
 def _write_outputs(

@@ -34,10 +34,14 @@ from ips_map.places.duplicates import possible_duplicates
 from ips_map.places.geometry import read_coordinates
 from ips_map.places.outcome import PlacedRow, RowNotes, services_table, set_warnings
 from ips_map.places.row import place_row
+from ips_map.progress import Advance, ignore
 from ips_map.territory.gazetteer import Gazetteer, shared_gazetteer
 from ips_map.vocabulary import APPROXIMATE_METHODS, COMMUNE_CENTRE_METHODS
 
 __all__ = ["Placement", "count_placements", "place_services"]
+
+#: Rows placed between two reports of the progress.
+_BLOCK_ROWS = 1_000
 
 
 @dataclass
@@ -77,11 +81,13 @@ def place_services(
     old_codes: pd.DataFrame,
     *,
     gazetteer: Gazetteer | None = None,
+    advance: Advance = ignore,
 ) -> Placement:
     """Place every row of a listing, or reject it with the reason.
 
     ``gazetteer`` is the look-ups of ``communes`` and ``old_codes`` when already built
-    (:class:`Gazetteer`); they are built here otherwise.
+    (:class:`Gazetteer`); they are built here otherwise. ``advance`` is told the rows placed
+    (or rejected) as it goes: all of them in the end.
 
     Returns
     -------
@@ -100,9 +106,18 @@ def place_services(
     only = coordinates_only(rows, readings)
     groups, firsts = evidence_groups(rows, only.alone, only.keys)
     results = []
+    # The rows each placement stands for, told by blocks (a call per row would cost more
+    # than a bar is worth).
+    sizes = np.bincount(groups, minlength=len(firsts)).tolist()
+    told = 0
     for index, row in zip(rows.index[firsts], evidence_records(rows, firsts)):
         notes = RowNotes(int(row["ligne"]), listing.unit, listing.columns_as_written, dep_names)
         results.append(place_row(row, readings.get(index), gazetteer, seats, notes))
+        told += sizes[len(results) - 1]
+        if told >= _BLOCK_ROWS:
+            advance(told)
+            told = 0
+    advance(told)
     is_placed = np.array([isinstance(r, PlacedRow) for r in results], dtype=bool)
     noisy = np.array([bool(r.warnings) or not p for r, p in zip(results, is_placed)], bool)
 

@@ -23,7 +23,7 @@ from ips_map.render._assets import leaflet_version
 from ips_map.render._regional import RegionalView
 from ips_map.render._tables import french_date
 from ips_map.render.boundaries import simplify_boundaries
-from ips_map.render.map import MapContext, render_map
+from ips_map.render.map import RENDER_PARTS, MapContext, render_map
 from ips_map.render.page_data import PageData, page_data_schema
 
 __all__ = [
@@ -34,5 +34,6 @@ __all__ = [
     "leaflet_version",
     "page_data_schema",
     "render_map",
+    "RENDER_PARTS",
     "simplify_boundaries",
 ]

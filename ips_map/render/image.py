@@ -20,6 +20,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from ips_map.progress import Advance, ignore
 from ips_map.render._tables import french_date, listing_phrase
 from ips_map.render.boundaries import drawn_shapes
 from ips_map.render.palette import (
@@ -47,8 +48,11 @@ class Images:
     pdf: bytes
 
 
-def render_images(coverage: gpd.GeoDataFrame, summary: dict, context) -> Images:
-    """Draw the coverage-status map as a PNG and a one-page PDF.
+def render_images(
+    coverage: gpd.GeoDataFrame, summary: dict, context, advance: Advance = ignore
+) -> Images:
+    """Draw the coverage-status map as a PNG and a one-page PDF, telling ``advance`` each of
+    the four steps done (matplotlib loaded, the figure drawn, the PNG, the PDF).
 
     Parameters
     ----------
@@ -65,18 +69,22 @@ def render_images(coverage: gpd.GeoDataFrame, summary: dict, context) -> Images:
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
+    advance(1)
     drawn, insets = drawn_shapes(coverage)
     figure = Figure(figsize=FIGURE_SIZE)
     axes = figure.add_axes((0.01, 0.09, 0.63, 0.80))
     _draw_map(axes, drawn, list(coverage["statut"]), insets)
     _draw_text(figure, summary, context)
+    advance(1)
     png, pdf = BytesIO(), BytesIO()
     figure.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    advance(1)
     figure.savefig(
         pdf,
         format="pdf",
         metadata={"Creator": None, "Producer": None, "CreationDate": None},
     )
+    advance(1)
     return Images(png=png.getvalue(), pdf=pdf.getvalue())
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ips_map.progress import Advance, ignore
 from ips_map.render._access import access_blocks
 from ips_map.render._elements import (
     BareMap,
@@ -76,6 +77,8 @@ LABELS = Labels(
 )
 #: Id of the page's data script; names of the map's panes.
 DATA_ID = "ips-data"
+#: The parts of the page :func:`render_map` tells its progress of.
+RENDER_PARTS = 4
 SERVICES_PANE = "ips-services"
 CHANGES_PANE = "ips-changes"
 
@@ -148,8 +151,10 @@ def render_map(
     evolution: dict | None = None,
     region: RegionalView | None = None,
     access: AccessView | None = None,
+    advance: Advance = ignore,
 ) -> tuple[Page, BareMap]:
-    """Build the page of the coverage map.
+    """Build the page of the coverage map, telling ``advance`` (a detail of the drawing
+    step) each of its :data:`RENDER_PARTS` parts done: boundaries, services, map, blocks.
 
     Parameters
     ----------
@@ -163,46 +168,43 @@ def render_map(
     context
         Titles, vintages, dates, sources and row counts shown on the page.
     evolution
-        The comparison with a previous edition
-        (:meth:`ips_map.editions.Comparison.map_data`): adds the panel's "Évolution"
-        section and the "Évolutions" layer. None for a map without comparison.
+        The comparison with a previous edition (:meth:`~ips_map.editions.Comparison.map_data`):
+        the panel's "Évolution" and the "Évolutions" layer. None: without comparison.
     region
-        A regional edition: ``coverage`` holds the région's départements only; the other
-        metropolitan ones are outlined around it (``_regional.py``), without insets.
+        A regional edition: ``coverage`` holds the région's départements, the other
+        metropolitan ones outlined around it (``_regional.py``), without insets.
     access
         The access measures (``_access.py``: layers, legends, panel); None: without them.
 
     Returns
     -------
     (Page, BareMap)
-        The page (a branca Figure) and the folium map inside it.
+        The page (a branca Figure) and the folium map in it.
     """
     drawn, around, insets = _shapes(coverage, region)
-    # One topology for the région and its surroundings: their shared borders stored once.
-    topology = encoded_topology(drawn + around)
+    topology = encoded_topology(drawn + around)  # borders shared with the surroundings too
+    advance(1)
     breaks = rate_breaks(coverage["services_pour_100k"])
     rate_colours = RATE_COLOURS[-len(breaks) :] if breaks else ()
     mixed = services["type"].nunique() > 1 or len(context.types) < len(SERVICE_TYPE_LABELS)
     counted = services[services["type"].isin(context.types)]
+    services_data = service_table(counted, insets)
+    advance(1)
     data = PageData(
         departements=_departements(coverage, topology.shapes[: len(drawn)], breaks, mixed),
         topology=Topology(topology.precision, topology.arcs, topology.lengths),
-        services=service_table(counted, insets),
+        services=services_data,
         frames=_frames(insets),
         bounds=_bounds(drawn + [_label_band(inset) for inset in insets.values()]),
         panes=Panes(services=SERVICES_PANE, changes=CHANGES_PANE if evolution else None),
-        colours=Colours(
-            status=STATUS_COLOURS,
-            no_data=NO_DATA_COLOUR,
-            rate_zero=RATE_ZERO_COLOUR,
-            rate=list(rate_colours),
-        ),
+        colours=_colours(rate_colours),
         labels=LABELS,
         evolution=_evolution(coverage, evolution),
         region=region.label if region is not None else None,
         context=topology.shapes[len(drawn) :] or None,
     )
     page, fmap = _page(context, data)
+    advance(1)
     values = {
         "ctx": context,
         "summary": summary,
@@ -219,7 +221,18 @@ def render_map(
         "access": access_blocks(access, list(coverage["code"]), insets, summary),
     }
     _add_blocks(page, values, data)
+    advance(1)
     return page, fmap
+
+
+def _colours(rate_colours) -> Colours:
+    """The page's colours: of the statuses, of no data, of the rates' classes."""
+    return Colours(
+        status=STATUS_COLOURS,
+        no_data=NO_DATA_COLOUR,
+        rate_zero=RATE_ZERO_COLOUR,
+        rate=list(rate_colours),
+    )
 
 
 def _dates(context: MapContext) -> dict:

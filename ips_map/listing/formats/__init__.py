@@ -18,6 +18,7 @@ from ips_map.listing.formats.csv import read_csv
 from ips_map.listing.formats.geojson import read_geojson
 from ips_map.listing.formats.table import FORMAT_NAMES, RawTable
 from ips_map.listing.formats.workbook import read_workbook
+from ips_map.progress import SILENT, Progress
 
 __all__ = ["EXTENSIONS", "FORMAT_NAMES", "RawTable", "detect_format", "read_table"]
 
@@ -95,16 +96,19 @@ def _zip_format(data: bytes) -> str | None:
     return None
 
 
-def read_table(path: str, data: bytes, fmt: str, header_index: dict[str, str]) -> RawTable:
+def read_table(
+    path: str, data: bytes, fmt: str, header_index: dict[str, str], progress: Progress = SILENT
+) -> RawTable:
     """Read ``data`` (the bytes of the listing named ``path`` in messages) as a table of text cells.
 
     ``header_index`` maps header keys (``text_key``) to canonical columns: the header of a
     CSV file or a spreadsheet is found among its first rows by the columns it names.
+    ``progress`` is told the rows read (a detail of the reading step).
     """
     if fmt == "csv":
-        return read_csv(path, data, header_index)
+        return read_csv(path, data, header_index, progress)
     if fmt in ("xlsx", "xls", "ods"):
-        return read_workbook(path, data, fmt, header_index)
+        return read_workbook(path, data, fmt, header_index, progress)
     if fmt == "geojson":
-        return read_geojson(path, data)
+        return read_geojson(path, data, progress)
     raise ListingError(f"{path}: format « {fmt} » non pris en charge.")  # pragma: no cover

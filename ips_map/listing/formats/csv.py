@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ips_map.errors import ListingError, Problem
+from ips_map.listing.formats._csv_quotes import DOUBLED_QUOTE, swallowed_rows
 from ips_map.listing.formats.table import (
     HEADER_SEARCH_ROWS,
     MAX_COLUMNS,
@@ -30,6 +31,7 @@ from ips_map.listing.formats.table import (
     find_header,
     has_text,
 )
+from ips_map.progress import SILENT, Advance, Progress, Tally, ignore
 from ips_map.vocabulary import thousands
 
 DELIMITERS = (",", ";", "\t")
@@ -43,23 +45,30 @@ _NOT_SPACE = re.compile(r"\S")
 _OPENING_QUOTE = r'(?:\A|(?<=[\r\n{}]))"'
 #: The rest of a quoted value, up to its closing quote ("" is a quote inside the value).
 _QUOTED_REST = re.compile(r'[^"]*(?:""[^"]*)*"')
+#: Lines read between two reports of the progress, where a text is read at once.
+_BLOCK_LINES = 5_000
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-#: Said of a quote that is part of a value, in every message about quotes.
-_DOUBLED_QUOTE = 'un guillemet qui fait partie du texte s\'écrit doublé : « "" »'
 
 
-def read_csv(path: str, data: bytes, header_index: dict[str, str]) -> RawTable:
+def read_csv(
+    path: str, data: bytes, header_index: dict[str, str], progress: Progress = SILENT
+) -> RawTable:
     """Read the bytes of a CSV listing (named ``path`` in messages) as a table of text cells.
 
     ``header_index`` maps header keys to canonical columns: it tells the delimiter and the
     row of the header. Each row is numbered by the physical line where it starts.
+    ``progress`` is told the lines read.
     """
     text, encoding = _decode(data, path)
     if _NOT_SPACE.search(text) is None:
         raise ListingError(f"{path}: le fichier est vide. Il faut au moins une colonne « nom ».")
     _check_shape(path, text)
     delimiter = _sniff_delimiter(text, header_index)
-    parsed, notes, text = _csv_records(path, text, delimiter)
+    lines = _count_breaks(text) + (not text.endswith(("\n", "\r")))
+    with progress.count("lignes lues", lines, "ligne", detail=True) as advance:
+        tally = Tally(advance, lines)
+        parsed, notes, text = _csv_records(path, text, delimiter, tally)
+        tally.finish()
     records = parsed.records
     found = find_header([cells for _, cells in records], header_index)
     if found is not None:
@@ -85,7 +94,7 @@ def read_csv(path: str, data: bytes, header_index: dict[str, str]) -> RawTable:
         )
     rows = records[index + 1 :]
     if parsed.multiline:
-        notes += _swallowed_rows(text, rows, header, delimiter)
+        notes += swallowed_rows(text, rows, header, delimiter)
     return RawTable(
         header=header,
         header_line=header_line,
@@ -292,7 +301,9 @@ class _FieldTooLarge(Exception):
         self.line, self.start, self.stop = line, start, stop
 
 
-def _csv_records(path: str, text: str, delimiter: str) -> tuple[_Parsed, list[Problem], str]:
+def _csv_records(
+    path: str, text: str, delimiter: str, advance: Advance = ignore
+) -> tuple[_Parsed, list[Problem], str]:
     """Return every record of a CSV text, the quotes that were never closed, and the text as
     read (those quotes doubled).
 
@@ -311,7 +322,7 @@ def _csv_records(path: str, text: str, delimiter: str) -> tuple[_Parsed, list[Pr
     problems: list[Problem] = []
     while True:
         try:
-            parsed = _parse_csv(path, text, delimiter)
+            parsed = _parse_csv(path, text, delimiter, advance)
             too_large, start, stop = None, parsed.last_start, len(text)
         except _FieldTooLarge as exc:
             too_large, start, stop = exc, exc.start, exc.stop
@@ -325,16 +336,18 @@ def _csv_records(path: str, text: str, delimiter: str) -> tuple[_Parsed, list[Pr
     return parsed, problems, text
 
 
-def _parse_csv(path: str, text: str, delimiter: str) -> _Parsed:
-    """Read the records of a CSV text (see :class:`_Parsed`)."""
+def _parse_csv(path: str, text: str, delimiter: str, advance: Advance = ignore) -> _Parsed:
+    """Read the records of a CSV text (see :class:`_Parsed`), telling ``advance`` the lines
+    read as it goes."""
     if '"' not in text:
-        unquoted = _parse_unquoted(path, text, delimiter)
+        unquoted = _parse_unquoted(path, text, delimiter, advance)
         if unquoted is not None:
             return unquoted
     source = io.StringIO(text, newline="")
     reader = csv.reader(source, delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
     line = start = last_start = 0  # the line (from 0) and position where the next record starts
+    told = 0  # the lines told to ``advance``
     multiline = False
     try:
         for raw in reader:
@@ -346,6 +359,9 @@ def _parse_csv(path: str, text: str, delimiter: str) -> _Parsed:
                 records.append((line + 1, raw))
             multiline = multiline or reader.line_num > line + 1
             last_start, line, start = start, reader.line_num, source.tell()
+            if line - told >= _BLOCK_LINES:
+                advance(line - told)
+                told = line
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise _FieldTooLarge(line + 1, start, source.tell()) from exc
@@ -353,10 +369,13 @@ def _parse_csv(path: str, text: str, delimiter: str) -> _Parsed:
             f"{path}, ligne {line + 1} : CSV illisible ({exc}). Ouvrez le fichier dans un "
             "tableur et enregistrez-le de nouveau en « CSV UTF-8 »."
         ) from exc
+    advance(line - told)
     return _Parsed(records, last_start, multiline)
 
 
-def _parse_unquoted(path: str, text: str, delimiter: str) -> _Parsed | None:
+def _parse_unquoted(
+    path: str, text: str, delimiter: str, advance: Advance = ignore
+) -> _Parsed | None:
     """:func:`_parse_csv` of a text without quotes, every record read at once.
 
     Without quotes no value spans lines: the record read from the n-th line (as the csv
@@ -364,8 +383,13 @@ def _parse_unquoted(path: str, text: str, delimiter: str) -> _Parsed | None:
     record's start is then not needed: the text's end is given). None when the csv module
     refuses the text: the line by line reading says where.
     """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    raws: list[list[str]] = []
     try:
-        raws = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        # Read by blocks of lines, so that the progress moves without a call per line.
+        while block := list(itertools.islice(reader, _BLOCK_LINES)):
+            raws += block
+            advance(len(block))
     except csv.Error:
         return None
     widest = max(map(len, raws), default=0)
@@ -403,7 +427,7 @@ def _unclosed_quote_problem(text: str, opened: int) -> Problem:
         f'guillemet « " » ouvert et jamais refermé : il aurait réuni '
         f"{'la ligne suivante' if following < 2 else f'les {following} lignes suivantes'} "
         "en une seule valeur ; il est ignoré et la ligne lue "
-        f"sans lui. Refermez-le après la valeur, ou retirez-le ({_DOUBLED_QUOTE})",
+        f"sans lui. Refermez-le après la valeur, ou retirez-le ({DOUBLED_QUOTE})",
     )
 
 
@@ -423,72 +447,3 @@ def _too_large_error(path: str, text: str, where: _FieldTooLarge) -> ListingErro
             "la liste exportée en CSV."
         )
     )
-
-
-# --- values over several lines --------------------------------------------------------------
-
-
-def _swallowed_rows(
-    text: str, rows: list[tuple[int, list[str]]], header: list[str], delimiter: str
-) -> list[Problem]:
-    """Warn about values spread over several lines by misplaced quotes.
-
-    Two misplaced quotes (one opening a value, a later one closing it) make every line
-    between them part of one value: those rows are not read. Such a value has lines that
-    look like rows of the listing, or text after its closing quote.
-    """
-    problems: list[Problem] = []
-    physical: list[str] | None = None
-    ends = [start for start, _ in rows[1:]] + [None]
-    for (start, cells), end in zip(rows, ends):
-        if not any("\n" in cell or "\r" in cell for cell in cells):
-            continue
-        if physical is None:
-            physical = io.StringIO(text, newline="").readlines()
-        record = "".join(physical[start - 1 : None if end is None else end - 1])
-        line = start
-        for index, cell in enumerate(cells):
-            lines = _NEWLINE.split(cell)
-            if len(lines) < 2:
-                continue
-            rowlike = [row for row in lines[1:] if _looks_like_a_row(row, delimiter, len(header))]
-            if rowlike or _misquoted(record, delimiter):
-                column = header[index].strip() if index < len(header) else ""
-                problems.append(_swallowed_problem(line, column, lines, rowlike))
-                break
-            line += len(lines) - 1
-    return problems
-
-
-def _swallowed_problem(line: int, column: str, lines: list[str], rowlike: list[str]) -> Problem:
-    """Return the problem of a value over ``lines`` (from ``line``), some of them ``rowlike``."""
-    what = (
-        f"dont {len(rowlike)} ressemble(nt) à des lignes de la liste"
-        if rowlike
-        else "avec du texte après son guillemet fermant"
-    )
-    return Problem(
-        line,
-        column,
-        (rowlike or lines[1:])[0][:80],
-        f"valeur entre guillemets sur {len(lines)} lignes ({line} à "
-        f"{line + len(lines) - 1}), {what} : des lignes de la liste sont sans "
-        'doute lues comme une partie de cette valeur. Un guillemet « " » est '
-        f"mal placé : refermez la valeur au bon endroit ({_DOUBLED_QUOTE})",
-    )
-
-
-def _looks_like_a_row(line: str, delimiter: str, width: int) -> bool:
-    cells = next(csv.reader([line], delimiter=delimiter), [])
-    return width >= 2 and len(cells) >= width and sum(bool(c.strip()) for c in cells) >= 2
-
-
-def _misquoted(record: str, delimiter: str) -> bool:
-    """Return True when a record's text breaks the quoting rules (text after a closing
-    quote), which the csv module forgives by reading on."""
-    try:
-        for _ in csv.reader(io.StringIO(record, newline=""), delimiter=delimiter, strict=True):
-            pass
-    except csv.Error:
-        return True
-    return False

@@ -18,6 +18,7 @@ import math
 
 from ips_map.errors import ListingError, Problem
 from ips_map.listing.formats.table import MAX_COLUMNS, MAX_ROWS, RawTable, cell_text
+from ips_map.progress import SILENT, Progress
 from ips_map.vocabulary import thousands
 
 #: Canonical columns filled from a point's geometry.
@@ -26,9 +27,11 @@ GEOMETRY_COLUMNS = ("longitude", "latitude")
 #: feature takes four (itself, its geometry, its coordinates, its properties).
 MAX_CONTAINERS = 5 * MAX_ROWS
 _UNIT = "entité"
+#: Features read between two reports of the progress.
+_BLOCK = 5_000
 
 
-def read_geojson(path: str, data: bytes) -> RawTable:
+def read_geojson(path: str, data: bytes, progress: Progress = SILENT) -> RawTable:
     """Read the bytes of a GeoJSON listing (named ``path`` in messages) as a table of text
     cells: the point's longitude and latitude first, then every property met.
 
@@ -45,7 +48,7 @@ def read_geojson(path: str, data: bytes) -> RawTable:
             "n'est pas une liste GeoJSON. Vérifiez qu'il s'agit bien de la liste."
         )
     try:
-        return _read(path, data)
+        return _read(path, data, progress)
     except RecursionError as exc:
         raise ListingError(
             f"{path}: GeoJSON illisible (objets imbriqués trop profondément) : une liste "
@@ -53,7 +56,7 @@ def read_geojson(path: str, data: bytes) -> RawTable:
         ) from exc
 
 
-def _read(path: str, data: bytes) -> RawTable:
+def _read(path: str, data: bytes, progress: Progress) -> RawTable:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -63,16 +66,11 @@ def _read(path: str, data: bytes) -> RawTable:
     columns = _columns(path, features)
     notes: list[Problem] = []
     rows: list[tuple[int, list[str]]] = []
-    for index, feature in enumerate(features):
-        if not isinstance(feature, dict):
-            notes.append(
-                Problem(index, "", "", "entité qui n'est pas un objet : ignorée", unite=_UNIT)
-            )
-            continue
-        properties = _properties(feature, index, notes)
-        lon, lat = _point(feature.get("geometry"), index, notes, transform)
-        cells = [lon, lat] + [cell_text(properties.get(key)).strip() for key in columns]
-        rows.append((index, cells))
+    with progress.count("entités lues", len(features), _UNIT, detail=True) as advance:
+        for index, feature in enumerate(features):
+            _read_feature(index, feature, columns, transform, rows, notes)
+            if index % _BLOCK == _BLOCK - 1 or index == len(features) - 1:
+                advance(index % _BLOCK + 1)
     return RawTable(
         header=["longitude (géométrie)", "latitude (géométrie)", *columns],
         header_line=0,
@@ -83,6 +81,19 @@ def _read(path: str, data: bytes) -> RawTable:
         forced={0: GEOMETRY_COLUMNS[0], 1: GEOMETRY_COLUMNS[1]},
         notes=notes,
     )
+
+
+def _read_feature(
+    index: int, feature, columns: list[str], transform, rows: list, notes: list[Problem]
+) -> None:
+    """Add the row of a feature to ``rows`` (a note instead, for what is not an object)."""
+    if not isinstance(feature, dict):
+        notes.append(Problem(index, "", "", "entité qui n'est pas un objet : ignorée", unite=_UNIT))
+        return
+    properties = _properties(feature, index, notes)
+    lon, lat = _point(feature.get("geometry"), index, notes, transform)
+    cells = [lon, lat] + [cell_text(properties.get(key)).strip() for key in columns]
+    rows.append((index, cells))
 
 
 def _features(path: str, document) -> list:

@@ -24,19 +24,24 @@ from ips_map.listing.formats._workbook_size import (
     sheets_too_large,
 )
 from ips_map.listing.formats.table import MAX_COLUMNS, RawTable, cell_text, find_header
+from ips_map.progress import SILENT, Advance, Progress, Tally
 from ips_map.vocabulary import thousands
 
+#: Rows read between two reports of the progress.
+_BLOCK_ROWS = 5_000
 #: A sheet of a workbook: its name and its rows of text cells.
 Sheet = tuple[str, list[list[str]]]
 
 
-def read_workbook(path: str, data: bytes, fmt: str, header_index: dict[str, str]) -> RawTable:
+def read_workbook(
+    path: str, data: bytes, fmt: str, header_index: dict[str, str], progress: Progress = SILENT
+) -> RawTable:
     """Read the bytes of a workbook (named ``path`` in messages) as a table of text cells.
 
     ``header_index`` maps header keys to canonical columns: it tells which sheet holds the
-    listing and on which row its header is.
+    listing and on which row its header is. ``progress`` is told the rows read.
     """
-    sheets = _sheets(path, data, fmt)
+    sheets = _sheets(path, data, fmt, progress)
     listings = _listing_sheets(sheets, header_index)
     if listings:
         name, rows, (index, _) = listings[0]
@@ -77,7 +82,7 @@ def read_workbook(path: str, data: bytes, fmt: str, header_index: dict[str, str]
     )
 
 
-def _sheets(path: str, data: bytes, fmt: str) -> list[Sheet]:
+def _sheets(path: str, data: bytes, fmt: str, progress: Progress) -> list[Sheet]:
     """Return the worksheets of a workbook (not its chart sheets), their cells as text.
 
     Raises
@@ -88,7 +93,7 @@ def _sheets(path: str, data: bytes, fmt: str) -> list[Sheet]:
     if fmt in ("xlsx", "ods"):
         check_workbook_size(path, data, fmt)
     try:
-        sheets = _read_sheets(path, data)
+        sheets = _read_sheets(path, data, progress)
     except ListingError:
         raise
     except Exception as exc:  # python-calamine raises its own error types, and ValueError…
@@ -104,13 +109,13 @@ def _sheets(path: str, data: bytes, fmt: str) -> list[Sheet]:
     return sheets
 
 
-def _read_sheets(path: str, data: bytes) -> list[Sheet]:
+def _read_sheets(path: str, data: bytes, progress: Progress) -> list[Sheet]:
     """Read the worksheets of a workbook with python-calamine (which may raise anything)."""
     # python-calamine is imported when a workbook is read, not when a CSV is.
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    sheets: list[Sheet] = []
+    found = []
     cells = 0
     for meta in workbook.sheets_metadata:
         if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
@@ -130,10 +135,23 @@ def _read_sheets(path: str, data: bytes) -> list[Sheet]:
         cells += height * width
         if cells > MAX_SHEET_CELLS:
             raise sheets_too_large(path, cells)
-        sheets.append(
-            (str(meta.name), [_row_text(row) for row in sheet.to_python(skip_empty_area=False)])
-        )
+        found.append((str(meta.name), sheet))
+    total = sum(sheet.height for _, sheet in found)
+    with progress.count("lignes lues", total, "ligne", detail=True) as advance:
+        tally = Tally(advance, total)
+        sheets = [(name, _sheet_rows(sheet, tally)) for name, sheet in found]
+        tally.finish()
     return sheets
+
+
+def _sheet_rows(sheet, advance: Advance) -> list[list[str]]:
+    """The rows of a sheet as text, telling ``advance`` as they are read."""
+    values = sheet.to_python(skip_empty_area=False)
+    rows: list[list[str]] = []
+    for start in range(0, len(values), _BLOCK_ROWS):
+        rows += [_row_text(row) for row in values[start : start + _BLOCK_ROWS]]
+        advance(min(_BLOCK_ROWS, len(values) - start))
+    return rows
 
 
 def _row_text(values: list) -> list[str]:
