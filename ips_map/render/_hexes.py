@@ -14,6 +14,7 @@ hexagons; nothing else is carried.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -57,6 +58,12 @@ LAMBERT93 = _lambert_constants()
 _TO_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
 
 
+@functools.cache
+def _transformer(source: int, target: int) -> Transformer:
+    """A transformer between two CRS, made once (making one takes about 6 ms)."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
 def hex_cells(x: np.ndarray, y: np.ndarray, radius: float = HEX_RADIUS_M) -> np.ndarray:
     """The axial cell (q, r) of each metric point: an (n, 2) int64 array (cube rounding)."""
     q = (2.0 / 3.0) * np.asarray(x, float) / radius
@@ -90,7 +97,7 @@ def far_cells(communes: pd.DataFrame, threshold_km: float, crs: int) -> pd.DataF
     far = communes[~(communes["distance_km"] <= threshold_km) & (communes["population"] > 0)]
     if far.empty:
         return pd.DataFrame({"q": [], "r": [], "population": []}, dtype="int64")
-    to_metric = Transformer.from_crs(4326, crs, always_xy=True)
+    to_metric = _transformer(4326, crs)
     x, y = to_metric.transform(far["longitude"].to_numpy(), far["latitude"].to_numpy())
     cells = hex_cells(np.asarray(x), np.asarray(y))
     table = pd.DataFrame({"q": cells[:, 0], "r": cells[:, 1], "population": far["population"]})
@@ -127,7 +134,7 @@ def _affine(cells: pd.DataFrame, crs: int, inset) -> list[float]:
     import shapely
 
     corners = hex_corners(cells[["q", "r"]].to_numpy()).reshape(-1, 2)
-    to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
+    to_lonlat = _transformer(crs, 4326)
     lon, lat = to_lonlat.transform(corners[:, 0], corners[:, 1])
     moved = inset.move(shapely.points(np.column_stack([lon, lat])))
     X, Y = _TO_3857.transform(shapely.get_x(moved), shapely.get_y(moved))
