@@ -57,7 +57,7 @@ def test_policy_allows_only_the_pages_own_scripts_and_styles(example_html):
     assert "'unsafe-eval'" not in meta_policy(example_html)
     # One hash per inline script that runs (the JSON data is not run) and per style.
     head, _, rest = example_html.partition('<meta http-equiv="Content-Security-Policy"')
-    scripts = re.findall(r"<script>(.*?)</script>", rest, re.S)
+    scripts = re.findall(r'<script type="module">(.*?)</script>', rest, re.S)
     styles = re.findall(r"<style>(.*?)</style>", rest, re.S)
     assert len(scripts) >= 3 and len(styles) >= 3
     assert rules["script-src"].split() == ["'self'", *dict.fromkeys(map(source_hash, scripts))]
@@ -76,6 +76,19 @@ def test_policy_hashes_a_style_attribute_and_skips_scripts_not_run():
     rules = policy(page)
     assert f"script-src 'self' {source_hash('run()')};" in rules
     assert f"style-src {source_hash('p{}')} 'unsafe-hashes' {source_hash('color:#111')};" in rules
+
+
+@pytest.mark.parametrize("quote", ['"', "'", ""], ids=["double", "single", "none"])
+def test_policy_hashes_module_and_javascript_scripts_however_their_type_is_quoted(quote):
+    page = (
+        f"<script type={quote}module{quote}>a()</script>"
+        f"<script type={quote}text/javascript{quote}>b()</script>"
+        f"<script type={quote}modules{quote}>c()</script>"
+        f"<script type={quote}text/plain{quote}>d()</script>"
+    )
+    assert policy(page).split("; ")[1] == (
+        f"script-src 'self' {source_hash('a()')} {source_hash('b()')}"
+    )
 
 
 def test_links_description_and_icon(example_html):

@@ -39,7 +39,7 @@ import pandas as pd
 
 from ips_map.render import _elements
 from ips_map.render._assets import ACCESS_SCRIPTS, static_text
-from ips_map.render._elements import json_for_script, render_block
+from ips_map.render._elements import SCRIPT, json_for_script, render_block
 from ips_map.render._hexes import HEX_RADIUS_M, hex_grids
 from ips_map.render.access_view import AccessView
 from ips_map.vocabulary import thousands
@@ -389,7 +389,7 @@ def access_blocks(
         legends=_compact(render_block("access-legends.html", **values)),
         data=payload,
         style=f"<style>{_minified_style()}{_swatch_style(values)}</style>",
-        script=f"<script>{_minified_script(scripts)}</script>",
+        script=f"{SCRIPT}{_minified_script(scripts)}</script>",
     )
 
 

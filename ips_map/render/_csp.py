@@ -24,7 +24,12 @@ PLACEHOLDER = "<!--ips-csp-->"
 _SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 _STYLE = re.compile(r"<style(?P<attrs>[^>]*)>(?P<body>.*?)</style>", re.S | re.I)
 _STYLE_ATTR = re.compile(r"""\sstyle=(?:"([^"]*)"|'([^']*)')""", re.I)
-_NOT_RUN = re.compile(r"""\b(src|type)\s*=\s*["']?(?!text/javascript|module)""", re.I)
+#: A script that is loaded (``src``) or not run (a ``type`` other than JavaScript's or a
+#: module's: the page's JSON data). The quote, when there is one, is part of the match
+#: before the type is looked at: « type="module" » is run.
+_NOT_RUN = re.compile(
+    r"""\bsrc\s*=|\btype\s*=\s*(?!(?:"|'|)(?:text/javascript|module)\b)""", re.I
+)
 
 
 def source_hash(text: str) -> str:

@@ -37,6 +37,11 @@ FAVICON = (
     "%3Crect width='16' height='16' rx='3' fill='%232c7bb6'/%3E"
     "%3Ccircle cx='8' cy='8' r='3.5' fill='%23fff'/%3E%3C/svg%3E"
 )
+#: How every script of the page opens: a module script, which the browser runs after the
+#: page is parsed, each in a task of its own (classic inline scripts run inside the parsing
+#: task, Leaflet's and ours one after the other: a long task of 230 ms on a phone, CPU 4×),
+#: in the order of the page, before DOMContentLoaded.
+SCRIPT = '<script type="module">'
 #: Id of the section of the page's tables: the skip link to it shows when the page has it.
 TABLES_ID = "ips-tables"
 
@@ -107,8 +112,11 @@ class Page(Figure):
         "</nav>\n"
         "{{ body }}\n"
         "{{ this.end_scripts|join('\\n') }}\n"
-        "<script>\n"
+        # A module script, as every script of the page (see SCRIPT): its variables are its
+        # own, so the map is named on window, where the page's tests and benchmark find it.
+        f"{SCRIPT}\n"
         "{{ this.script.render(**kwargs) }}\n"
+        "window.{{ this.map_id }} = {{ this.map_id }};\n"
         "</script>\n"
         "</body>\n"
         "</html>\n"
@@ -233,6 +241,6 @@ def add_assets(page: Page) -> None:
     """Inline Leaflet and the project's style into the page's head, the project's scripts at
     the end of its body (before the map's own script, which starts them)."""
     page.add_head("leaflet_css", f"<style>{leaflet_css()}</style>")
-    page.add_head("leaflet_js", f"<script>{leaflet_js()}</script>")
+    page.add_head("leaflet_js", f"{SCRIPT}{leaflet_js()}</script>")
     page.add_head("app_css", f"<style>{page_style()}</style>")
-    page.end_scripts.extend(f"<script>{script}</script>" for script in page_scripts())
+    page.end_scripts.extend(f"{SCRIPT}{script}</script>" for script in page_scripts())
