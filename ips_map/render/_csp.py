@@ -27,9 +27,7 @@ _STYLE_ATTR = re.compile(r"""\sstyle=(?:"([^"]*)"|'([^']*)')""", re.I)
 #: A script that is loaded (``src``) or not run (a ``type`` other than JavaScript's or a
 #: module's: the page's JSON data). The quote, when there is one, is part of the match
 #: before the type is looked at: « type="module" » is run.
-_NOT_RUN = re.compile(
-    r"""\bsrc\s*=|\btype\s*=\s*(?!(?:"|'|)(?:text/javascript|module)\b)""", re.I
-)
+_NOT_RUN = re.compile(r"""\bsrc\s*=|\btype\s*=\s*(?!(?:"|'|)(?:text/javascript|module)\b)""", re.I)
 
 
 def source_hash(text: str) -> str:
