@@ -32,7 +32,7 @@ ifneq ($(CENSUS_YEAR),)
 BUILD_ARGS += --census-year $(call quote,$(CENSUS_YEAR))
 endif
 
-.PHONY: help map edition test check fuzz lint bench example clean chromium node poppler stress
+.PHONY: help map edition test check fuzz lint bench example clean chromium node poppler stress locale
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
@@ -123,6 +123,9 @@ node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm est nécessaire pour ESLint et pa11y (Node.js 20.19 ou plus récent)" >&2; exit 1; }
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+locale: $(VENV)/.installed ## Compile Click's words in French (ips_map/cli/_french.py) into the catalogue the CLI reads
+	$(BIN)/python -c "from ips_map.cli._french import write_mo; print(write_mo())"
 
 lint: $(VENV)/.installed-test node_modules/.installed ## Check style, common bugs and the layers (ruff, import-linter, ESLint)
 	$(BIN)/ruff check ips_map tests bench scripts

@@ -34,7 +34,7 @@ def test_every_command_has_help(path):
     assert command.help and len(command.help.strip()) > 20
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0
-    assert "Usage:" in result.output
+    assert "Utilisation :" in result.output
     short = CliRunner().invoke(cli, [*path, "-h"])
     assert short.exit_code == 0 and short.output == result.output
 

@@ -113,7 +113,7 @@ def _verdict(text: str) -> list[str]:
     return [
         line
         for line in text.splitlines()
-        if not line.startswith(("… ", "Error: ")) and line.strip() != str(CORPUS)
+        if not line.startswith(("… ", "Erreur : ")) and line.strip() != str(CORPUS)
     ]
 
 

@@ -485,7 +485,7 @@ def test_numbers_on_the_command_line_are_range_checked(args, tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 2, result.output
-    assert "Invalid value" in result.output and "Traceback" not in result.output
+    assert "Valeur invalide" in result.output and "Traceback" not in result.output
 
 
 def _closed_port() -> int:

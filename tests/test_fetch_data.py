@@ -692,7 +692,7 @@ def test_cli_404_is_one_line_without_traceback(data, httpserver):
     assert result.exit_code == 1
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"Error: {url} : l'Insee répond 404") and "Traceback" not in line
+    assert line.startswith(f"Erreur : {url} : l'Insee répond 404") and "Traceback" not in line
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 

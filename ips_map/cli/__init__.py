@@ -10,11 +10,17 @@ import sys
 
 import click
 
-from ips_map._version import __version__
-from ips_map.cli._shared import CONTEXT_SETTINGS, Group, SafeFormatter
-from ips_map.cli.build import build, diff
-from ips_map.cli.fetch import fetch
-from ips_map.cli.listing import template, validate
+from ips_map.cli import _french
+
+# Click's own words in French (its usage errors, --help's headings), before the commands
+# below are declared: some of them (--version's help) are read when they are.
+_french.install()
+
+from ips_map._version import __version__  # noqa: E402
+from ips_map.cli._shared import CONTEXT_SETTINGS, Group, SafeFormatter  # noqa: E402
+from ips_map.cli.build import build, diff  # noqa: E402
+from ips_map.cli.fetch import fetch  # noqa: E402
+from ips_map.cli.listing import template, validate  # noqa: E402
 
 log = logging.getLogger("ips_map")
 
