@@ -112,7 +112,7 @@ def test_reading_a_csv_counts_every_line_and_each_check(tmp_path, quoted):
     progress = RecordingProgress()
     listing = read_listing(path, progress=progress)
     assert len(listing.rows) == 12_345
-    lines = progress.counts["lignes lues"]
+    lines = progress.counts["lignes du fichier"]
     assert lines["total"] == lines["done"] == 12_346 and lines["detail"]  # the header too
     assert 2 <= lines["calls"] <= 10  # told by blocks, not once per line, nor once at the end
     checks = progress.counts["contrôles des valeurs"]
@@ -128,7 +128,7 @@ def test_a_text_read_again_after_a_repair_is_not_counted_twice(tmp_path):
     progress = RecordingProgress()
     listing = read_listing(write_listing(tmp_path / "liste.csv", text), progress=progress)
     assert len(listing.rows) == 8_001
-    lines = progress.counts["lignes lues"]
+    lines = progress.counts["lignes du fichier"]
     assert lines["total"] == lines["done"] == 8_002
 
 
@@ -149,7 +149,7 @@ def test_reading_a_workbook_and_a_geojson_counts_their_rows(tmp_path):
     book.save(tmp_path / "liste.xlsx")
     progress = RecordingProgress()
     assert len(read_listing(tmp_path / "liste.xlsx", progress=progress).rows) == 6_000
-    rows = progress.counts["lignes lues"]
+    rows = progress.counts["lignes du classeur"]
     assert rows["total"] == rows["done"] == 6_002 and rows["calls"] >= 2
 
     features = [
@@ -164,7 +164,7 @@ def test_reading_a_workbook_and_a_geojson_counts_their_rows(tmp_path):
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     progress = RecordingProgress()
     assert len(read_listing(path, progress=progress).rows) == 7
-    entities = progress.counts["entités lues"]
+    entities = progress.counts["entités du fichier"]
     assert entities["total"] == entities["done"] == 7 and entities["unit"] == "entité"
 
 
@@ -193,7 +193,7 @@ def test_a_build_on_a_terminal_shows_a_bar_for_each_long_step(tmp_path, info_log
     )
     drawn = terminal.getvalue()
     for label, total in [
-        ("lignes lues", 41),
+        ("lignes du fichier", 41),
         ("contrôles des valeurs", 9),
         ("lignes placées", 40),
         ("parties de la page", 5),
@@ -211,6 +211,6 @@ def test_a_build_elsewhere_tells_its_steps_in_lines_without_the_details(tmp_path
     assert "… Placement des services : 40 lignes" in result.stderr
     assert "… Dessin de la carte : " in result.stderr
     steps = [line for line in result.stderr.splitlines() if line.startswith("… ")]
-    for detail in ("lignes lues", "contrôles", "lignes placées", "parties de la page"):
+    for detail in ("lignes du fichier", "contrôles", "lignes placées", "parties de la page"):
         assert not any(detail in step for step in steps), steps
     assert "\r" not in result.stderr and "[#" not in result.stderr

@@ -65,7 +65,7 @@ def read_csv(
     _check_shape(path, text)
     delimiter = _sniff_delimiter(text, header_index)
     lines = _count_breaks(text) + (not text.endswith(("\n", "\r")))
-    with progress.count("lignes lues", lines, "ligne", detail=True) as advance:
+    with progress.count("lignes du fichier", lines, "ligne", detail=True) as advance:
         tally = Tally(advance, lines)
         parsed, notes, text = _csv_records(path, text, delimiter, tally)
         tally.finish()

@@ -66,7 +66,7 @@ def _read(path: str, data: bytes, progress: Progress) -> RawTable:
     columns = _columns(path, features)
     notes: list[Problem] = []
     rows: list[tuple[int, list[str]]] = []
-    with progress.count("entités lues", len(features), _UNIT, detail=True) as advance:
+    with progress.count("entités du fichier", len(features), _UNIT, detail=True) as advance:
         for index, feature in enumerate(features):
             _read_feature(index, feature, columns, transform, rows, notes)
             if index % _BLOCK == _BLOCK - 1 or index == len(features) - 1:

@@ -137,7 +137,7 @@ def _read_sheets(path: str, data: bytes, progress: Progress) -> list[Sheet]:
             raise sheets_too_large(path, cells)
         found.append((str(meta.name), sheet))
     total = sum(sheet.height for _, sheet in found)
-    with progress.count("lignes lues", total, "ligne", detail=True) as advance:
+    with progress.count("lignes du classeur", total, "ligne", detail=True) as advance:
         tally = Tally(advance, total)
         sheets = [(name, _sheet_rows(sheet, tally)) for name, sheet in found]
         tally.finish()
