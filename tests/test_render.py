@@ -518,3 +518,31 @@ def test_page_names_are_fixed_and_its_charset_declared_once(example_html):
     assert 'http-equiv="content-type"' not in example_html.lower()  # the one http-equiv is the CSP
     assert example_html.count("<meta charset") == 1
     assert example_html.index("<meta charset") < example_html.index("<title>")
+
+
+def test_compiled_templates_are_a_cache_that_may_be_damaged_or_missing(tmp_path, monkeypatch):
+    """The templates compiled in the user's cache: written by a build, read by the next
+    one in a new process (here: Jinja's memory emptied), and a damaged or unwritable cache
+    is a cache missed, never another page."""
+    from ips_map.render import _elements
+
+    monkeypatch.setenv("IPS_MAP_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "templates"
+
+    def page(name: str) -> bytes:
+        _elements._ENV.cache.clear()  # as a new process would start
+        out = build(BuildSettings(out=tmp_path / name, build_date=BUILD_DATE))
+        return Path(out.outputs["map"]).read_bytes()
+
+    first = page("a")
+    written = sorted(folder.iterdir())
+    assert len(written) >= 5 and all(p.name.endswith(".cache") for p in written)
+    for path in written:  # damaged: not Jinja's magic, then Jinja's magic and garbage
+        path.write_bytes(b"not a cache" if path.name < written[2].name else b"j2" + b"\x80" * 40)
+    assert page("b") == first
+    assert all(p.read_bytes() != b"not a cache" for p in folder.iterdir())  # written anew
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    folder.write_text("un fichier à la place du dossier")  # the cache cannot be written
+    assert page("c") == first

@@ -259,10 +259,11 @@ def suggestions_table(
     missing = [where[c] for c in where if where[c] not in names and c not in _OPTIONAL]
     if missing:
         raise ValueError(f"table des communes : colonnes manquantes {missing}")
-    values = {out: list(communes[name]) for out, name in where.items() if name in names}
+    # Only the suggested communes are read (not every column of 35,000 made into a list).
+    values = {out: communes[name] for out, name in where.items() if name in names}
     rows = []
     for rank, suggestion in enumerate(suggestions, start=1):
-        row = {out: _plain(values[out][suggestion.commune]) for out in values}
+        row = {out: _plain(_at(values[out], suggestion.commune)) for out in values}
         row.update(
             rang=rank,
             population_ajoutee=suggestion.population_added,
@@ -271,6 +272,11 @@ def suggestions_table(
         )
         rows.append({c: row.get(c, "") for c in SUGGESTION_COLUMNS})
     return rows
+
+
+def _at(column, position: int):
+    """The value at ``position`` of a column: a Series by position, else a sequence."""
+    return column.iloc[position] if hasattr(column, "iloc") else column[position]
 
 
 def _plain(value):
