@@ -422,3 +422,35 @@ def test_columns_follow_the_thresholds():
 def test_wrong_options_are_refused_in_french(options, message):
     with pytest.raises(SettingsError, match=message):
         AccessOptions(**options)
+
+
+def test_pairs_searched_by_blocks_of_sites_are_the_pairs_of_one_search(monkeypatch):
+    """band_pairs searches the sites by blocks (memory: 100,000 services make 12 million
+    pairs): blocks of 7 sites give the same pairs, weights and E2SFCA as one block."""
+    from scipy.spatial import cKDTree
+
+    from ips_map.access import measures
+
+    rng = np.random.default_rng(13)
+    communes = rng.uniform(0, 200_000, size=(400, 2))
+    sites = rng.uniform(0, 200_000, size=(60, 2))
+    population = rng.integers(0, 5_000, size=400).astype(float)
+    bands, weights = np.array([15e3, 30e3, 45e3]), np.array([1.0, 0.68, 0.22])
+
+    def as_set(pairs):
+        return set(zip(pairs.site.tolist(), pairs.commune.tolist(), pairs.weight.tolist()))
+
+    whole = band_pairs(cKDTree(communes), sites, bands, weights)
+    monkeypatch.setattr(measures, "PAIR_BLOCK_SITES", 7)
+    blocks = band_pairs(cKDTree(communes), sites, bands, weights)
+    assert len(blocks.site) == len(whole.site) > 1000
+    assert as_set(blocks) == as_set(whole)
+    # Against the distances themselves: every pair within 45 km, in its band.
+    d = np.hypot(*(sites[:, None, :] - communes[None, :, :]).transpose(2, 0, 1))
+    site, commune = np.nonzero(d <= 45e3)
+    expected = weights[np.searchsorted(bands, d[site, commune], side="left")]
+    assert as_set(whole) == set(zip(site.tolist(), commune.tolist(), expected.tolist()))
+    supply = rng.integers(1, 3, size=60).astype(float)
+    np.testing.assert_allclose(
+        e2sfca(blocks, population, supply, 400), e2sfca(whole, population, supply, 400), rtol=1e-12
+    )
