@@ -254,9 +254,26 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
     page = context.new_page()
     errors: list = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Every cell added to a table once it is in the page (the map buttons must be added
+    # before: page.js beforeReveal, so that a long table is laid out once).
+    page.add_init_script(
+        """
+        window.__cellsAddedLater = 0;
+        new MutationObserver(function (records) {
+          records.forEach(function (r) {
+            r.addedNodes.forEach(function (n) { if (n.nodeName === "TD") window.__cellsAddedLater++; });
+          });
+        }).observe(document, { childList: true, subtree: true });
+        """
+    )
     page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
     page.wait_for_selector("html[data-ips-features='1']", state="attached")
     try:
+        assert page.evaluate("window.__cellsAddedLater") == 0
+        for table in ("#ips-table-departements", "#ips-table-services"):
+            rows = page.locator(f"{table} tbody tr")
+            assert page.locator(f"{table} tbody td.ips-show").count() == rows.count() > 0
+            assert page.locator(f"{table} thead th.ips-show-head").count() == 1
         population = page.locator("#ips-table-departements thead th").nth(2)
         population.locator("button").focus()
         page.keyboard.press("Enter")

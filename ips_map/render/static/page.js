@@ -331,10 +331,16 @@
   // départements without a service, the tables), shown as it is without JavaScript; with it,
   // its text is the markup (written escaped by the build), parsed once the map is drawn: the
   // first of the page's features.
-  function revealDeferred() {
+  // Each file may finish that markup before it is in the page (ipsMap.beforeReveal(fn):
+  // fn(fragment, app)): a column added to a table of 10,000 rows once in the page would lay
+  // the whole table out again at every frame while it is added.
+  var finishing = [];
+  ipsMap.beforeReveal = function (fn) { finishing.push(fn); };
+  function revealDeferred(app) {
     Array.prototype.forEach.call(document.querySelectorAll("noscript.ips-deferred"), function (box) {
       var template = document.createElement("template");
       template.innerHTML = box.textContent;
+      finishing.forEach(function (fn) { fn(template.content, app); });
       box.parentNode.replaceChild(template.content, box);
     });
   }

@@ -65,20 +65,29 @@
 
   // A last column of buttons: each shows its row's département or service on the map, then
   // moves the focus to the map.
+  // A table is finished (sort buttons, map buttons) once: before it is in the page when it
+  // waits in the page's deferred markup (page.js beforeReveal), so that its rows are laid
+  // out once with their new column; else once the map is drawn.
+  function finish(table, app) {
+    if (table.hasAttribute("data-ips-finished")) return;
+    table.setAttribute("data-ips-finished", "");
+    makeSortable(table);
+    addMapButtons(table, app);
+  }
+
   function addMapButtons(table, app) {
     var kind = table.getAttribute("data-kind"), text = app.data.labels.text;
     var head = ipsMap.el("th", "ips-show-head", "Sur la carte");
     head.scope = "col";
     table.tHead.rows[0].appendChild(head);
-    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    ipsMap.inSlices(rows, function (row) {
+    each(table.tBodies[0].rows, function (row) {
       var cell = ipsMap.el("td", "ips-show"), button = ipsMap.el("button", "ips-show-button", "Voir sur la carte");
       var name = row.cells[kind === "departement" ? 1 : 0].textContent;
       button.type = "button";
       button.setAttribute("aria-label", "Voir sur la carte" + text.separator + name);
       cell.appendChild(button);
       row.appendChild(cell);
-    }, 8, function () {});
+    });
     table.addEventListener("click", function (event) {
       var button = event.target.closest(".ips-show-button");
       if (!button) return;
@@ -180,10 +189,14 @@
   }
 
   function start() {
+    if (typeof ipsMap.beforeReveal === "function") {
+      ipsMap.beforeReveal(function (fragment, app) {
+        each(fragment.querySelectorAll(".ips-table"), function (table) { finish(table, app); });
+      });
+    }
     ipsMap.whenReady(function (app) {
-      each(document.querySelectorAll(".ips-table"), makeSortable);
+      each(document.querySelectorAll(".ips-table"), function (table) { finish(table, app); });
       addDownloads(app);
-      each(document.querySelectorAll(".ips-table"), function (table) { addMapButtons(table, app); });
     });
   }
 
