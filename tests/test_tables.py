@@ -261,7 +261,9 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
         window.__cellsAddedLater = 0;
         new MutationObserver(function (records) {
           records.forEach(function (r) {
-            r.addedNodes.forEach(function (n) { if (n.nodeName === "TD") window.__cellsAddedLater++; });
+            r.addedNodes.forEach(function (n) {
+              if (n.nodeName === "TD") window.__cellsAddedLater++;
+            });
           });
         }).observe(document, { childList: true, subtree: true });
         """
