@@ -74,6 +74,12 @@ def thousands(value: int) -> str:
     return f"{int(value):,}".replace(",", "\u202f")
 
 
+def agreed(count: int, one: str, many: str | None = None) -> str:
+    """Return the word as it agrees with ``count`` (0 and 1 take the singular): ``many``
+    is the plural form, ``one`` + "s" by default; the count itself is not written."""
+    return one if abs(count) < 2 else many or one + "s"
+
+
 def plural(count: int, one: str, many: str | None = None) -> str:
     """Return ``count`` and its noun as French writes them: "1 ligne à corriger", "2 lignes
     à corriger" (0 and 1 take the singular); ``many`` is the plural form, ``one`` + "s" by

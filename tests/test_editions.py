@@ -237,21 +237,21 @@ def test_describe_summarises_the_comparison(editions):
     counts = [
         f"Évolution depuis l'édition du {OLD_DATE} (population Insee 2022) jusqu'à celle du "
         f"{NEW_DATE} (population Insee 2023) :",
-        "  départements : 3 nouvellement couvert(s), 2 qui ne le sont plus, "
-        "5 changement(s) de statut en tout ;",
-        "  services : 1 ajouté(s), 1 désormais lisible(s), 1 déplacé(s), 1 fermé(s), "
-        "1 retiré(s) de la liste, 1 autre(s) changement(s) de statut ;",
-        "  taux pour 100 000 habitants modifié(s) par les services dans 6 département(s) ;",
-        "  population : millésime 2022 → 2023, taux modifié(s) par la seule population dans "
-        "2 département(s).",
+        "  départements : 3 nouvellement couverts, 2 qui ne le sont plus, "
+        "5 changements de statut en tout ;",
+        "  services : 1 ajouté, 1 désormais lisible, 1 déplacé, 1 fermé, "
+        "1 retiré de la liste, 1 autre changement de statut ;",
+        "  taux pour 100 000 habitants modifié par les services dans 6 départements ;",
+        "  population : millésime 2022 → 2023, taux modifié par la seule population dans "
+        "2 départements.",
     ]
     assert comparison.describe() == counts + statuses
     assert comparison.describe(limit=2) == [
         *counts,
         *statuses[:2],
-        "  … et 3 autre(s) : voir changes.csv",
+        "  … et 3 autres : voir changes.csv",
     ]
-    assert comparison.describe(limit=4)[-1] == "  … et 1 autre(s) : voir changes.csv"
+    assert comparison.describe(limit=4)[-1] == "  … et 1 autre : voir changes.csv"
     assert comparison.describe(limit=5) == counts + statuses
 
 
@@ -400,7 +400,8 @@ def test_invalid_files_are_named_with_line_and_column(editions, copy_of):
         read_edition(folder)
 
     coverage.write_text(text.replace("services_pour_100k", "taux"), encoding="utf-8")
-    with pytest.raises(EditionError, match=r"coverage\.csv : colonne\(s\) manquante\(s\)"):
+    missing = r"coverage\.csv : colonne manquante : services_pour_100k ;"
+    with pytest.raises(EditionError, match=missing):
         read_edition(folder)
 
     coverage.write_text(text, encoding="utf-8")
@@ -427,8 +428,9 @@ def test_diff_command_prints_a_summary_and_writes_changes(editions, copy_of):
     assert result.exit_code == 0, result.output
     out = result.output
     assert f"Évolution depuis l'édition du {OLD_DATE} (population Insee 2022)" in out
-    assert "3 nouvellement couvert(s), 2 qui ne le sont plus" in out
-    assert "1 ajouté(s), 1 désormais lisible(s), 1 déplacé(s), 1 fermé(s), 1 retiré(s)" in out
+    assert "3 nouvellement couverts, 2 qui ne le sont plus" in out
+    assert "1 ajouté, 1 désormais lisible, 1 déplacé, 1 fermé, 1 retiré" in out
+    assert "(s)" not in out
     assert "millésime 2022 → 2023" in out
     assert "Gironde (33) : non couvert → couvert" in out
     assert str(new / "changes.csv") in out

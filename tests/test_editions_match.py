@@ -141,4 +141,4 @@ def test_the_evolution_section_names_at_most_30_services_of_a_kind():
     assert html.count('<span class="ips-name">') == 30
     assert "&lt;b&gt;IPS 00&lt;/b&gt;" in html and "<b>IPS" not in html
     assert "Services ajoutés (35)" in html
-    assert "… et 5 autre(s) : voir le tableau des changements." in html
+    assert "… et 5 autres : voir le tableau des changements." in html

@@ -498,7 +498,7 @@ def test_server_down_falls_back_to_the_commune_with_one_warning(
     assert {s["geocodage_statut"] for s in services.values()} == {"echec"}
     assert len(warnings_seen) == 1
     assert "injoignable" in warnings_seen[0].getMessage()
-    assert "3 adresse(s)" in warnings_seen[0].getMessage()
+    assert "3 adresses non géocodées, placées par la commune" in warnings_seen[0].getMessage()
     assert not (tmp_path / "cache" / "geocodage.json").exists()  # failures are never cached
 
 

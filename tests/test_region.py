@@ -136,7 +136,7 @@ def test_services_outside_the_region_are_left_out_and_counted(ara_build, example
     assert data["services"]["count"] == len(kept)
     html = Path(ara_build.outputs["map"]).read_text(encoding="utf-8")
     assert "— Auvergne-Rhône-Alpes</h1>" in html
-    assert "3 service(s) hors de la région, ni compté(s) ni affiché(s)" in html
+    assert "3 services hors de la région, ni comptés ni affichés" in html
 
 
 def test_a_regional_map_draws_its_departements_and_outlines_the_others(ara_build):

@@ -20,7 +20,7 @@ from ips_map.cli._shared import (
 )
 from ips_map.errors import RowsLeftOut
 from ips_map.settings import MEGABYTE
-from ips_map.vocabulary import plural, thousands
+from ips_map.vocabulary import agreed, plural, thousands
 
 log = logging.getLogger("ips_map")
 
@@ -320,10 +320,12 @@ def _access_line(access: dict, method: dict) -> str:
 
 def _region_line(region: dict) -> str:
     """What a regional edition covers, and what it leaves out."""
+    outside = region["services_hors_region"]
     return (
         f"Édition régionale : {region['nom']} ({region['code']}), "
-        f"{len(region['departements'])} département(s) ; {region['services_hors_region']} "
-        "service(s) hors de la région, ni compté(s) ni repris dans la carte et les tableaux."
+        f"{plural(len(region['departements']), 'département')} ; "
+        f"{plural(outside, 'service')} hors de la région, ni {agreed(outside, 'compté')} ni "
+        f"{agreed(outside, 'repris', 'repris')} dans la carte et les tableaux."
     )
 
 

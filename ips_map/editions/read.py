@@ -12,6 +12,7 @@ from pathlib import Path
 from ips_map.editions.edition import Edition, make_edition
 from ips_map.errors import EditionError
 from ips_map.outputs import INCOMPLETE, sniff_delimiter, unescape_formula
+from ips_map.vocabulary import agreed
 
 #: The files of a build that a comparison reads.
 EDITION_FILES = ("coverage.csv", "services.csv", "summary.json")
@@ -88,8 +89,9 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict]]:
             columns = reader.fieldnames or []
             missing = [name for name in required if name not in columns]
             if missing:
+                what = agreed(len(missing), "colonne manquante", "colonnes manquantes")
                 raise EditionError(
-                    f"{path} : colonne(s) manquante(s) : {', '.join(missing)} ; ce fichier ne "
+                    f"{path} : {what} : {', '.join(missing)} ; ce fichier ne "
                     "vient pas d'une construction d'ips-map (ou d'une version trop ancienne) : "
                     "reconstruisez cette édition."
                 )

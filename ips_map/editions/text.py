@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ips_map.editions.edition import Departement, Service
 from ips_map.editions.match import is_move
-from ips_map.vocabulary import COVERAGE_STATUS_LABELS, SERVICE_STATUS_LABELS, thousands
+from ips_map.vocabulary import COVERAGE_STATUS_LABELS, SERVICE_STATUS_LABELS, plural, thousands
 
 #: The ``nom`` of the row of ``changes.csv`` that records another census vintage.
 CENSUS_NAME = "population municipale Insee"
@@ -103,15 +103,16 @@ def summary_lines(
     if not changes:
         lines.append("  aucun changement.")
         return lines
+    newly = plural(n["departements_nouvellement_couverts"], "nouvellement couvert")
     lines.append(
-        f"  départements : {n['departements_nouvellement_couverts']} nouvellement "
-        f"couvert(s), {n['departements_plus_couverts']} qui ne le sont plus, "
-        f"{n['departements_statut_modifie']} changement(s) de statut en tout ;"
+        f"  départements : {newly}, "
+        f"{n['departements_plus_couverts']} qui ne le sont plus, "
+        f"{plural(n['departements_statut_modifie'], 'changement')} de statut en tout ;"
     )
     lines.append(_services_line(n))
     lines.append(
-        f"  taux pour 100 000 habitants modifié(s) par les services dans "
-        f"{n['taux_modifies']} département(s) ;"
+        f"  taux pour 100 000 habitants modifié par les services dans "
+        f"{plural(n['taux_modifies'], 'département')} ;"
     )
     vintage = (
         f"millésime {p['annee_population']} → {c['annee_population']}, "
@@ -119,8 +120,8 @@ def summary_lines(
         else ""
     )
     lines.append(
-        f"  population : {vintage}taux modifié(s) par la seule population dans "
-        f"{n['taux_population_modifies']} département(s)."
+        f"  population : {vintage}taux modifié par la seule population dans "
+        f"{plural(n['taux_population_modifies'], 'département')}."
     )
     statuses = [row for row in changes if row["type"] == "statut"]
     for row in statuses[:limit]:
@@ -129,21 +130,22 @@ def summary_lines(
             f"{coverage_status_words(row['apres'])}"
         )
     if len(statuses) > limit:
-        lines.append(f"  … et {len(statuses) - limit} autre(s) : voir changes.csv")
+        lines.append(f"  … et {plural(len(statuses) - limit, 'autre')} : voir changes.csv")
     return lines
 
 
 def _services_line(n: dict) -> str:
     """The services' changes counted in one line; the rarer kinds only when there are."""
-    parts = [f"{n['services_ajoutes']} ajouté(s)"]
+    parts = [plural(n["services_ajoutes"], "ajouté")]
     if n["services_lisibles"]:
-        parts.append(f"{n['services_lisibles']} désormais lisible(s)")
-    parts.append(f"{n['services_deplaces']} déplacé(s)")
-    parts.append(f"{n['services_fermes']} fermé(s)")
-    parts.append(f"{n['services_retires']} retiré(s) de la liste")
+        parts.append(plural(n["services_lisibles"], "désormais lisible"))
+    parts.append(plural(n["services_deplaces"], "déplacé"))
+    parts.append(plural(n["services_fermes"], "fermé"))
+    parts.append(f"{plural(n['services_retires'], 'retiré')} de la liste")
     if n["services_rejetes"]:
-        parts.append(f"{n['services_rejetes']} rejeté(s) dans la nouvelle liste")
-    parts.append(f"{n['services_statut_modifie']} autre(s) changement(s) de statut")
+        parts.append(f"{plural(n['services_rejetes'], 'rejeté')} dans la nouvelle liste")
+    changed = n["services_statut_modifie"]
+    parts.append(f"{plural(changed, 'autre changement', 'autres changements')} de statut")
     return f"  services : {', '.join(parts)} ;"
 
 

@@ -26,6 +26,7 @@ from ips_map.listing.read import Listing
 from ips_map.settings import DEFAULT_MIN_SCORE
 from ips_map.sources.http import FetchError, public_url
 from ips_map.territory.gazetteer import Gazetteer, shared_gazetteer
+from ips_map.vocabulary import agreed, plural
 
 log = logging.getLogger("ips_map")
 
@@ -201,19 +202,22 @@ def _with_answers(rows: pd.DataFrame, answers: dict) -> pd.DataFrame:
 
 def _report(summary: dict) -> list[Problem]:
     """Log what geocoding did; an outage is also a problem of the listing."""
+    accepted = summary["accepted"]
     log.info(
-        "Géocodage : %d adresse(s) retenue(s) sur %d (%d requête(s), %d réponse(s) en cache).",
-        summary["accepted"],
+        "Géocodage : %s %s sur %d (%s, %s en cache).",
+        plural(accepted, "adresse"),
+        agreed(accepted, "retenue"),
         summary["candidates"],
-        summary["requested"],
-        summary["cached"],
+        plural(summary["requested"], "requête"),
+        plural(summary["cached"], "réponse"),
     )
     if not summary["unavailable"]:
         return []
+    failed = summary["failed"]
     message = (
-        f"API Adresse injoignable ({summary['unavailable']}) : {summary['failed']} adresse(s) "
-        "non géocodée(s), placée(s) par la commune ou le code postal. Relancez plus tard : "
-        "les réponses déjà reçues sont en cache."
+        f"API Adresse injoignable ({summary['unavailable']}) : {plural(failed, 'adresse')} "
+        f"non {agreed(failed, 'géocodée')}, {agreed(failed, 'placée')} par la commune ou le "
+        "code postal. Relancez plus tard : les réponses déjà reçues sont en cache."
     )
     log.warning("%s", message)
     return [Problem(None, "adresse", "", message)]
@@ -251,8 +255,10 @@ def summarize_without_geocoding(rows: pd.DataFrame) -> dict:
     waiting = int(needs_geocoding(rows).sum())
     if waiting:
         log.info(
-            "%d adresse(s) sans coordonnées placée(s) par la commune ou le code postal : "
-            "--geocode les géocode avec l'API Adresse.",
-            waiting,
+            "%s sans coordonnées %s par la commune ou le code postal : "
+            "--geocode %s géocode avec l'API Adresse.",
+            plural(waiting, "adresse"),
+            agreed(waiting, "placée"),
+            agreed(waiting, "la", "les"),
         )
     return {"enabled": False, "candidates": waiting, "requested": 0, **empty_counts()}

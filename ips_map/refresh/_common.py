@@ -20,6 +20,7 @@ from ips_map.outputs import write_atomic, write_json
 from ips_map.settings import data_dir
 from ips_map.sources.http import Download, FetchError, HttpSettings, download
 from ips_map.sources.registry import active_source, fetched_dir, file_sha256, provenance_path
+from ips_map.vocabulary import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,7 +107,8 @@ def fetch_to_temp(
 def refusal(what: str, problems: list[str]) -> FetchError:
     """Return the error that refuses ``what``, quoting its first problems."""
     shown = problems[:MAX_REASONS]
-    more = f" … et {len(problems) - len(shown)} autre(s)" if len(problems) > len(shown) else ""
+    rest = len(problems) - len(shown)
+    more = f" … et {plural(rest, 'autre')}" if rest > 0 else ""
     return FetchError(f"{what} refusé : " + " ; ".join(shown) + more + f". {KEPT}")
 
 

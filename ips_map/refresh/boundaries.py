@@ -35,6 +35,7 @@ from ips_map.territory.data import (
     load_populations,
 )
 from ips_map.territory.names import COLLECTIVITES_OUTRE_MER
+from ips_map.vocabulary import agreed, plural
 
 log = logging.getLogger("ips_map")
 
@@ -98,9 +99,14 @@ def fetch_boundaries(
     result.summary = (
         f"Contours : {checks['departements']} départements, CRS {checks['crs']}"
         + (" (reprojetés en EPSG:4326)" if checks["reprojete"] else "")
-        + f", {checks['geometries_reparees']} géométrie(s) réparée(s)."
+        + f", {_repaired_words(checks['geometries_reparees'])}."
     )
     return result
+
+
+def _repaired_words(count: int) -> str:
+    """« 0 géométrie réparée », « 2 géométries réparées »."""
+    return f"{plural(count, 'géométrie')} {agreed(count, 'réparée')}"
 
 
 def _recipe(checks: dict) -> str:
@@ -110,7 +116,7 @@ def _recipe(checks: dict) -> str:
         + (f", nom « {checks['propriete_nom']} »" if checks["propriete_nom"] else "")
         + f" ; CRS {checks['crs']}"
         + (" reprojeté en EPSG:4326" if checks["reprojete"] else "")
-        + f" ; {checks['geometries_reparees']} géométrie(s) réparée(s) (make_valid) ; "
+        + f" ; {_repaired_words(checks['geometries_reparees'])} (make_valid) ; "
         "propriétés réduites à code et nom, un objet par département, triés par code."
     )
 
@@ -258,8 +264,9 @@ def _repaired(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     repaired = int(invalid.sum())
     if repaired:
         log.warning(
-            "%d géométrie(s) invalide(s) réparée(s) : %s",
-            repaired,
+            "%s %s : %s",
+            plural(repaired, "géométrie invalide", "géométries invalides"),
+            agreed(repaired, "réparée"),
             ", ".join(sorted(frame.loc[invalid, "code"])),
         )
         frame.loc[invalid, "geometry"] = [

@@ -39,7 +39,7 @@ from ips_map.territory.data import (
     load_populations,
 )
 from ips_map.territory.names import COLLECTIVITES_OUTRE_MER
-from ips_map.vocabulary import thousands
+from ips_map.vocabulary import plural, thousands
 
 log = logging.getLogger("ips_map")
 
@@ -269,8 +269,8 @@ def _recover_centres(table: pd.DataFrame, missing: list[str]) -> tuple[list[str]
         for column in ("longitude", "latitude", "centre_source"):
             table.loc[mask, column] = table.loc[mask, "code_commune"].map(previous[column])
         log.warning(
-            "%d commune(s) sans centre dans l'API : centre de la table précédente (%s).",
-            len(recovered),
+            "%s sans centre dans l'API : centre de la table précédente (%s).",
+            plural(len(recovered), "commune"),
             ", ".join(recovered[:10]),
         )
     return recovered, lost

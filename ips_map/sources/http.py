@@ -43,6 +43,7 @@ from ips_map.sources._bounds import (
     send_within,
 )
 from ips_map.sources._failures import REQUEST_ERRORS, FetchError, describe_failure
+from ips_map.vocabulary import plural
 
 __all__ = [
     "Download",
@@ -207,7 +208,7 @@ def request(
         _pause(url, problem, asked, backoff, settings, deadline)
         backoff = min(backoff * 2, settings.max_wait)
     raise FetchError(
-        f"{url}: {problem}, échec après {settings.retries + 1} tentative(s). "
+        f"{url}: {problem}, échec après {plural(settings.retries + 1, 'tentative')}. "
         f"Vérifiez la connexion ou réessayez plus tard (détail : {detail})."
     )
 
@@ -386,7 +387,7 @@ def _with_retries(
             raise _stopped_error(url, exc, settings) from None
         except Truncated as exc:
             if number == attempts - 1:
-                raise FetchError(f"{url}: {exc} après {attempts} tentative(s).") from None
+                raise FetchError(f"{url}: {exc} après {plural(attempts, 'tentative')}.") from None
             _pause(url, str(exc), None, settings.backoff * 2**number, settings, deadline)
     raise AssertionError("unreachable")  # pragma: no cover
 
