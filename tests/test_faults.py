@@ -81,7 +81,9 @@ NETWORK_FAULTS = {
     "announced": r"réponse trop grosse \(2000000000 octets annoncés",
     # The first byte comes after 0.2 s: below the floor, or after the deadline if late (on a
     # busy machine the deadline can pass before the headers of the drip are even read).
-    "drip": r"transfert trop lent|délai total de 0,3 s dépassé (pendant la réception|en attendant)",
+    # A byte now and then: too slow, or the deadline passes (on a busy machine, after a read
+    # that timed out between two bytes, quoted as the transfer interrupted).
+    "drip": r"transfert trop lent|délai total de 0,3 s dépassé " + STALL_PHASES,
     "drip-head": r"délai total de 0,3 s dépassé en attendant la réponse du serveur",
     "hang": r"délai total de 0,3 s dépassé",
     # Headers, a few bytes, then nothing: the deadline passes during the body, before the
