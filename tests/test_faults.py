@@ -105,7 +105,7 @@ CONTENT_FAULTS = {
 #: The command line's deadline is 1 s at least, and its floor is averaged over 10 s.
 CLI_MESSAGES = {
     **NETWORK_FAULTS,
-    "drip": r"délai total de 1 s dépassé pendant la réception",
+    "drip": r"délai total de 1 s dépassé " + STALL_PHASES,
     "drip-head": r"délai total de 1 s dépassé en attendant",
     "hang": r"délai total de 1 s dépassé",
     "stall": r"délai total de 1 s dépassé " + STALL_PHASES,
