@@ -84,7 +84,7 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     """Return ``count`` and its noun as French writes them: "1 ligne à corriger", "2 lignes
     à corriger" (0 and 1 take the singular); ``many`` is the plural form, ``one`` + "s" by
     default."""
-    return f"{thousands(count)} {one if abs(count) < 2 else many or one + 's'}"
+    return f"{thousands(count)} {agreed(count, one, many)}"
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,9 @@ from Ajaccio to Marseille, 300 km over the sea, says nothing of anyone's access)
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
-import pyproj
 
-from ips_map.territory.data import DROM_CRS, METRO_CRS
+from ips_map.territory.data import DROM_CRS, METRO_CRS, transformer
 
 #: The territory of mainland metropolitan France.
 METRO = "metro"
@@ -32,15 +29,10 @@ def crs_of(territory: str) -> int:
     return METRO_CRS if territory in (METRO, CORSE) else DROM_CRS[territory]
 
 
-@cache
-def _transformer(epsg: int) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(4326, epsg, always_xy=True)
-
-
 def project(lon: np.ndarray, lat: np.ndarray, territory: str) -> np.ndarray:
     """Return the points (EPSG:4326 longitudes and latitudes) in the territory's metric CRS,
     as an ``(n, 2)`` array of metres."""
-    x, y = _transformer(crs_of(territory)).transform(
+    x, y = transformer(4326, crs_of(territory)).transform(
         np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     )
     return np.column_stack([x, y])

@@ -14,15 +14,13 @@ hexagons; nothing else is carried.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from ips_map.render._encode import encode_varints
-from ips_map.territory.data import DROM_CRS, METRO_CRS
+from ips_map.territory.data import DROM_CRS, METRO_CRS, transformer
 
 HEX_RADIUS_M = 15_000.0
 #: Lambert-93 (EPSG:2154): GRS80, secant cone at 44° and 49° N, origin 46.5° N 3° E.
@@ -55,13 +53,6 @@ def _lambert_constants() -> dict:
 
 
 LAMBERT93 = _lambert_constants()
-_TO_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
-
-
-@functools.cache
-def _transformer(source: int, target: int) -> Transformer:
-    """A transformer between two CRS, made once (making one takes about 6 ms)."""
-    return Transformer.from_crs(source, target, always_xy=True)
 
 
 def hex_cells(x: np.ndarray, y: np.ndarray, radius: float = HEX_RADIUS_M) -> np.ndarray:
@@ -97,7 +88,7 @@ def far_cells(communes: pd.DataFrame, threshold_km: float, crs: int) -> pd.DataF
     far = communes[~(communes["distance_km"] <= threshold_km) & (communes["population"] > 0)]
     if far.empty:
         return pd.DataFrame({"q": [], "r": [], "population": []}, dtype="int64")
-    to_metric = _transformer(4326, crs)
+    to_metric = transformer(4326, crs)
     x, y = to_metric.transform(far["longitude"].to_numpy(), far["latitude"].to_numpy())
     cells = hex_cells(np.asarray(x), np.asarray(y))
     table = pd.DataFrame({"q": cells[:, 0], "r": cells[:, 1], "population": far["population"]})
@@ -134,10 +125,10 @@ def _affine(cells: pd.DataFrame, crs: int, inset) -> list[float]:
     import shapely
 
     corners = hex_corners(cells[["q", "r"]].to_numpy()).reshape(-1, 2)
-    to_lonlat = _transformer(crs, 4326)
+    to_lonlat = transformer(crs, 4326)
     lon, lat = to_lonlat.transform(corners[:, 0], corners[:, 1])
     moved = inset.move(shapely.points(np.column_stack([lon, lat])))
-    X, Y = _TO_3857.transform(shapely.get_x(moved), shapely.get_y(moved))
+    X, Y = transformer(4326, 3857).transform(shapely.get_x(moved), shapely.get_y(moved))
     design = np.column_stack([corners, np.ones(len(corners))])
     (a, b, c), *_ = np.linalg.lstsq(design, np.asarray(X), rcond=None)
     (d, e, f), *_ = np.linalg.lstsq(design, np.asarray(Y), rcond=None)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from pyproj import Transformer
+
+from ips_map.territory.data import transformer
 
 #: Order top to bottom, label of each inset.
 INSETS: tuple[tuple[str, str], ...] = (
@@ -32,9 +33,6 @@ TOP = 6_640_000.0
 FRAME_TOP = TOP - FRAME_GAP
 FILL = 0.82  # share of the frame that the shape's longest side fills
 
-_TO_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
-_TO_4326 = Transformer.from_crs(3857, 4326, always_xy=True)
-
 
 @dataclass(frozen=True)
 class Inset:
@@ -52,10 +50,10 @@ class Inset:
         """Return a geometry (EPSG:4326, true position) moved into the frame (EPSG:4326)."""
 
         def transform(coords: np.ndarray) -> np.ndarray:
-            x, y = _TO_3857.transform(coords[:, 0], coords[:, 1])
+            x, y = transformer(4326, 3857).transform(coords[:, 0], coords[:, 1])
             x = self.target[0] + self.scale * (np.asarray(x) - self.origin[0])
             y = self.target[1] + self.scale * (np.asarray(y) - self.origin[1])
-            lon, lat = _TO_4326.transform(x, y)
+            lon, lat = transformer(3857, 4326).transform(x, y)
             return np.column_stack([lon, lat])
 
         return shapely.transform(geometry, transform)
@@ -65,10 +63,10 @@ class Inset:
         of :meth:`move` (benchmarks compare what the page draws with the true boundaries)."""
 
         def transform(coords: np.ndarray) -> np.ndarray:
-            x, y = _TO_3857.transform(coords[:, 0], coords[:, 1])
+            x, y = transformer(4326, 3857).transform(coords[:, 0], coords[:, 1])
             x = self.origin[0] + (np.asarray(x) - self.target[0]) / self.scale
             y = self.origin[1] + (np.asarray(y) - self.target[1]) / self.scale
-            lon, lat = _TO_4326.transform(x, y)
+            lon, lat = transformer(3857, 4326).transform(x, y)
             return np.column_stack([lon, lat])
 
         return shapely.transform(geometry, transform)
@@ -82,14 +80,14 @@ def make_insets(true_geometries: dict[str, object]) -> dict[str, Inset]:
         left, bottom = FRAME_LEFT, top - FRAME_SIDE
         geometry = shapely.transform(
             true_geometries[code],
-            lambda c: np.column_stack(_TO_3857.transform(c[:, 0], c[:, 1])),
+            lambda c: np.column_stack(transformer(4326, 3857).transform(c[:, 0], c[:, 1])),
         )
         minx, miny, maxx, maxy = geometry.bounds
         scale = FILL * FRAME_SIDE / max(maxx - minx, maxy - miny)
         target = (left + FRAME_SIDE / 2, bottom + FRAME_SIDE / 2)
-        west, south = _TO_4326.transform(left, bottom)
-        east, north = _TO_4326.transform(left + FRAME_SIDE, top)
-        _, label_north = _TO_4326.transform(left, top + FRAME_GAP)
+        west, south = transformer(3857, 4326).transform(left, bottom)
+        east, north = transformer(3857, 4326).transform(left + FRAME_SIDE, top)
+        _, label_north = transformer(3857, 4326).transform(left, top + FRAME_GAP)
         insets[code] = Inset(
             code=code,
             label=label,

@@ -18,7 +18,6 @@ from io import BytesIO
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import Transformer
 
 from ips_map.progress import Advance, ignore
 from ips_map.render._tables import french_date, listing_phrase
@@ -28,6 +27,7 @@ from ips_map.render.palette import (
     HATCHED_STATUSES,
     STATUS_COLOURS,
 )
+from ips_map.territory.data import transformer
 from ips_map.vocabulary import COVERAGE_STATUS_LABELS, thousands
 
 #: A4 landscape, in inches; the PNG's resolution (dots per inch): 1754 × 1240 pixels.
@@ -37,7 +37,6 @@ PNG_DPI = 150
 IMAGE_TOLERANCE_M = 800.0
 #: The hatching of "non couvert" (matplotlib's hatch pattern).
 HATCH = "////"
-_TO_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def render_images(
 
 def _mercator(geometry):
     return shapely.transform(
-        geometry, lambda c: np.column_stack(_TO_3857.transform(c[:, 0], c[:, 1]))
+        geometry, lambda c: np.column_stack(transformer(4326, 3857).transform(c[:, 0], c[:, 1]))
     )
 
 
@@ -144,7 +143,7 @@ def _draw_map(axes, drawn: list, statuses: list[str], insets: dict) -> None:
     minx, miny, maxx, maxy = shapely.total_bounds(np.array(shapes, dtype=object))
     for inset in insets.values():
         west, south, east, north = inset.frame
-        (x0, x1), (y0, y1) = _TO_3857.transform([west, east], [south, north])
+        (x0, x1), (y0, y1) = transformer(4326, 3857).transform([west, east], [south, north])
         minx, miny, maxx, maxy = min(minx, x0), min(miny, y0), max(maxx, x1), max(maxy, y1)
         axes.add_artist(
             Rectangle(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import Transformer
 
 from ips_map.errors import DataFileError, SettingsError
 from ips_map.settings import data_dir
@@ -32,6 +33,16 @@ from ips_map.territory.stored import stored_departements
 DROM_CRS: dict[str, int] = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
 #: Metric CRS for metropolitan France.
 METRO_CRS = 2154
+
+
+@cache
+def transformer(source: int, target: int) -> Transformer:
+    """The pyproj transformer from one EPSG code to another (x the longitude or easting),
+    made once per pair for the whole process: making one takes about 6 ms, and the access
+    stage, the hexagons, the insets and the images all need some."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
 N_DEPARTEMENTS = 101
 #: Mayotte has no annual census: every vintage repeats the 2017 census.
 MAYOTTE = "976"
