@@ -20,6 +20,7 @@ from ips_map.outputs import refuse_overwriting_inputs, write_csv
 from ips_map.pipeline.prepare import count_rows, read_and_place
 from ips_map.pipeline.verdict import Verdict
 from ips_map.places import Placement
+from ips_map.progress import SILENT
 from ips_map.settings import is_url
 from ips_map.sources.http import HttpSettings
 from ips_map.vocabulary import RowCounts
@@ -81,7 +82,7 @@ def validate_listing(
         silent when None.
     """
     result = Validation(source=str(source))
-    step = progress if progress is not None else (lambda message: None)
+    step = progress if progress is not None else SILENT
     try:
         prepared = read_and_place(
             source, cache_dir=cache_dir, http=http, allow_empty=True, step=step

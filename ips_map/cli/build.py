@@ -25,6 +25,19 @@ from ips_map.vocabulary import agreed, plural, thousands
 log = logging.getLogger("ips_map")
 
 
+def _numbers_option(flag: str, default: str, help: str):
+    """An option that takes a list of numbers (:func:`_numbers`), named after its flag
+    (``--seuils-km`` → ``seuils_km``)."""
+    return click.option(
+        flag,
+        flag.lstrip("-").replace("-", "_"),
+        default=default,
+        show_default=True,
+        callback=lambda ctx, param, value: _numbers(value, param),
+        help=help,
+    )
+
+
 @click.command(context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--services",
@@ -112,31 +125,22 @@ log = logging.getLogger("ips_map")
     help="Ne rien construire quand des lignes de la liste sont laissées de côté (code de "
     "sortie 1, comme ips-map validate) ; sinon la carte est construite sans elles.",
 )
-@click.option(
+@_numbers_option(
     "--seuils-km",
-    "seuils_km",
-    default="30,60",
-    show_default=True,
-    callback=lambda ctx, param, value: _numbers(value, param),
-    help="Accès : les deux distances (km, à vol d'oiseau) au-delà desquelles les habitants "
+    "30,60",
+    "Accès : les deux distances (km, à vol d'oiseau) au-delà desquelles les habitants "
     "sont comptés loin d'un service (colonnes pop_30km_plus, part_pop_60km_plus…).",
 )
-@click.option(
+@_numbers_option(
     "--bandes-km",
-    "bandes_km",
-    default="15,30,45",
-    show_default=True,
-    callback=lambda ctx, param, value: _numbers(value, param),
-    help="Accessibilité E2SFCA : bornes des bandes de distance (km), la dernière étant la "
+    "15,30,45",
+    "Accessibilité E2SFCA : bornes des bandes de distance (km), la dernière étant la "
     "portée d'un service.",
 )
-@click.option(
+@_numbers_option(
     "--poids-bandes",
-    "poids_bandes",
-    default="1,0.68,0.22",
-    show_default=True,
-    callback=lambda ctx, param, value: _numbers(value, param),
-    help="Accessibilité E2SFCA : le poids de chaque bande (entre 0 et 1, décroissants ; "
+    "1,0.68,0.22",
+    "Accessibilité E2SFCA : le poids de chaque bande (entre 0 et 1, décroissants ; "
     "« 1 ; 0,68 ; 0,22 » s'écrit aussi).",
 )
 @click.option(
