@@ -69,11 +69,6 @@ class AccessOptions:
                 "croître d'une bande à la suivante, par exemple 1,0.68,0.22."
             )
 
-    @property
-    def reach_km(self) -> float:
-        """The largest band: beyond it, a service does not count for a commune."""
-        return self.bands_km[-1]
-
     def columns(self) -> list[str]:
         """The six access columns, in the order of ``coverage.csv`` and ``zones_emploi.csv``:
         mean distance, shares and numbers beyond each threshold, E2SFCA."""

@@ -134,11 +134,6 @@ def _e2sfca_labels(breaks, last_band) -> list[str]:
     return labels
 
 
-def _rounded(values, places: int) -> list:
-    """Numbers for the page's JSON (null for NaN), rounded."""
-    return [None if v != v else round(float(v), places) for v in values]
-
-
 def _kilometres(values) -> list:
     """Distances in whole kilometres for the page (null for NaN)."""
     return [None if v != v else int(round(float(v))) for v in values]
