@@ -24,6 +24,9 @@ log = logging.getLogger("ips_map")
 
 #: What a counted step is given: call it with the number of items just done.
 Advance = Callable[[int], None]
+#: Rows read between two reports of the progress (a call per row would cost more than a bar
+#: is worth): the readers of CSV, workbooks and GeoJSON.
+READ_BLOCK = 5_000
 
 
 class Progress:

@@ -31,7 +31,7 @@ from ips_map.listing.formats.table import (
     find_header,
     has_text,
 )
-from ips_map.progress import SILENT, Advance, Progress, Tally, ignore
+from ips_map.progress import READ_BLOCK, SILENT, Advance, Progress, Tally, ignore
 from ips_map.vocabulary import thousands
 
 DELIMITERS = (",", ";", "\t")
@@ -45,8 +45,6 @@ _NOT_SPACE = re.compile(r"\S")
 _OPENING_QUOTE = r'(?:\A|(?<=[\r\n{}]))"'
 #: The rest of a quoted value, up to its closing quote ("" is a quote inside the value).
 _QUOTED_REST = re.compile(r'[^"]*(?:""[^"]*)*"')
-#: Lines read between two reports of the progress, where a text is read at once.
-_BLOCK_LINES = 5_000
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -359,7 +357,7 @@ def _parse_csv(path: str, text: str, delimiter: str, advance: Advance = ignore) 
                 records.append((line + 1, raw))
             multiline = multiline or reader.line_num > line + 1
             last_start, line, start = start, reader.line_num, source.tell()
-            if line - told >= _BLOCK_LINES:
+            if line - told >= READ_BLOCK:
                 advance(line - told)
                 told = line
     except csv.Error as exc:
@@ -387,7 +385,7 @@ def _parse_unquoted(
     raws: list[list[str]] = []
     try:
         # Read by blocks of lines, so that the progress moves without a call per line.
-        while block := list(itertools.islice(reader, _BLOCK_LINES)):
+        while block := list(itertools.islice(reader, READ_BLOCK)):
             raws += block
             advance(len(block))
     except csv.Error:

@@ -18,7 +18,7 @@ import math
 
 from ips_map.errors import ListingError, Problem
 from ips_map.listing.formats.table import MAX_COLUMNS, MAX_ROWS, RawTable, cell_text
-from ips_map.progress import SILENT, Progress
+from ips_map.progress import READ_BLOCK, SILENT, Progress
 from ips_map.vocabulary import thousands
 
 #: Canonical columns filled from a point's geometry.
@@ -27,8 +27,6 @@ GEOMETRY_COLUMNS = ("longitude", "latitude")
 #: feature takes four (itself, its geometry, its coordinates, its properties).
 MAX_CONTAINERS = 5 * MAX_ROWS
 _UNIT = "entité"
-#: Features read between two reports of the progress.
-_BLOCK = 5_000
 
 
 def read_geojson(path: str, data: bytes, progress: Progress = SILENT) -> RawTable:
@@ -69,8 +67,8 @@ def _read(path: str, data: bytes, progress: Progress) -> RawTable:
     with progress.count("entités du fichier", len(features), _UNIT, detail=True) as advance:
         for index, feature in enumerate(features):
             _read_feature(index, feature, columns, transform, rows, notes)
-            if index % _BLOCK == _BLOCK - 1 or index == len(features) - 1:
-                advance(index % _BLOCK + 1)
+            if index % READ_BLOCK == READ_BLOCK - 1 or index == len(features) - 1:
+                advance(index % READ_BLOCK + 1)
     return RawTable(
         header=["longitude (géométrie)", "latitude (géométrie)", *columns],
         header_line=0,

@@ -24,11 +24,9 @@ from ips_map.listing.formats._workbook_size import (
     sheets_too_large,
 )
 from ips_map.listing.formats.table import MAX_COLUMNS, RawTable, cell_text, find_header
-from ips_map.progress import SILENT, Advance, Progress, Tally
+from ips_map.progress import READ_BLOCK, SILENT, Advance, Progress, Tally
 from ips_map.vocabulary import thousands
 
-#: Rows read between two reports of the progress.
-_BLOCK_ROWS = 5_000
 #: A sheet of a workbook: its name and its rows of text cells.
 Sheet = tuple[str, list[list[str]]]
 
@@ -148,9 +146,9 @@ def _sheet_rows(sheet, advance: Advance) -> list[list[str]]:
     """The rows of a sheet as text, telling ``advance`` as they are read."""
     values = sheet.to_python(skip_empty_area=False)
     rows: list[list[str]] = []
-    for start in range(0, len(values), _BLOCK_ROWS):
-        rows += [_row_text(row) for row in values[start : start + _BLOCK_ROWS]]
-        advance(min(_BLOCK_ROWS, len(values) - start))
+    for start in range(0, len(values), READ_BLOCK):
+        rows += [_row_text(row) for row in values[start : start + READ_BLOCK]]
+        advance(min(READ_BLOCK, len(values) - start))
     return rows
 
 
