@@ -142,4 +142,7 @@ ACCESS_COMMUNE_COLUMNS = (
     "service_proche",
     "ligne_service_proche",
     "accessibilite_e2sfca",
+    # The centre in its territory's metric CRS (Lambert-93, or the DROM's), in metres.
+    "x_m",
+    "y_m",
 )

@@ -84,8 +84,12 @@ def chromium_path() -> str:
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):
-    """Downloads and geocoding results go to a temporary cache, never the user's."""
+    """Downloads and geocoding results go to a temporary cache, never the user's. The
+    results kept between builds (:mod:`ips_map.memo`) are shared by the session's tests, as
+    by a user's builds: named after everything they are made from, they never leak from one
+    test into another (``tests/test_memo.py`` builds with an empty folder of its own)."""
     monkeypatch.setenv("IPS_MAP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("IPS_MAP_MEMO_DIR", str(tmp_path_factory.getbasetemp() / "calculs"))
 
 
 class Sleeps:

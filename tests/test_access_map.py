@@ -32,6 +32,7 @@ from ips_map.render._topology import decode_arcs
 from ips_map.render._zone_shapes import PRECOMPUTED_ZONES, ZONES_TOLERANCE_M
 from ips_map.render.boundaries import boundaries_key
 from ips_map.settings import BuildSettings
+from ips_map.territory.data import DROM_CRS
 from ips_map.territory.zone_shapes import N_ZONES, load_zone_shapes
 from tests.test_accessibility import violations
 
@@ -110,6 +111,49 @@ def test_far_cells_sum_the_far_population_only():
     assert cell_classes(pd.DataFrame({"population": [150, 7_000, 999_999]}), (1000, 5000)) == (
         chr(65 + 5 * 0 + 2) + chr(65 + 5 * 2)
     )
+
+
+def test_far_cells_take_the_access_stages_metres(pages):
+    """The access stage's x_m, y_m are Lambert-93 and each DROM's CRS (as the hexagons
+    project), so the cells are the same whether projected here or read from them."""
+    communes = pages["access"].communes
+    for code, crs in [("75", 2154), ("2A", 2154), ("974", DROM_CRS["974"])]:
+        land = communes[communes["code_departement"] == code].assign(distance_km=np.inf)
+        given = far_cells(land, 30.0, crs)
+        projected = far_cells(land.drop(columns=["x_m", "y_m"]), 30.0, crs)
+        assert len(given) > 0
+        pd.testing.assert_frame_equal(given, projected)
+
+
+def test_inset_affine_is_within_a_few_hundred_metres(pages):
+    """Each DROM's affine map (fitted on its communes' centres) against the exact one (its
+    CRS → longitude and latitude → the inset's move → Web Mercator) at the corners of the
+    cells of all its communes: at most 400 m of the inset, under a tenth of a pixel at the
+    zoom the insets are drawn (about 5 km a pixel)."""
+    import shapely
+
+    from ips_map.render._insets import make_insets
+    from ips_map.territory.data import load_departements
+
+    departements = load_departements()
+    insets = make_insets(dict(zip(departements["code"], departements.geometry)))
+    grids = {g["territory"]: g for g in _json(pages["default"].read_text(), ACCESS_ID)["hexes"]}
+    communes = pages["access"].communes
+    for code, crs in DROM_CRS.items():
+        land = communes[communes["code_departement"] == code]
+        cells = np.unique(hex_cells(land["x_m"].to_numpy(), land["y_m"].to_numpy()), axis=0)
+        angles = np.radians(np.arange(6) * 60.0)
+        around = HEX_RADIUS_M * np.column_stack([np.cos(angles), np.sin(angles)])
+        corners = (hex_centres(cells)[:, None, :] + around).reshape(-1, 2)
+        lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(*corners.T)
+        moved = insets[code].move(shapely.points(np.column_stack([lon, lat])))
+        to_mercator = Transformer.from_crs(4326, 3857, always_xy=True)
+        exact = np.column_stack(to_mercator.transform(shapely.get_x(moved), shapely.get_y(moved)))
+        a, b, c, d, e, f = grids[code]["affine"]  # no service overseas: every DROM has cells
+        fitted = np.column_stack(
+            [a * corners[:, 0] + b * corners[:, 1] + c, d * corners[:, 0] + e * corners[:, 1] + f]
+        )
+        assert np.hypot(*(fitted - exact).T).max() < 400, code
 
 
 def test_zone_status_marks_zones_far_without_service():

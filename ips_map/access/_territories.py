@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 from ips_map.access._geometry import project, territories
 from ips_map.access.measures import Sites, band_pairs, e2sfca, nearest_sites, site_demand
 from ips_map.access.options import PER_INHABITANTS, AccessOptions
+from ips_map.memo import read_texts, remembered, text_arrays
 
 
 @dataclass
@@ -56,15 +57,42 @@ def commune_lands(communes: pd.DataFrame) -> dict[str, Land]:
     kept = _LANDS.get("last")
     if kept is not None and kept[0]() is communes and kept[1] == len(communes):
         return kept[2]
-    land_of = territories(communes["code_departement"].to_numpy(dtype=object))
     lon = communes["longitude"].to_numpy(dtype=float)
     lat = communes["latitude"].to_numpy(dtype=float)
-    lands = {}
-    for land in np.unique(land_of).tolist():
-        index = np.flatnonzero(land_of == land)
-        xy = project(lon[index], lat[index], land)
-        lands[land] = Land(index, xy, cKDTree(xy))
+    departements = communes["code_departement"].to_numpy(dtype=object)
+    lands = remembered(
+        "communes_projetees",
+        [departements.tolist(), lon, lat],
+        lambda: _projected_lands(departements, lon, lat),
+        lambda arrays: _read_lands(arrays, len(communes)),
+    )
     _LANDS["last"] = (weakref.ref(communes), len(communes), lands)
+    return lands
+
+
+def _projected_lands(departements: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> dict:
+    """The arrays :func:`_read_lands` reads: each territory's communes and their metric
+    coordinates."""
+    land_of = territories(departements)
+    names = np.unique(land_of).tolist()
+    arrays = text_arrays("lands", names)
+    for i, land in enumerate(names):
+        index = np.flatnonzero(land_of == land)
+        arrays[f"index{i}"] = index
+        arrays[f"xy{i}"] = project(lon[index], lat[index], land)
+    return arrays
+
+
+def _read_lands(arrays, count: int) -> dict[str, Land]:
+    lands = {}
+    for i, land in enumerate(read_texts(arrays, "lands")):
+        index, xy = arrays[f"index{i}"], arrays[f"xy{i}"]
+        if xy.shape != (len(index), 2):
+            raise ValueError(f"{land} : coordonnées des communes incohérentes")
+        lands[land] = Land(index, xy, cKDTree(xy))
+    every = np.concatenate([land.index for land in lands.values()] or [np.empty(0, np.int64)])
+    if not np.array_equal(np.sort(every), np.arange(count)):
+        raise ValueError("communes projetées : pas chaque commune de la table une fois")
     return lands
 
 

@@ -16,7 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ips_map.access._geometry import METRO, territories
-from ips_map.access._territories import CommuneMeasures, measure_territories
+from ips_map.access._territories import (
+    CommuneMeasures,
+    measure_territories,
+    projected_communes,
+)
 from ips_map.access.aggregate import factorized, group_figures, national_figures
 from ips_map.access.options import AccessOptions, french_km
 from ips_map.territory.data import code_sort_key
@@ -45,7 +49,8 @@ class AccessResult:
     communes
         :data:`COMMUNE_COLUMNS`: each commune's distance (km, unrounded; NaN when its
         territory has no service) to the nearest active service, that service's name and
-        listing row (empty and None then), and its E2SFCA score.
+        listing row (empty and None then), its E2SFCA score, and its centre's metric
+        coordinates (``x_m, y_m``, those the distances are measured in).
     national
         The six figures nationally, with the population, the number of communes and the
         inhabitants of a territory without any service.
@@ -287,6 +292,7 @@ def _commune_table(
     measures: CommuneMeasures,
     services: pd.DataFrame,
 ) -> pd.DataFrame:
+    xy, _ = projected_communes(communes)
     found = measures.service >= 0
     names = np.full(len(communes), "", dtype=object)
     rows = np.full(len(communes), None, dtype=object)
@@ -307,6 +313,8 @@ def _commune_table(
             "service_proche": names,
             "ligne_service_proche": rows,
             "accessibilite_e2sfca": measures.score,
+            "x_m": xy[:, 0],
+            "y_m": xy[:, 1],
         }
     )[list(COMMUNE_COLUMNS)]
 

@@ -20,6 +20,7 @@ import pandas as pd
 from ips_map.access import AccessOptions, AccessResult, measure_access
 from ips_map.access.aggregate import national_figures
 from ips_map.coverage import measure_coverage
+from ips_map.memo import read_texts, remembered, text_arrays
 from ips_map.outputs import CsvFormat, csv_columns_bytes, csv_format, escape_formula
 from ips_map.pipeline.prepare import Prepared
 from ips_map.settings import BuildSettings
@@ -340,21 +341,44 @@ def _csv_field(text: str, delimiter: str = ",") -> str:
 
 def _static_lines(communes: pd.DataFrame, fmt: CsvFormat) -> tuple[str, list[str]] | None:
     """The header and each commune's cells from the data files, as CSV text; None when
-    a cell holds a line break (then the file is written the plain way)."""
+    a cell holds a line break (then the file is written the plain way). Kept for the last
+    table of the process, and between builds (:mod:`ips_map.memo`)."""
     codes = communes["code"].to_numpy(dtype=object)
     kept = _LAST_STATIC.get(fmt.name)
     if kept is not None and len(kept[0]) == len(codes) and np.array_equal(kept[0], codes):
         same = all(np.array_equal(kept[1][c], communes[c].to_numpy()) for c in _STATIC[1:])
         if same:
             return kept[2]
+    columns = {name: communes[name].to_numpy() for name in _STATIC}
+    inputs = [fmt.name, fmt.delimiter, fmt.decimal]
+    for name, values in columns.items():
+        inputs += [name, values.tolist() if values.dtype == object else values]
+    result = remembered(
+        "lignes_communes",
+        inputs,
+        lambda: _made_static_lines(communes, fmt),
+        lambda arrays: _read_static_lines(arrays, len(communes)),
+    )
+    _LAST_STATIC[fmt.name] = (codes, {c: columns[c] for c in _STATIC[1:]}, result)
+    return result
+
+
+def _made_static_lines(communes: pd.DataFrame, fmt: CsvFormat) -> dict[str, np.ndarray]:
     table = {name: _column(communes[name]) for name in _STATIC}
     text = csv_columns_bytes(_STATIC, table, len(communes), fmt).decode("utf-8")
     lines = text.lstrip("\ufeff").split("\n")
-    if len(lines) != len(communes) + 2:
+    if len(lines) != len(communes) + 2:  # a line break in a cell: none kept
+        return text_arrays("lines", [])
+    return text_arrays("lines", lines[:-1])
+
+
+def _read_static_lines(arrays, count: int) -> tuple[str, list[str]] | None:
+    lines = read_texts(arrays, "lines")
+    if not lines:
         return None
-    result = (lines[0], lines[1:-1])
-    _LAST_STATIC[fmt.name] = (codes, {c: communes[c].to_numpy() for c in _STATIC[1:]}, result)
-    return result
+    if len(lines) != count + 1:
+        raise ValueError(f"{count + 1} lignes attendues, {len(lines)} lues")
+    return lines[0], lines[1:]
 
 
 def access_rows(rows, access: AccessResult) -> list[dict]:

@@ -75,11 +75,15 @@ def hex_centres(cells: np.ndarray, radius: float = HEX_RADIUS_M) -> np.ndarray:
     return np.column_stack([1.5 * radius * q, math.sqrt(3) * radius * (r + q / 2)])
 
 
-def hex_corners(cells: np.ndarray, radius: float = HEX_RADIUS_M) -> np.ndarray:
-    """The six corners of each cell ((n, 6, 2) metric x, y), as the page makes them."""
-    angles = np.radians(np.arange(6) * 60.0)
-    centres = hex_centres(cells, radius)
-    return centres[:, None, :] + radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+def _metric(communes: pd.DataFrame, crs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The communes' centres in the metric CRS: the access stage's ``x_m, y_m`` (projected
+    once, kept between builds), else projected here."""
+    if "x_m" in communes and "y_m" in communes:
+        return communes["x_m"].to_numpy(float), communes["y_m"].to_numpy(float)
+    x, y = transformer(4326, crs).transform(
+        communes["longitude"].to_numpy(float), communes["latitude"].to_numpy(float)
+    )
+    return np.asarray(x), np.asarray(y)
 
 
 def far_cells(communes: pd.DataFrame, threshold_km: float, crs: int) -> pd.DataFrame:
@@ -88,9 +92,7 @@ def far_cells(communes: pd.DataFrame, threshold_km: float, crs: int) -> pd.DataF
     far = communes[~(communes["distance_km"] <= threshold_km) & (communes["population"] > 0)]
     if far.empty:
         return pd.DataFrame({"q": [], "r": [], "population": []}, dtype="int64")
-    to_metric = transformer(4326, crs)
-    x, y = to_metric.transform(far["longitude"].to_numpy(), far["latitude"].to_numpy())
-    cells = hex_cells(np.asarray(x), np.asarray(y))
+    cells = hex_cells(*_metric(far, crs))
     table = pd.DataFrame({"q": cells[:, 0], "r": cells[:, 1], "population": far["population"]})
     summed = table.groupby(["q", "r"], as_index=False)["population"].sum()
     return summed.sort_values(["q", "r"]).reset_index(drop=True)
@@ -119,17 +121,18 @@ def cell_classes(cells: pd.DataFrame, breaks) -> str:
     return (65 + 5 * pairs[:, 0] + pairs[:, 1]).astype(np.uint8).tobytes().decode("ascii")
 
 
-def _affine(cells: pd.DataFrame, crs: int, inset) -> list[float]:
+def _affine(communes: pd.DataFrame, crs: int, inset) -> list[float]:
     """The affine map from the DROM's metres to its inset's Web Mercator metres, fitted on
-    the cells' corners: [a, b, c, d, e, f] with X = a x + b y + c, Y = d x + e y + f."""
+    the centres of its communes (known in both): [a, b, c, d, e, f] with X = a x + b y + c,
+    Y = d x + e y + f. At the corners of the cells the error is a few hundred metres of the
+    inset at most (``tests/test_hexes.py``), well under a pixel at the insets' zoom."""
     import shapely
 
-    corners = hex_corners(cells[["q", "r"]].to_numpy()).reshape(-1, 2)
-    to_lonlat = transformer(crs, 4326)
-    lon, lat = to_lonlat.transform(corners[:, 0], corners[:, 1])
-    moved = inset.move(shapely.points(np.column_stack([lon, lat])))
+    x, y = _metric(communes, crs)
+    lonlat = communes[["longitude", "latitude"]].to_numpy(float)
+    moved = inset.move(shapely.points(lonlat))
     X, Y = transformer(4326, 3857).transform(shapely.get_x(moved), shapely.get_y(moved))
-    design = np.column_stack([corners, np.ones(len(corners))])
+    design = np.column_stack([x, y, np.ones(len(x))])
     (a, b, c), *_ = np.linalg.lstsq(design, np.asarray(X), rcond=None)
     (d, e, f), *_ = np.linalg.lstsq(design, np.asarray(Y), rcond=None)
     return [float(v) for v in (a, b, c, d, e, f)]
@@ -143,14 +146,15 @@ def hex_grids(communes: pd.DataFrame, threshold_km: float, insets: dict, breaks)
     grids = []
     for name in ["metro", *DROM_CRS]:
         crs = METRO_CRS if name == "metro" else DROM_CRS[name]
-        cells = far_cells(communes[territory == name], threshold_km, crs)
+        land = communes[territory == name]
+        cells = far_cells(land, threshold_km, crs)
         if cells.empty or (name != "metro" and name not in insets):
             continue
         grid = {"territory": name, "radius": HEX_RADIUS_M, "count": int(len(cells))}
         if name == "metro":
             grid["lambert"] = LAMBERT93
         else:
-            grid["affine"] = [round(v, 6) for v in _affine(cells, crs, insets[name])]
+            grid["affine"] = [round(v, 6) for v in _affine(land, crs, insets[name])]
         grid["runs"], grid["lengths"] = encode_cells(cells)
         grid["classes"] = cell_classes(cells, breaks)
         grids.append(grid)

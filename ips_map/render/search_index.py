@@ -27,6 +27,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from ips_map.memo import remembered
 from ips_map.render._encode import decode_ring, encode_ring
 from ips_map.render._insets import Inset
 
@@ -102,19 +103,34 @@ def commune_index(communes: pd.DataFrame) -> dict:
 
 
 def commune_index_script(communes: pd.DataFrame) -> bytes:
-    """Return the sidecar's bytes (UTF-8), made once per commune table in a process."""
+    """Return the sidecar's bytes (UTF-8), made once per commune table in a process and
+    kept between builds (:mod:`ips_map.memo`)."""
     for table, made in _MADE:
         if table is communes:
             return made
+    columns = ("code_commune", "nom", "code_departement", "latitude", "longitude", "population")
+    inputs = []
+    for name in columns:
+        values = communes[name].to_numpy()
+        inputs += [name, values.tolist() if values.dtype == object else values]
+    made = remembered(
+        "recherche_communes",
+        inputs,
+        lambda: {"script": np.frombuffer(_script(communes), dtype=np.uint8)},
+        lambda arrays: arrays["script"].tobytes(),
+    )
+    _MADE[:] = [(communes, made)]
+    return made
+
+
+def _script(communes: pd.DataFrame) -> bytes:
     text = json.dumps(commune_index(communes), ensure_ascii=False, separators=(",", ":"))
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    made = (
+    return (
         "/* ips-map : les communes de la recherche de la carte (nom, département, centre). "
         "Ce fichier accompagne index.html, dans le même dossier. */\n"
         f"window.{GLOBAL} = {text};\n"
     ).encode()
-    _MADE[:] = [(communes, made)]
-    return made
 
 
 def read_commune_index(script: bytes | str) -> pd.DataFrame:

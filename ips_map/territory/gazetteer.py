@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 
 import pandas as pd
 
+from ips_map.memo import read_texts, remembered, text_arrays
 from ips_map.territory.data import COMMUNE_COLUMNS
 from ips_map.territory.fuzzy import FuzzyNames
 from ips_map.territory.names import text_key
@@ -161,10 +162,33 @@ _ABBREVIATION_FIRST = re.compile(r"(?m)^(?:st|ste)(?= |$)")
 _LEADING_ARTICLE = re.compile(r"(?m)^(?:le|la|les|l) ")
 
 
+#: Name lists at least this long have their keys kept between builds (:mod:`ips_map.memo`):
+#: the communes' and their former names', about 37,000.
+KEPT_KEYS = 1_000
+
+
 def commune_keys(names: list[str]) -> list[str]:
     """Return ``[commune_key(name) for name in names]``, made for tens of thousands of
     names at once: each step of :func:`commune_key` and :func:`text_key` runs once on
-    the names joined by newlines instead of once per name."""
+    the names joined by newlines instead of once per name. The keys of a long list (the
+    gazetteer's) are kept between builds."""
+    if len(names) < KEPT_KEYS:
+        return _commune_keys(names)
+    return remembered(
+        "cles_communes",
+        [names],
+        lambda: text_arrays("keys", _commune_keys(names)),
+        lambda arrays: _same_count(read_texts(arrays, "keys"), len(names)),
+    )
+
+
+def _same_count(keys: list[str], count: int) -> list[str]:
+    if len(keys) != count:
+        raise ValueError(f"{count} clés attendues, {len(keys)} lues")
+    return keys
+
+
+def _commune_keys(names: list[str]) -> list[str]:
     text = "\n".join(names)
     if not names or text.count("\n") != len(names) - 1:
         return [commune_key(name) for name in names]

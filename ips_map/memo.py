@@ -1,0 +1,190 @@
+"""Results kept between builds: the tables a build derives from the data files alone.
+
+Every build derives the same tables from the same 34,875 communes: their name keys, their
+metric coordinates, the cells of ``communes.csv`` that come from the data files, the search
+sidecar. Made anew, they took about half a second of each build. :func:`remembered` keeps
+each one in the user's cache (``calculs/`` of :func:`~ips_map.settings.default_cache_dir`,
+or ``$IPS_MAP_MEMO_DIR``), as numpy arrays (``.npz``, read without pickle: a file of the
+cache can never run code).
+
+A result is named after the sha256 of everything it is made from: its inputs' content
+(the columns themselves, not a file's name or date), the source of the ``ips_map`` package
+and the versions of the libraries that compute it (numpy, pandas, pyproj, whose PROJ
+projects the coordinates). An edited data file, an edited module or an upgraded library
+makes another name, so a result kept is always the one the code would make now. A file
+that cannot be read (damaged, truncated, from another numpy) is made again; one that
+cannot be written is only a result not kept: the build's outputs are the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from ips_map.outputs import OutputError, write_atomic
+from ips_map.settings import default_cache_dir
+
+#: The layout of a kept result; raised when it changes.
+FORMAT = 1
+#: Results of one name kept in the cache (older ones, made by other code or data, go).
+KEEP = 3
+
+Arrays = dict[str, np.ndarray]
+T = TypeVar("T")
+
+
+def memo_dir() -> Path:
+    """Return the folder of kept results: ``$IPS_MAP_MEMO_DIR``, else ``calculs/`` in
+    :func:`~ips_map.settings.default_cache_dir`."""
+    explicit = os.environ.get("IPS_MAP_MEMO_DIR")
+    return Path(explicit) if explicit else default_cache_dir() / "calculs"
+
+
+@cache
+def code_fingerprint() -> str:
+    """The sha256 of the package's source (every ``.py`` file, by its relative path) and of
+    the versions of the libraries that compute the kept results."""
+    import pandas
+    import pyproj
+
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("numpy", np.__version__, "pandas", pandas.__version__):
+        digest.update(name.encode() + b"\0")
+    digest.update(f"pyproj {pyproj.__version__} PROJ {pyproj.proj_version_str}\0".encode())
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _update(digest, part) -> None:
+    """Feed one input to ``digest``, tagged with its kind so that two inputs never feed
+    the same bytes (the text "1" and the number 1, two lists of other splits)."""
+    if isinstance(part, str):
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(b"s%d:" % len(data) + data)
+    elif isinstance(part, bytes):
+        digest.update(b"b%d:" % len(part) + part)
+    elif isinstance(part, np.ndarray) and part.dtype != object:
+        array = np.ascontiguousarray(part)
+        digest.update(f"a{array.dtype.str}{array.shape}:".encode())
+        digest.update(array.tobytes())
+    elif isinstance(part, (list, tuple, np.ndarray)):
+        values = part.tolist() if isinstance(part, np.ndarray) else part
+        if all(type(value) is str for value in values):
+            # One join for tens of thousands of names; each name's length first, so that a
+            # separator inside a name cannot make two lists alike.
+            lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+            digest.update(b"l%d:" % len(values) + lengths.tobytes())
+            digest.update("".join(values).encode("utf-8", "surrogatepass"))
+        else:
+            digest.update(b"r%d:" % len(values))
+            for value in values:
+                _update(digest, value)
+    else:  # a number, None…: its repr, tagged apart from a text
+        data = repr(part).encode("utf-8", "surrogatepass")
+        digest.update(b"o%d:" % len(data) + data)
+
+
+def digest_of(name: str, inputs: Iterable) -> str:
+    """The sha256 a result of ``name`` made from ``inputs`` is kept under."""
+    digest = hashlib.sha256(f"ips-map memo {FORMAT}\0{name}\0{code_fingerprint()}\0".encode())
+    for part in inputs:
+        _update(digest, part)
+    return digest.hexdigest()
+
+
+def _read(path: Path) -> Arrays | None:
+    try:
+        data = path.read_bytes()
+    except OSError:  # none yet, or unreadable
+        return None
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return {key: arrays[key] for key in arrays.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+        # Damaged, truncated or not ours: made again (and written over).
+        return None
+
+
+def _write(folder: Path, name: str, path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with contextlib.suppress(OutputError, OSError):
+        write_atomic(path, buffer.getvalue())
+        kept = sorted(folder.glob(f"{name}-*.npz"), key=_age, reverse=True)
+        for old in kept[KEEP:]:
+            old.unlink(missing_ok=True)
+
+
+def _age(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def remembered(
+    name: str,
+    inputs: Iterable,
+    make: Callable[[], Mapping[str, np.ndarray]],
+    read: Callable[[Arrays], T],
+) -> T:
+    """Return ``read(make())``, with ``make()`` kept in the cache under ``name`` and the
+    digest of ``inputs``: a build that finds it only reads it.
+
+    Parameters
+    ----------
+    name
+        What the result is (a word of the file's name: ``[a-z_]+``).
+    inputs
+        Everything the result is made from, besides the code: texts, bytes, numpy arrays,
+        lists of texts (a column of names).
+    make
+        Makes the result: numpy arrays by name, none of dtype object (they are read back
+        without pickle).
+    read
+        Turns the arrays into the result. Made or found, the arrays go through it, so the
+        two give the same result; a ``ValueError``, ``KeyError`` or ``IndexError`` of a
+        found one (a file of other arrays) means it is made again.
+    """
+    folder = memo_dir()
+    path = folder / f"{name}-{digest_of(name, inputs)[:40]}.npz"
+    found = _read(path)
+    if found is not None:
+        with contextlib.suppress(ValueError, KeyError, IndexError):
+            return read(found)
+    arrays = {key: np.asarray(value) for key, value in make().items()}
+    objects = [key for key, value in arrays.items() if value.dtype == object]
+    if objects:
+        raise TypeError(f"{name} : tableaux d'objets impossibles à garder {objects}")
+    _write(folder, name, path, arrays)
+    return read(arrays)
+
+
+def text_arrays(key: str, values: list[str]) -> Arrays:
+    """Texts as arrays kept without pickle: ``key`` holds them joined (UTF-8) and
+    ``key + "_lengths"`` each one's length, read back by :func:`read_texts`."""
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    data = "".join(values).encode("utf-8", "surrogatepass")
+    return {key: np.frombuffer(data, dtype=np.uint8), f"{key}_lengths": lengths}
+
+
+def read_texts(arrays: Mapping[str, np.ndarray], key: str) -> list[str]:
+    """The texts :func:`text_arrays` kept under ``key``."""
+    text = arrays[key].tobytes().decode("utf-8", "surrogatepass")
+    ends = np.cumsum(arrays[f"{key}_lengths"]).tolist()
+    if (ends[-1] if ends else 0) != len(text):
+        raise ValueError(f"{key} : longueurs des textes gardés incohérentes")
+    starts = [0, *ends[:-1]]
+    return [text[a:b] for a, b in zip(starts, ends)]
