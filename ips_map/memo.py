@@ -81,9 +81,14 @@ def _update(digest, part) -> None:
         digest.update(array.tobytes())
     elif isinstance(part, (list, tuple, np.ndarray)):
         values = part.tolist() if isinstance(part, np.ndarray) else part
-        if all(type(value) is str for value in values):
-            # One join for tens of thousands of names; each name's length first, so that a
-            # separator inside a name cannot make two lists alike.
+        try:  # one join for tens of thousands of names (TypeError: not all texts)
+            joined = "\0".join(values)
+        except TypeError:
+            joined = None
+        if joined is not None and joined.count("\0") == max(len(values) - 1, 0):
+            # No NUL inside a text: the separators alone tell where each one ends.
+            digest.update(b"j%d:" % len(values) + joined.encode("utf-8", "surrogatepass"))
+        elif joined is not None:
             lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
             digest.update(b"l%d:" % len(values) + lengths.tobytes())
             digest.update("".join(values).encode("utf-8", "surrogatepass"))
@@ -173,18 +178,76 @@ def remembered(
 
 
 def text_arrays(key: str, values: list[str]) -> Arrays:
-    """Texts as arrays kept without pickle: ``key`` holds them joined (UTF-8) and
-    ``key + "_lengths"`` each one's length, read back by :func:`read_texts`."""
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    data = "".join(values).encode("utf-8", "surrogatepass")
-    return {key: np.frombuffer(data, dtype=np.uint8), f"{key}_lengths": lengths}
+    """Texts as arrays kept without pickle, read back by :func:`read_texts`: ``key``
+    holds them in UTF-8, separated by NUL characters (one split reads them back); when a
+    text holds one, ``key + "_lengths"`` gives each text's length instead."""
+    joined = "\0".join(values)
+    arrays = {f"{key}_count": np.array(len(values), dtype=np.int64)}
+    if joined.count("\0") != max(len(values) - 1, 0):
+        joined = "".join(values)
+        arrays[f"{key}_lengths"] = np.fromiter(map(len, values), np.int64, count=len(values))
+    arrays[key] = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    return arrays
 
 
 def read_texts(arrays: Mapping[str, np.ndarray], key: str) -> list[str]:
     """The texts :func:`text_arrays` kept under ``key``."""
+    count = int(arrays[f"{key}_count"])
     text = arrays[key].tobytes().decode("utf-8", "surrogatepass")
-    ends = np.cumsum(arrays[f"{key}_lengths"]).tolist()
-    if (ends[-1] if ends else 0) != len(text):
+    if f"{key}_lengths" not in arrays:
+        values = text.split("\0") if count else []
+        if len(values) != count or (not count and text):
+            raise ValueError(f"{key} : {count} textes attendus, {len(values)} lus")
+        return values
+    lengths = arrays[f"{key}_lengths"]
+    ends = np.cumsum(lengths).tolist()
+    if len(lengths) != count or (ends[-1] if ends else 0) != len(text):
         raise ValueError(f"{key} : longueurs des textes gardés incohérentes")
-    starts = [0, *ends[:-1]]
-    return [text[a:b] for a, b in zip(starts, ends)]
+    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+
+
+def frame_arrays(frame) -> Arrays:
+    """A table of text, integer and float columns as arrays kept without pickle, read
+    back by :func:`read_frame` with the same columns, values and dtypes (texts as pandas'
+    ``str`` or as objects)."""
+    import pandas as pd
+
+    names = [str(name) for name in frame.columns]
+    arrays = text_arrays("columns", names)
+    kinds = []
+    for i, name in enumerate(names):
+        column = frame[name]
+        if isinstance(column.dtype, pd.StringDtype) or column.dtype == object:
+            texts = column.tolist()
+            if not all(type(value) is str for value in texts):
+                raise TypeError(f"colonne {name} : des textes seulement")
+            arrays.update(text_arrays(f"c{i}", texts))
+            string = isinstance(column.dtype, pd.StringDtype)
+            kinds.append(f"str:{column.dtype.storage}" if string else "object")
+        else:
+            arrays[f"c{i}"] = column.to_numpy()
+            kinds.append("number")
+    arrays.update(text_arrays("kinds", kinds))
+    return arrays
+
+
+def read_frame(arrays: Mapping[str, np.ndarray]):
+    """The table :func:`frame_arrays` kept."""
+    import pandas as pd
+
+    names = read_texts(arrays, "columns")
+    kinds = read_texts(arrays, "kinds")
+    columns = {}
+    for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
+        if kind == "number":
+            columns[name] = arrays[f"c{i}"]
+            continue
+        texts = np.array(read_texts(arrays, f"c{i}"), dtype=object)
+        if kind == "object":
+            columns[name] = texts
+        else:
+            storage = kind.removeprefix("str:")
+            columns[name] = pd.array(texts, dtype=pd.StringDtype(storage, na_value=np.nan))
+    if len({len(values) for values in columns.values()}) > 1:
+        raise ValueError("colonnes de longueurs différentes")
+    return pd.DataFrame(columns, columns=names)

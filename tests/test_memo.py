@@ -57,6 +57,8 @@ def test_inputs_that_print_alike_are_told_apart():
         return memo.digest_of("essai", inputs)
 
     assert digest(["ab", "c"]) != digest(["a", "bc"])
+    assert digest(["a\0", "b"]) != digest(["a", "\0b"]) != digest(["a\0\0b"])
+    assert digest([""]) != digest([]) != digest(["", ""])
     assert digest("1") != digest(1) != digest(b"1")
     assert digest(["a", None]) != digest(["a", "None"])
     assert digest(np.array([1, 2], np.int64)) != digest(np.array([1, 2], np.int32))
@@ -115,7 +117,7 @@ def test_texts_come_back_as_they_were_kept(values):
 
 def test_texts_of_other_lengths_are_refused():
     arrays = memo.text_arrays("t", ["abc", "d"])
-    arrays["t_lengths"] = np.array([3, 2])
+    arrays["t_count"] = np.array(3)
     with pytest.raises(ValueError):
         memo.read_texts(arrays, "t")
 

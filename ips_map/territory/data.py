@@ -17,6 +17,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from ips_map.errors import DataFileError, SettingsError
+from ips_map.memo import frame_arrays, read_frame, remembered
 from ips_map.settings import data_dir
 from ips_map.sources.calendar import census_fetch_hint
 from ips_map.sources.registry import (
@@ -25,6 +26,7 @@ from ips_map.sources.registry import (
     fetched_dir,
     fetched_path,
     fetched_source,
+    file_sha256,
     source_path,
 )
 from ips_map.territory.stored import stored_departements
@@ -228,6 +230,16 @@ def code_sort_key(codes: pd.Series) -> pd.Series:
 
 @lru_cache(maxsize=2)
 def _read_communes(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFrame:
+    # Read once for each content of the file, then kept between builds (ips_map.memo).
+    return remembered(
+        "table_communes",
+        [file_sha256(Path(path_str))],
+        lambda: frame_arrays(_parse_communes(path_str)),
+        read_frame,
+    )
+
+
+def _parse_communes(path_str: str) -> pd.DataFrame:
     # Only the columns used, parsed as their type by the reader (the same doubles as
     # pd.to_numeric on the text, in half the time).
     with open(path_str, encoding="utf-8-sig", newline="") as handle:
@@ -261,7 +273,12 @@ def load_communes() -> pd.DataFrame:
 
 @lru_cache(maxsize=2)
 def _read_old_codes(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFrame:
-    return pd.read_csv(path_str, dtype=str, keep_default_na=False)
+    return remembered(
+        "anciens_codes",
+        [file_sha256(Path(path_str))],
+        lambda: frame_arrays(pd.read_csv(path_str, dtype=str, keep_default_na=False)),
+        read_frame,
+    )
 
 
 def load_old_codes() -> pd.DataFrame:

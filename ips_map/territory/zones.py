@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from ips_map.errors import DataFileError
-from ips_map.sources.registry import source_path
+from ips_map.memo import frame_arrays, read_frame, remembered
+from ips_map.sources.registry import file_sha256, source_path
 
 #: Columns of :func:`load_zones`.
 ZONE_COLUMNS = ("code_ze", "libelle_ze", "territoire")
@@ -56,6 +57,16 @@ def load_zones() -> pd.DataFrame:
 def _commune_zones(
     communes: str, communes_stamp: tuple, arrondissements: str, arr_stamp: tuple, zones: str
 ) -> pd.DataFrame:
+    # Read and checked once for each content of the three files, then kept between builds.
+    return remembered(
+        "zones_communes",
+        [file_sha256(Path(path)) for path in (communes, arrondissements, zones)],
+        lambda: frame_arrays(_read_commune_zones(communes, arrondissements, zones)),
+        read_frame,
+    )
+
+
+def _read_commune_zones(communes: str, arrondissements: str, zones: str) -> pd.DataFrame:
     table = _read(Path(communes), COMMUNE_ZONE_COLUMNS)[list(COMMUNE_ZONE_COLUMNS)]
     arr = _read(Path(arrondissements), ("code_arrondissement", "code_ze", "libelle_ze"))
     # The arrondissement's own code, with its commune's zone (its commune's code dropped).
