@@ -6,6 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ips_map.outputs import (
     csv_bytes,
@@ -113,3 +115,17 @@ def test_a_long_table_of_columns_is_written_whole():
     table = {"n": list(range(size)), "t": [f"=x{i}" if i % 7 else "a\rb" for i in range(size)]}
     rows = [{"n": n, "t": t} for n, t in zip(table["n"], table["t"])]
     assert csv_columns_bytes(["n", "t"], table, size) == csv_bytes(["n", "t"], rows)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.none(), min_size=1),
+    st.sampled_from(["francais", "international"]),
+)
+def test_a_column_of_floats_is_written_as_each_float_is(values, fmt):
+    """Whole columns of floats are written at once (numpy's digits): the same bytes as the
+    cells written one by one (csv_bytes: Python's repr, whole numbers without decimals)."""
+    rows = [{"x": v} for v in values]
+    assert csv_columns_bytes(["x"], {"x": values}, len(values), fmt) == csv_bytes(
+        ["x"], rows, fmt
+    )
