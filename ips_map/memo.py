@@ -1,11 +1,12 @@
 """Results kept between builds: the tables a build derives from the data files alone.
 
-Every build derives the same tables from the same 34,875 communes: their name keys, their
-metric coordinates, the cells of ``communes.csv`` that come from the data files, the search
-sidecar. Made anew, they took about half a second of each build. :func:`remembered` keeps
-each one in the user's cache (``calculs/`` of :func:`~ips_map.settings.default_cache_dir`,
-or ``$IPS_MAP_MEMO_DIR``), as numpy arrays (``.npz``, read without pickle: a file of the
-cache can never run code).
+Every build derives the same tables from the same 34,875 communes: the tables read from the
+CSV files, the names' keys, the metric coordinates, the cells of ``communes.csv`` that come
+from the data files, the search sidecar. Made anew, they took about half a second of each
+build. :func:`remembered` keeps each one in the user's cache
+(:func:`~ips_map.settings.default_memo_dir`: ``calculs/`` of the cache folder, or
+``$IPS_MAP_MEMO_DIR``), as numpy arrays (``.npz``, read without pickle: a file of the cache
+can never run code).
 
 A result is named after the sha256 of everything it is made from: its inputs' content
 (the columns themselves, not a file's name or date), the source of the ``ips_map`` package
@@ -21,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
@@ -31,7 +31,7 @@ from typing import TypeVar
 import numpy as np
 
 from ips_map.outputs import OutputError, write_atomic
-from ips_map.settings import default_cache_dir
+from ips_map.settings import default_memo_dir
 
 #: The layout of a kept result; raised when it changes.
 FORMAT = 1
@@ -40,13 +40,6 @@ KEEP = 3
 
 Arrays = dict[str, np.ndarray]
 T = TypeVar("T")
-
-
-def memo_dir() -> Path:
-    """Return the folder of kept results: ``$IPS_MAP_MEMO_DIR``, else ``calculs/`` in
-    :func:`~ips_map.settings.default_cache_dir`."""
-    explicit = os.environ.get("IPS_MAP_MEMO_DIR")
-    return Path(explicit) if explicit else default_cache_dir() / "calculs"
 
 
 @cache
@@ -163,7 +156,7 @@ def remembered(
         two give the same result; a ``ValueError``, ``KeyError`` or ``IndexError`` of a
         found one (a file of other arrays) means it is made again.
     """
-    folder = memo_dir()
+    folder = default_memo_dir()
     path = folder / f"{name}-{digest_of(name, inputs)[:40]}.npz"
     found = _read(path)
     if found is not None:

@@ -79,6 +79,13 @@ def default_cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "ips-map"
 
 
+def default_memo_dir() -> Path:
+    """Return the folder of the results kept between builds (:mod:`ips_map.memo`):
+    ``$IPS_MAP_MEMO_DIR``, else ``calculs/`` in :func:`default_cache_dir`."""
+    explicit = os.environ.get("IPS_MAP_MEMO_DIR")
+    return Path(explicit) if explicit else default_cache_dir() / "calculs"
+
+
 def default_geocode_url() -> str:
     """Return the address API's base URL: ``$IPS_MAP_GEOCODE_URL`` or the Géoplateforme's."""
     return os.environ.get("IPS_MAP_GEOCODE_URL") or DEFAULT_GEOCODE_URL

@@ -126,6 +126,4 @@ def test_a_column_of_floats_is_written_as_each_float_is(values, fmt):
     """Whole columns of floats are written at once (numpy's digits): the same bytes as the
     cells written one by one (csv_bytes: Python's repr, whole numbers without decimals)."""
     rows = [{"x": v} for v in values]
-    assert csv_columns_bytes(["x"], {"x": values}, len(values), fmt) == csv_bytes(
-        ["x"], rows, fmt
-    )
+    assert csv_columns_bytes(["x"], {"x": values}, len(values), fmt) == csv_bytes(["x"], rows, fmt)
