@@ -36,6 +36,8 @@ _LINE_BREAK = re.compile(r"\r\n?")
 _CHUNK = 50_000
 #: The texts :func:`_cell` may change: those :data:`_FORMULA` matches, or with a "\r".
 _MAY_CHANGE = r"^'*[=+\-@\t\r\n]|\r"
+#: The same, over a column's texts joined by NUL characters: no match, none changes.
+_ANY_MAY_CHANGE = re.compile(r"(?:^|\0)'*[=+\-@\t\r\n]|\r")
 #: A plain number ("-1.55", "-1,55", "-3", "1e-05"): a longitude stays a number.
 _PLAIN_NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
 _OS_REASONS = {
@@ -258,6 +260,8 @@ def _column_cells(values: list, decimal: str = ".") -> list:
     kind = pd.api.types.infer_dtype(cells[~missing], skipna=False)
     if kind == "string":
         texts = ~missing
+        if not _ANY_MAY_CHANGE.search("\0".join(cells[texts].tolist())):
+            return cells.tolist()  # the usual column: no text to escape (one scan)
         codes, uniques = pd.factorize(cells[texts])
         escaped = np.asarray(uniques, dtype=object).copy()
         # Only the texts that a spreadsheet would run, or that hold a "\r", can change.

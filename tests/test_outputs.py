@@ -127,3 +127,12 @@ def test_a_column_of_floats_is_written_as_each_float_is(values, fmt):
     cells written one by one (csv_bytes: Python's repr, whole numbers without decimals)."""
     rows = [{"x": v} for v in values]
     assert csv_columns_bytes(["x"], {"x": values}, len(values), fmt) == csv_bytes(["x"], rows, fmt)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab'=+-@\t\r\n\0é;\"")) | st.none(), min_size=1))
+def test_a_column_of_texts_is_written_as_each_text_is(values):
+    """A column of texts is scanned once for anything to escape (texts joined by NUL): the
+    same bytes as its cells escaped one by one, NULs and formulas anywhere included."""
+    rows = [{"t": v} for v in values]
+    assert csv_columns_bytes(["t"], {"t": values}, len(values)) == csv_bytes(["t"], rows)
