@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -181,9 +182,17 @@ def ips_map_command(*args: str) -> list[str]:
 
 def time_command(command: list[str], timeout: float = 600.0) -> float:
     """Run ``command`` in a fresh process from the repository root; return its wall time (s)."""
+    return time_command_cpu(command, timeout)[0]
+
+
+def time_command_cpu(command: list[str], timeout: float = 600.0) -> tuple[float, float]:
+    """:func:`time_command`, with the processor time (user and system, s) the process and
+    the children it waited for used: the wall time of a process on a machine shared with
+    others counts their work too, its processor time much less so."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     # Let the unmeasured first run write bytecode, as an installed package has it.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     try:
         done = subprocess.run(
@@ -192,7 +201,9 @@ def time_command(command: list[str], timeout: float = 600.0) -> float:
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"{' '.join(command[:3])}…: still running after {timeout:.0f} s") from exc
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-8:])
         raise BenchError(f"{' '.join(command[:4])}… exited {done.returncode}:\n{tail}")
-    return elapsed
+    return elapsed, cpu

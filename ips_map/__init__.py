@@ -9,6 +9,9 @@ and :func:`build`, which chains them and writes the outputs.
 
 import gc
 
+from ips_map.settings import single_threaded_blas
+
+single_threaded_blas()  # before numpy is imported (below)
 # The cyclic garbage collector paused while the libraries are imported: the 1,200 modules'
 # objects live as long as the process, and the 280 collections their imports set off took
 # 0.1 s of every run, for nothing to collect (a caller's own setting is put back).
