@@ -99,8 +99,12 @@ node: ## Install Debian's Node.js and npm for the scripts' tests (node --test, p
 # builds that many tests read are made once per worker (tests/conftest.py). Bytecode and
 # pytest's rewritten test modules are cached even where the environment says not to: every
 # worker imports the whole suite. WORKERS=… to choose.
+# Each worker's numpy and scipy load OpenBLAS with one thread (ips_map does it for itself, but
+# a worker may load numpy first): a thread per core each, spinning, cost the suite a tenth of
+# its processor time.
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test check: export PYTHONDONTWRITEBYTECODE :=
+test check: export OPENBLAS_NUM_THREADS := 1
 test: $(VENV)/.installed-test chromium node poppler node_modules/.installed ## Run the whole test suite (browser tests included)
 	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
