@@ -217,6 +217,30 @@ def test_shapes_stay_clear_of_the_controls(default_view, example_build):
     view.assert_quiet()
 
 
+def test_framing_again_to_the_same_view_draws_nothing_again(open_map, example_build):
+    """A feature that frames France again (app.refit) when its controls took no room from
+    the map leaves the view, and every layer, alone; one whose controls did re-frames."""
+    view = open_map(example_build.outputs["map"])
+    resets = view.page.evaluate(
+        """() => {
+            let resets = 0;
+            coverage_map.on('viewreset moveend', () => { resets += 1; });
+            const before = [coverage_map.getCenter(), coverage_map.getZoom()];
+            ipsMap.app.refit();
+            const same = resets;
+            const box = document.querySelector('.leaflet-top.leaflet-right');
+            box.style.paddingRight = '120px';  // the controls now take more room
+            ipsMap.app.refit();
+            box.style.paddingRight = '';
+            return {same: same, after: resets, zoom: coverage_map.getZoom() === before[1],
+                    moved: coverage_map.getCenter().lng !== before[0].lng};
+        }"""
+    )
+    assert resets["same"] == 0
+    assert resets["after"] > 0 and (resets["moved"] or not resets["zoom"])
+    view.assert_quiet()
+
+
 def test_screenshot_of_the_default_map(default_view, example_build):
     view = default_view
     target = ROOT / "build" / "screenshot.png"

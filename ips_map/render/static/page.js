@@ -218,7 +218,16 @@
       padLeft = 8;
       padBottom = Math.round(0.25 * map.getSize().y);
     }
-    map.fitBounds(bounds, { paddingTopLeft: [padLeft, padTop], paddingBottomRight: [padRight, padBottom], animate: false });
+    var options = { paddingTopLeft: [padLeft, padTop], paddingBottomRight: [padRight, padBottom], animate: false };
+    // Framed again to the same view (a feature's controls took no room from the map): no
+    // reset, which would draw every layer again (10,000 services: 40 ms, 160 ms at CPU 4×).
+    if (map._loaded && map._getBoundsCenterZoom) {
+      var target = map._getBoundsCenterZoom(bounds, options);
+      // The map's centre is kept to the pixel: the same view within a pixel is the same.
+      var shift = map.project(target.center, target.zoom).distanceTo(map.project(map.getCenter(), target.zoom));
+      if (target.zoom === map.getZoom() && shift < 1) return;
+    }
+    map.fitBounds(bounds, options);
   }
 
   // The detail drawn at a zoom: the arcs simplified to DETAIL_PX of a pixel (in degrees of
