@@ -35,8 +35,9 @@ from ips_map.settings import default_memo_dir
 
 #: The layout of a kept result; raised when it changes.
 FORMAT = 1
-#: Results of one name kept in the cache (older ones, made by other code or data, go).
-KEEP = 3
+#: Results of one name kept for the code of today, at most (other inputs: a fetched table,
+#: the names of the départements that a fuzzy match reads); those of other code go.
+KEEP = 32
 
 Arrays = dict[str, np.ndarray]
 T = TypeVar("T")
@@ -120,9 +121,17 @@ def _write(folder: Path, name: str, path: Path, arrays: Mapping[str, np.ndarray]
     np.savez(buffer, **arrays)
     with contextlib.suppress(OutputError, OSError):
         write_atomic(path, buffer.getvalue())
-        kept = sorted(folder.glob(f"{name}-*.npz"), key=_age, reverse=True)
-        for old in kept[KEEP:]:
+        code = _code_part()
+        others = [old for old in folder.glob(f"{name}-*.npz") if old != path]
+        stale = [old for old in others if old.name.split("-")[1] != code]
+        current = sorted(set(others) - set(stale), key=_age, reverse=True)
+        for old in stale + current[KEEP - 1 :]:
             old.unlink(missing_ok=True)
+
+
+def _code_part() -> str:
+    """The part of a kept result's name that says which code made it."""
+    return code_fingerprint()[:12]
 
 
 def _age(path: Path) -> float:
@@ -157,7 +166,7 @@ def remembered(
         found one (a file of other arrays) means it is made again.
     """
     folder = default_memo_dir()
-    path = folder / f"{name}-{digest_of(name, inputs)[:40]}.npz"
+    path = folder / f"{name}-{_code_part()}-{digest_of(name, inputs)[:40]}.npz"
     found = _read(path)
     if found is not None:
         with contextlib.suppress(ValueError, KeyError, IndexError):

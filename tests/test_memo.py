@@ -102,10 +102,19 @@ def test_objects_are_refused_before_anything_is_written(folder):
     assert not folder.exists() or not any(folder.iterdir())
 
 
-def test_only_the_newest_results_of_a_name_stay(folder):
-    for n in range(memo.KEEP + 3):
+def test_results_of_other_code_go_and_at_most_keep_stay(folder, monkeypatch):
+    for n in range(3):
         memo.remembered("essai", [str(n)], Maker(), _read)
-        os.utime(next(iter(folder.glob("*.npz"))), (n, n))  # an old one, whichever
+    memo.remembered("autre", ["x"], Maker(), _read)
+    # The package's source changes: the next result written takes the place of its name's.
+    monkeypatch.setattr(memo, "_code_part", lambda: "0123456789ab")
+    memo.remembered("essai", ["nouveau"], Maker(), _read)
+    names = sorted(path.name.split("-")[:2] for path in folder.glob("*.npz"))
+    assert names == [["autre", memo.code_fingerprint()[:12]], ["essai", "0123456789ab"]]
+    for n in range(memo.KEEP + 3):
+        memo.remembered("essai", [f"n{n}"], Maker(), _read)
+        for path in folder.glob("essai-*.npz"):  # each written later than the ones before
+            os.utime(path, (path.stat().st_mtime - 1,) * 2)
     assert len(list(folder.glob("essai-*.npz"))) == memo.KEEP
 
 
