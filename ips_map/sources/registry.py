@@ -204,10 +204,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def stamped_sha256(path: Path) -> str:
+    """:func:`file_sha256`, computed once per version of the file (its modification time
+    and size): the check of a data file and the results kept from it share one reading."""
+    stat = path.stat()
+    return _stamped_sha256(Path(path), (stat.st_mtime_ns, stat.st_size))
+
+
+@cache
+def _stamped_sha256(path: Path, stamp: tuple[int, int]) -> str:
+    return file_sha256(path)
+
+
 @cache
 def _check_sha256(path: Path, expected: str, stamp: tuple[int, int], against: str, fix: str):
     # Cached on the file's modification time and size: a file replaced is checked again.
-    actual = file_sha256(path)
+    actual = _stamped_sha256(Path(path), stamp)
     if actual != expected:
         raise DataFileError(
             f"{path}: le contenu ne correspond pas {against} (sha256 {actual[:12]}… au lieu "

@@ -26,8 +26,8 @@ from ips_map.sources.registry import (
     fetched_dir,
     fetched_path,
     fetched_source,
-    file_sha256,
     source_path,
+    stamped_sha256,
 )
 from ips_map.territory.stored import stored_departements
 
@@ -233,7 +233,7 @@ def _read_communes(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFra
     # Read once for each content of the file, then kept between builds (ips_map.memo).
     return remembered(
         "table_communes",
-        [file_sha256(Path(path_str))],
+        [stamped_sha256(Path(path_str))],
         lambda: frame_arrays(_parse_communes(path_str)),
         read_frame,
     )
@@ -275,7 +275,7 @@ def load_communes() -> pd.DataFrame:
 def _read_old_codes(path_str: str, stamp: tuple[int, int] = (0, 0)) -> pd.DataFrame:
     return remembered(
         "anciens_codes",
-        [file_sha256(Path(path_str))],
+        [stamped_sha256(Path(path_str))],
         lambda: frame_arrays(pd.read_csv(path_str, dtype=str, keep_default_na=False)),
         read_frame,
     )

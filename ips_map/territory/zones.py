@@ -15,7 +15,7 @@ import pandas as pd
 
 from ips_map.errors import DataFileError
 from ips_map.memo import frame_arrays, read_frame, remembered
-from ips_map.sources.registry import file_sha256, source_path
+from ips_map.sources.registry import source_path, stamped_sha256
 
 #: Columns of :func:`load_zones`.
 ZONE_COLUMNS = ("code_ze", "libelle_ze", "territoire")
@@ -60,7 +60,7 @@ def _commune_zones(
     # Read and checked once for each content of the three files, then kept between builds.
     return remembered(
         "zones_communes",
-        [file_sha256(Path(path)) for path in (communes, arrondissements, zones)],
+        [stamped_sha256(Path(path)) for path in (communes, arrondissements, zones)],
         lambda: frame_arrays(_read_commune_zones(communes, arrondissements, zones)),
         read_frame,
     )
