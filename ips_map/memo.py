@@ -75,21 +75,15 @@ def _update(digest, part) -> None:
         digest.update(array.tobytes())
     elif isinstance(part, (list, tuple, np.ndarray)):
         values = part.tolist() if isinstance(part, np.ndarray) else part
-        try:  # one join for tens of thousands of names (TypeError: not all texts)
-            joined = "\0".join(values)
-        except TypeError:
-            joined = None
-        if joined is not None and joined.count("\0") == max(len(values) - 1, 0):
-            # No NUL inside a text: the separators alone tell where each one ends.
-            digest.update(b"j%d:" % len(values) + joined.encode("utf-8", "surrogatepass"))
-        elif joined is not None:
-            lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-            digest.update(b"l%d:" % len(values) + lengths.tobytes())
-            digest.update("".join(values).encode("utf-8", "surrogatepass"))
-        else:
+        try:  # texts, as they are kept (text_arrays: one join for tens of thousands)
+            kept = text_arrays("t", values)
+        except TypeError:  # not all texts: each one fed, tagged
             digest.update(b"r%d:" % len(values))
             for value in values:
                 _update(digest, value)
+            return
+        for key in sorted(kept):  # each array's length first: no two streams alike
+            digest.update(b"%s%d:" % (key.encode(), kept[key].nbytes) + kept[key].tobytes())
     else:  # a number, None…: its repr, tagged apart from a text
         data = repr(part).encode("utf-8", "surrogatepass")
         digest.update(b"o%d:" % len(data) + data)
