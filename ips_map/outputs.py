@@ -29,15 +29,16 @@ from ips_map.errors import IpsMapError
 #: A text cell that a spreadsheet would run as a formula: it starts with = + - @, a tab or a
 #: line break (OWASP "CSV injection"), possibly behind apostrophes already there, so that
 #: :func:`unescape_formula` can undo :func:`escape_formula` exactly.
-_FORMULA = re.compile(r"^'*[=+\-@\t\r\n]")
-_ESCAPED = re.compile(r"^'+[=+\-@\t\r\n]")
+_STARTS = r"[=+\-@\t\r\n]"
+_FORMULA = re.compile(rf"^'*{_STARTS}")
+_ESCAPED = re.compile(rf"^'+{_STARTS}")
 _LINE_BREAK = re.compile(r"\r\n?")
 #: Rows of a table of columns encoded at a time.
 _CHUNK = 50_000
 #: The texts :func:`_cell` may change: those :data:`_FORMULA` matches, or with a "\r".
-_MAY_CHANGE = r"^'*[=+\-@\t\r\n]|\r"
+_MAY_CHANGE = rf"^'*{_STARTS}|\r"
 #: The same, over a column's texts joined by NUL characters: no match, none changes.
-_ANY_MAY_CHANGE = re.compile(r"(?:^|\0)'*[=+\-@\t\r\n]|\r")
+_ANY_MAY_CHANGE = re.compile(rf"(?:^|\0)'*{_STARTS}|\r")
 #: A plain number ("-1.55", "-1,55", "-3", "1e-05"): a longitude stays a number.
 _PLAIN_NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
 _OS_REASONS = {
