@@ -142,7 +142,7 @@ def _outputs(out):
 def test_a_build_gives_the_same_bytes_made_found_or_damaged(folder, tmp_path):
     def build(name):
         out = tmp_path / name
-        stages.build(BuildSettings(out=out, build_date="2026-01-01", image=False))
+        stages.build(BuildSettings(out=out, build_date="2026-01-01", image=False, suggest=5))
         return _outputs(out)
 
     _forget_the_process_copies()  # the session's other builds kept theirs
@@ -152,7 +152,9 @@ def test_a_build_gives_the_same_bytes_made_found_or_damaged(folder, tmp_path):
         "cles_communes",
         "communes_projetees",
         "lignes_communes",
+        "mesures_acces",
         "recherche_communes",
+        "suggestions",
     }
     stamps = {path: path.stat().st_mtime_ns for path in kept}
     # In another process nothing is kept in memory: the process's own copies are emptied.

@@ -13,8 +13,14 @@ site in the input among equal gains), at a fraction of the pairs for the usual K
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.spatial import cKDTree
+
+from ips_map.access.measures import kd_tree
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 #: Grid cells per reach, each way: with cells of half the reach (a hair more, so that
 #: rounding never puts a point within reach outside them) a site's reach lies in the 5 × 5
@@ -39,8 +45,8 @@ class Territory:
         self.sites, self.far = site_pos, far_pos
         self.site_xy = xy[sites[site_pos]]
         self.far_xy = xy[far[far_pos]]
-        self.site_tree = cKDTree(self.site_xy)
-        self.far_tree = cKDTree(self.far_xy)
+        self.site_tree = kd_tree(self.site_xy)
+        self.far_tree = kd_tree(self.far_xy)
         self.threshold = threshold
         points = np.vstack([self.site_xy, self.far_xy])
         low, extent = points.min(axis=0), np.ptp(points, axis=0)
@@ -80,16 +86,16 @@ class Territory:
     def gains(self, sites: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The exact gain of the sites ``sites`` (their indices), ``weights`` being the
         population still far of each far commune of the territory."""
-        i, j = _pairs(cKDTree(self.site_xy[sites]), self.far_tree, self.threshold)
+        i, j = _pairs(kd_tree(self.site_xy[sites]), self.far_tree, self.threshold)
         return np.bincount(i, weights=weights[j], minlength=len(sites))
 
     def reached_by(self, site: int) -> np.ndarray:
         """The far communes of the territory (their indices) within reach of one site."""
-        return _pairs(cKDTree(self.site_xy[site : site + 1]), self.far_tree, self.threshold)[1]
+        return _pairs(kd_tree(self.site_xy[site : site + 1]), self.far_tree, self.threshold)[1]
 
     def losses(self, far: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The sum of ``weights`` of the far communes ``far`` within reach of each site."""
-        i, j = _pairs(self.site_tree, cKDTree(self.far_xy[far]), self.threshold)
+        i, j = _pairs(self.site_tree, kd_tree(self.far_xy[far]), self.threshold)
         return np.bincount(i, weights=weights[j], minlength=len(self.site_xy))
 
 

@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 from ips_map.access._geometry import project, territories
-from ips_map.access.measures import Sites, band_pairs, e2sfca, nearest_sites, site_demand
+from ips_map.access.measures import (
+    Sites,
+    band_pairs,
+    e2sfca,
+    kd_tree,
+    nearest_sites,
+    site_demand,
+)
 from ips_map.access.options import PER_INHABITANTS, AccessOptions
 from ips_map.memo import read_texts, remembered, text_arrays
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 
 @dataclass
@@ -36,11 +47,15 @@ class CommuneMeasures:
 @dataclass(frozen=True)
 class Land:
     """The communes of one territory: their positions in the commune table, their metric
-    coordinates and a KD-tree on them."""
+    coordinates and a KD-tree on them (made when first used: a build whose measures are
+    kept needs none)."""
 
     index: np.ndarray
     xy: np.ndarray
-    tree: cKDTree
+
+    @cached_property
+    def tree(self) -> cKDTree:
+        return kd_tree(self.xy)
 
 
 #: The territories of the last commune table measured: a build measures the same table as
@@ -89,7 +104,7 @@ def _read_lands(arrays, count: int) -> dict[str, Land]:
         index, xy = arrays[f"index{i}"], arrays[f"xy{i}"]
         if xy.shape != (len(index), 2):
             raise ValueError(f"{land} : coordonnées des communes incohérentes")
-        lands[land] = Land(index, xy, cKDTree(xy))
+        lands[land] = Land(index, xy)
     every = np.concatenate([land.index for land in lands.values()] or [np.empty(0, np.int64)])
     if not np.array_equal(np.sort(every), np.arange(count)):
         raise ValueError("communes projetées : pas chaque commune de la table une fois")
@@ -117,18 +132,76 @@ def measure_territories(
     """Measure every commune for each scenario (a mask of the services open in it).
 
     Returns the measures of each scenario and, for each service, the commune whose centre is
-    nearest to it in its territory (-1 when its territory has no commune).
+    nearest to it in its territory (-1 when its territory has no commune). Kept between
+    builds (:mod:`ips_map.memo`), under everything they are made from: the communes'
+    centres, territories and populations, the services' positions and territories, their
+    supply, the scenarios and the bands.
     """
-    n = len(communes)
-    results = {name: CommuneMeasures.empty(n) for name in scenarios}
-    nearest_commune = np.full(len(services), -1, dtype=np.int64)
-    service_land = territories(services["code_departement"].to_numpy(dtype=object))
     points = services.geometry.values if len(services) else None
     lon = shapely.get_x(points) if points is not None else np.zeros(0)
     lat = shapely.get_y(points) if points is not None else np.zeros(0)
+    departements = services["code_departement"].to_numpy(dtype=object)
+    supply = np.asarray(supply, dtype=float)
+    names = list(scenarios)
+    masks = [np.asarray(scenarios[name], dtype=bool) for name in names]
+    inputs = [
+        communes["code_departement"].to_numpy(dtype=object).tolist(),
+        communes["longitude"].to_numpy(dtype=float),
+        communes["latitude"].to_numpy(dtype=float),
+        communes["population"].to_numpy(dtype=float),
+        departements.tolist(),
+        np.asarray(lon, dtype=float),
+        np.asarray(lat, dtype=float),
+        supply,
+        names,
+        *masks,
+        repr(tuple(float(b) for b in options.bands_km)),
+        repr(tuple(float(w) for w in options.weights)),
+    ]
+
+    def make() -> dict:
+        measured, nearest = _measure_lands(
+            communes, (departements, lon, lat), supply, dict(zip(names, masks)), options
+        )
+        arrays = {"nearest": nearest}
+        for i, name in enumerate(names):
+            one = measured[name]
+            arrays.update({f"d{i}": one.distance_km, f"s{i}": one.service, f"e{i}": one.score})
+        return arrays
+
+    def read(arrays) -> tuple[dict[str, CommuneMeasures], np.ndarray]:
+        nearest = arrays["nearest"].astype(np.int64, copy=False)
+        measured = {}
+        for i, name in enumerate(names):
+            one = CommuneMeasures(arrays[f"d{i}"], arrays[f"s{i}"], arrays[f"e{i}"])
+            shapes = {a.shape for a in (one.distance_km, one.service, one.score)}
+            if shapes != {(len(communes),)} or one.service.dtype != np.int64:
+                raise ValueError(f"mesures d'accès gardées incohérentes ({name})")
+            measured[name] = one
+        if nearest.shape != (len(services),):
+            raise ValueError("communes les plus proches des services : longueur incohérente")
+        return measured, nearest
+
+    return remembered("mesures_acces", inputs, make, read)
+
+
+def _measure_lands(
+    communes: pd.DataFrame,
+    services: tuple[np.ndarray, np.ndarray, np.ndarray],
+    supply: np.ndarray,
+    scenarios: dict[str, np.ndarray],
+    options: AccessOptions,
+) -> tuple[dict[str, CommuneMeasures], np.ndarray]:
+    """:func:`measure_territories`, made: ``services`` are their départements, longitudes
+    and latitudes."""
+    departements, lon, lat = services
+    n = len(communes)
+    results = {name: CommuneMeasures.empty(n) for name in scenarios}
+    nearest_commune = np.full(len(lon), -1, dtype=np.int64)
+    service_land = territories(departements)
     population = communes["population"].to_numpy(dtype=float)
     bands_m = np.asarray(options.bands_km, dtype=float) * 1000.0
-    union = np.zeros(len(services), dtype=bool)
+    union = np.zeros(len(lon), dtype=bool)
     for mask in scenarios.values():
         union |= mask
     for land, communes_here in commune_lands(communes).items():

@@ -9,9 +9,12 @@ counted per site, not per service. No Python loop runs over communes or services
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,12 @@ class Sites:
 PAIR_BLOCK_SITES = 4096
 
 
-def _tree(points) -> cKDTree:
+def kd_tree(points) -> cKDTree:
+    """A KD-tree on ``(n, 2)`` points, or the tree given. scipy is imported here, on first
+    use: a build whose measures are kept (:mod:`ips_map.memo`) never loads it (0.2–0.3 s
+    of ``scipy.spatial``'s imports)."""
+    from scipy.spatial import cKDTree
+
     return points if isinstance(points, cKDTree) else cKDTree(np.asarray(points, dtype=float))
 
 
@@ -62,11 +70,11 @@ def nearest_sites(communes, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sites
         ``(m, 2)`` metric coordinates of the sites, in the same CRS.
     """
-    tree = _tree(communes)
+    tree = kd_tree(communes)
     n = tree.n
     if not len(sites) or not n:
         return np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
-    distance, index = cKDTree(sites).query(tree.data, k=1)
+    distance, index = kd_tree(sites).query(tree.data, k=1)
     return np.asarray(distance, dtype=float), np.asarray(index, dtype=np.int64)
 
 
@@ -83,7 +91,7 @@ def band_pairs(communes, sites: np.ndarray, bands_m: np.ndarray, weights: np.nda
     """Return the pairs of a commune and a site at most ``bands_m[-1]`` metres apart, each
     weighted by its band: a distance ``d`` is in the first band whose upper bound is ≥ d
     (15 km exactly is in 0–15 km). ``communes`` are metric coordinates or a KD-tree."""
-    tree = _tree(communes)
+    tree = kd_tree(communes)
     if not tree.n or not len(sites):
         empty = np.zeros(0, dtype=np.int64)
         return Pairs(empty, empty, np.zeros(0))
@@ -95,7 +103,7 @@ def band_pairs(communes, sites: np.ndarray, bands_m: np.ndarray, weights: np.nda
     sites_of, communes_of, bands_of = [], [], []
     for start in range(0, len(sites), PAIR_BLOCK_SITES):
         block = sites[start : start + PAIR_BLOCK_SITES]
-        table = cKDTree(block).sparse_distance_matrix(tree, reach, output_type="ndarray")
+        table = kd_tree(block).sparse_distance_matrix(tree, reach, output_type="ndarray")
         # A distance's band: how many upper bounds it is beyond (comparisons, cheaper
         # than a search for a few bands).
         band = np.zeros(len(table), dtype=np.int8)

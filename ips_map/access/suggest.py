@@ -38,9 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from ips_map.access._greedy import Territory, greedy_sites
+from ips_map.access.measures import kd_tree
 from ips_map.vocabulary import SUGGESTION_COLUMNS
 
 
@@ -135,7 +135,7 @@ def reached_communes(
     for code in np.unique(service_codes).tolist():
         rows = np.flatnonzero(codes == code)
         if len(rows):
-            tree = cKDTree(services[service_codes == code])
+            tree = kd_tree(services[service_codes == code])
             distance, _ = tree.query(xy[rows], k=1)
             reached[rows] = distance <= threshold
     return reached

@@ -22,10 +22,12 @@ from ips_map.access._territories import projected_communes
 from ips_map.access.points import project_points
 from ips_map.access.suggest import (
     SUGGESTION_COLUMNS,
+    Suggestion,
     method_text,
     suggest_sites,
     suggestions_table,
 )
+from ips_map.memo import remembered
 from ips_map.render.access_view import ACCESS_COLUMNS, AccessView
 from ips_map.settings import BuildSettings
 from ips_map.territory.data import load_communes
@@ -79,15 +81,9 @@ def suggest_for_build(
     where = pd.Index(table["code_commune"]).get_indexer(communes["code"])
     xy, group = xy_all[where], group_all[where]
     kept = _kept_services(services, settings)
-    kept_xy, kept_group = project_points(
-        kept.geometry.x.to_numpy(), kept.geometry.y.to_numpy(), kept["code_departement"]
-    )
-    picks = suggest_sites(
-        xy,
-        communes["population"].to_numpy(dtype=np.int64),
-        group,
-        kept_xy,
-        kept_group,
+    picks = _picks(
+        (xy, communes["population"].to_numpy(dtype=np.int64), group),
+        kept,
         threshold_km * 1000,
         settings.suggest,
     )
@@ -100,6 +96,39 @@ def suggest_for_build(
         picks, table, threshold_km * 1000, after_planned=settings.suggest_after_planned
     )
     return Suggestions(rows, threshold_km, settings.suggest_after_planned, settings.suggest)
+
+
+def _picks(
+    communes: tuple[np.ndarray, np.ndarray, np.ndarray],
+    kept: pd.DataFrame,
+    threshold_m: float,
+    k: int,
+) -> list[Suggestion]:
+    """:func:`suggest_sites` for the communes' ``(xy, population, territory)`` and the
+    services ``kept``, kept between builds (:mod:`ips_map.memo`) under all of these: the
+    services by their positions and départements, projected only when the choice is made."""
+    xy, population, group = communes
+    lon, lat = kept.geometry.x.to_numpy(), kept.geometry.y.to_numpy()
+    departements = kept["code_departement"].to_numpy(dtype=object)
+
+    def make() -> dict:
+        kept_xy, kept_group = project_points(lon, lat, departements)
+        picks = suggest_sites(xy, population, group, kept_xy, kept_group, threshold_m, k)
+        columns = [[p.commune for p in picks], [p.population_added for p in picks]]
+        return {
+            "commune": np.array(columns[0], dtype=np.int64),
+            "added": np.array(columns[1], dtype=np.int64),
+            "total": np.array([p.population_total for p in picks], dtype=np.int64),
+        }
+
+    def read(arrays) -> list[Suggestion]:
+        commune, added, total = (arrays[key] for key in ("commune", "added", "total"))
+        if not (len(commune) == len(added) == len(total) <= k) or np.any(commune >= len(xy)):
+            raise ValueError("suggestions gardées incohérentes")
+        return [Suggestion(*map(int, row)) for row in zip(commune, added, total)]
+
+    inputs = [xy, population, group.tolist(), lon, lat, departements.tolist()]
+    return remembered("suggestions", [*inputs, repr(float(threshold_m)), repr(k)], make, read)
 
 
 def _kept_services(services: pd.DataFrame, settings: BuildSettings) -> pd.DataFrame:
