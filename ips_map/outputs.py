@@ -37,8 +37,10 @@ _LINE_BREAK = re.compile(r"\r\n?")
 _CHUNK = 50_000
 #: The texts :func:`_cell` may change: those :data:`_FORMULA` matches, or with a "\r".
 _MAY_CHANGE = rf"^'*{_STARTS}|\r"
-#: The same, over a column's texts joined by NUL characters: no match, none changes.
-_ANY_MAY_CHANGE = re.compile(rf"(?:^|\0)'*{_STARTS}|\r")
+#: The same after a NUL, for a column's texts joined by NUL characters (see
+#: :func:`_any_may_change`): a pattern that starts with a character is searched for that
+#: character first, 20 times faster than one starting with ``(?:^|\0)``.
+_FORMULA_AFTER_NUL = re.compile(rf"\0'*{_STARTS}")
 #: A plain number ("-1.55", "-1,55", "-3", "1e-05"): a longitude stays a number.
 _PLAIN_NUMBER = re.compile(r"^-?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
 _OS_REASONS = {
@@ -261,7 +263,7 @@ def _column_cells(values: list, decimal: str = ".") -> list:
     kind = pd.api.types.infer_dtype(cells[~missing], skipna=False)
     if kind == "string":
         texts = ~missing
-        if not _ANY_MAY_CHANGE.search("\0".join(cells[texts].tolist())):
+        if not _any_may_change("\0".join(cells[texts].tolist())):
             return cells.tolist()  # the usual column: no text to escape (one scan)
         codes, uniques = pd.factorize(cells[texts])
         escaped = np.asarray(uniques, dtype=object).copy()
@@ -277,6 +279,17 @@ def _column_cells(values: list, decimal: str = ".") -> list:
     elif kind not in ("integer", "boolean", "empty"):
         cells[:] = [_cell(value, decimal) for value in cells.tolist()]
     return cells.tolist()
+
+
+def _any_may_change(joined: str) -> bool:
+    """Whether a text of ``joined`` (texts joined by NUL characters) may change in
+    :func:`_cell`: one holds a "\r", or one starts as a formula (the first, or one after a
+    NUL)."""
+    return (
+        "\r" in joined
+        or _FORMULA.match(joined) is not None
+        or _FORMULA_AFTER_NUL.search(joined) is not None
+    )
 
 
 def _number_cell(value, decimal: str):
