@@ -23,7 +23,8 @@ def write_synthetic_listing(n: int, out_dir: Path, seed: int = SEED) -> Path:
     """Write a listing of ``n`` synthetic IPS services and return its path.
 
     Each service sits in a commune drawn with probability proportional to its *population
-    municipale* 2023 (``data/census/communes.csv``); 10 % are "en_projet".
+    municipale* 2023 (``data/census/communes.csv``); 10 % are "en_projet". Another ``seed``
+    draws another listing (its file named after the seed).
     """
     communes = pd.read_csv(
         COMMUNES_FILE,
@@ -38,7 +39,8 @@ def write_synthetic_listing(n: int, out_dir: Path, seed: int = SEED) -> Path:
     codes = communes["code_commune"].to_numpy()[picked]
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"synthetic-services-{n}.csv"
+    suffix = "" if seed == SEED else f"-{seed}"
+    path = out_dir / f"synthetic-services-{n}{suffix}.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)

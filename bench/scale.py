@@ -8,6 +8,7 @@ gives the marginal cost of a service; each build's peak memory is its process's 
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -27,7 +28,7 @@ from ._common import (
     median,
     time_command,
 )
-from ._synthetic import write_synthetic_listing
+from ._synthetic import SEED, write_synthetic_listing
 
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 #: Sizes only measured without --quick.
@@ -100,20 +101,38 @@ def _draws(browser: Chromium, url: str, drawn: str, reps: int, cdn: LocalCdn) ->
 
 
 def run(run: Run) -> None:
-    """Build, weigh, draw and pan synthetic listings of each size, and the baseline."""
+    """Build, weigh, draw and pan synthetic listings of each size, and the baseline.
+
+    The builds keep their results (:mod:`ips_map.memo`) in a folder of this run's own,
+    empty at its start: no result of an earlier run is found, and the first build (of one
+    service, untimed) keeps what the data files give, as for someone who built once before.
+    """
+    with tempfile.TemporaryDirectory(prefix="ips-map-bench-calculs-") as memo:
+        before = os.environ.get("IPS_MAP_MEMO_DIR")
+        os.environ["IPS_MAP_MEMO_DIR"] = memo
+        try:
+            _run(run)
+        finally:
+            if before is None:
+                os.environ.pop("IPS_MAP_MEMO_DIR", None)
+            else:
+                os.environ["IPS_MAP_MEMO_DIR"] = before
+
+
+def _run(run: Run) -> None:
     out = OUT_DIR / "scale"
     sizes = [n for n in SIZES if not (run.settings.quick and n >= LARGE)]
     if run.settings.quick:
         run.note("scale: --quick skips 100,000 and 1,000,000 services")
     listings = {n: write_synthetic_listing(n, out) for n in [1, *sizes]}
 
-    def ours_cmd(n: int) -> list[str]:
+    def ours_cmd(n: int, listing=None) -> list[str]:
         options = ["--max-size", str(MAX_SIZE_MB[n])] if n in MAX_SIZE_MB else []
         return ips_map_command(
             "build",
             "--no-image",  # the page's scaling; the images are timed in bench/build.py
             "--services",
-            str(listings[n]),
+            str(listing or listings[n]),
             "--out",
             str(out / f"map-synthetic-{n}"),
             *options,
@@ -129,15 +148,22 @@ def run(run: Run) -> None:
     baseline_one = baseline_html(1).stat().st_size
 
     # Each size's builds follow a build of 1 service: t(1) is timed in the same run, alongside.
+    # Each timed build reads a listing of its own (another seed), as after an edit of the
+    # listing: what a build keeps of the one before (ips_map.memo) is then only what the data
+    # files give, never the measures of the same services.
     build_s: dict[int, list[float]] = {}
     memory_mb: dict[int, list[float]] = {}
     one_s: list[float] = []
+    seeds = itertools.count(SEED + 1)
     for n in sizes:
         build_s[n], memory_mb[n] = [], []
         for _ in range(_build_reps(run, n)):
             try:
-                one_s.append(_measured(ours_cmd(1))[0])
-                seconds, megabytes = _measured(ours_cmd(n))
+                seed = next(seeds)
+                one = write_synthetic_listing(1, out / "reps", seed=seed)
+                one_s.append(_measured(ours_cmd(1, one))[0])
+                many = write_synthetic_listing(n, out / "reps", seed=seed)
+                seconds, megabytes = _measured(ours_cmd(n, many))
             except BenchError as exc:
                 run.errors.append(f"scale: build of {n:,} services: {exc}")
                 break
