@@ -235,31 +235,73 @@ def csv_columns_bytes(
     fmt = csv_format(fmt)
     empty = [""] * size
     cells = [_column_cells(table[k], fmt.decimal) if k in table else empty for k in columns]
-    rows = zip(*cells)
     out = io.BytesIO()
     out.write("\ufeff".encode("utf-8"))
     header = [escape_formula(str(k)) for k in columns]
-    # Encoded by chunks of rows: the text of the whole file is never held beside its bytes.
-    chunks = iter(lambda: list(itertools.islice(rows, _CHUNK)), [])
-    for chunk in itertools.chain([[header]], chunks):
-        buffer = io.StringIO(newline="")
-        csv.writer(buffer, delimiter=fmt.delimiter, lineterminator="\n").writerows(chunk)
-        out.write(buffer.getvalue().encode("utf-8"))
+    out.write(_csv_text([header], fmt.delimiter).encode("utf-8"))
+    if len(columns) < 2:  # one cell a row: the csv module's own rules (an empty one quoted)
+        rows = zip(*cells)
+        # By chunks of rows: the text of the whole file is never held beside its bytes.
+        for chunk in iter(lambda: list(itertools.islice(rows, _CHUNK)), []):
+            out.write(_csv_text(chunk, fmt.delimiter).encode("utf-8"))
+        return out.getvalue()
+    # Each cell made a field once, as the csv module writes it, and each chunk of rows
+    # written by one "%s" format: three times faster than csv.writer's rows.
+    fields = [_csv_fields(column, fmt.delimiter) for column in cells]
+    width = len(fields)
+    line = fmt.delimiter.join(["%s"] * width) + "\n"
+    for start in range(0, size, _CHUNK):
+        stop = min(size, start + _CHUNK)
+        flat: list = [None] * ((stop - start) * width)
+        for j, column in enumerate(fields):
+            flat[j::width] = column[start:stop]
+        out.write((line * (stop - start) % tuple(flat)).encode("utf-8"))
     return out.getvalue()
+
+
+def _csv_text(rows: list, delimiter: str) -> str:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _csv_fields(cells: list, delimiter: str) -> list[str]:
+    """Cells as the csv module writes them in a row of several (QUOTE_MINIMAL): None
+    empty, a float by its repr, another value by its str; quoted, its quotes doubled, when
+    it holds the delimiter, a quote or a line break. The column is scanned once for them."""
+    special = delimiter + '"\n\r'
+    try:  # the usual column of texts: joined as it is
+        joined, texts = "\0".join(cells), cells
+    except TypeError:
+        texts = [_field_text(cell) for cell in cells]
+        joined = "\0".join(texts)
+    if not any(ch in joined for ch in special):
+        return texts
+    return [
+        '"' + text.replace('"', '""') + '"' if any(ch in text for ch in special) else text
+        for text in texts
+    ]
+
+
+def _field_text(cell) -> str:
+    if type(cell) is str:
+        return cell
+    if cell is None:
+        return ""
+    return repr(cell) if isinstance(cell, float) else str(cell)
 
 
 def _column_cells(values: list, decimal: str = ".") -> list:
     """:func:`_cell` of every value of a column. A column of texts is escaped once per
-    distinct text (pandas' factorize); numbers are written by :func:`_number_cell`, None
-    empty."""
+    distinct text (pandas' factorize); numbers are written by :func:`_number_cell`; None,
+    NaN and pd.NA empty."""
     cells = np.fromiter(values, dtype=object, count=len(values))
     try:
         missing = np.equal(cells, None) | (cells != cells)  # None, or NaN: faster than isna
     except TypeError:  # a value that cannot say whether it equals itself (pd.NA)
         missing = pd.isna(cells)
-    for index in np.flatnonzero(missing).tolist():
-        if cells[index] is None:
-            cells[index] = ""
+    # Empty, whatever the column: a NaN among texts was written "nan" by the csv module.
+    cells[missing] = ""
     kind = pd.api.types.infer_dtype(cells[~missing], skipna=False)
     if kind == "string":
         texts = ~missing
@@ -275,7 +317,6 @@ def _column_cells(values: list, decimal: str = ".") -> list:
     elif kind in ("floating", "mixed-integer-float"):
         present = ~missing
         cells[present] = [_number_cell(value, decimal) for value in cells[present].tolist()]
-        cells[missing] = ""
     elif kind not in ("integer", "boolean", "empty"):
         cells[:] = [_cell(value, decimal) for value in cells.tolist()]
     return cells.tolist()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ips_map.outputs import (
+    _cell,
     csv_bytes,
     csv_columns_bytes,
+    csv_format,
     escape_formula,
     unescape_formula,
     write_csv,
@@ -136,3 +139,31 @@ def test_a_column_of_texts_is_written_as_each_text_is(values):
     same bytes as its cells escaped one by one, NULs and formulas anywhere included."""
     rows = [{"t": v} for v in values]
     assert csv_columns_bytes(["t"], {"t": values}, len(values)) == csv_bytes(["t"], rows)
+
+
+_NASTY = st.text(alphabet=st.sampled_from("ab =+-@;,\"'\t\r\n\0é"), max_size=6)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.lists(_NASTY | st.none() | st.integers() | st.booleans() | st.floats(), min_size=2),
+        min_size=0,
+        max_size=5,
+    ),
+    st.sampled_from(["francais", "international"]),
+)
+def test_a_table_is_written_as_the_csv_module_writes_its_escaped_cells(rows, fmt):
+    """csv_columns_bytes makes each cell its field itself (quoted when it holds the
+    delimiter, a quote or a line break): the bytes are those of csv.writer over the cells
+    escaped one by one."""
+    width = min(len(row) for row in rows) if rows else 2
+    columns = [f"c{j}" for j in range(width)]
+    table = {c: [row[j] for row in rows] for j, c in enumerate(columns)}
+    form = csv_format(fmt)
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected, delimiter=form.delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([[_cell(row[j], form.decimal) for j in range(width)] for row in rows])
+    written = csv_columns_bytes(columns, table, len(rows), fmt)
+    assert written == ("\ufeff" + expected.getvalue()).encode("utf-8")
