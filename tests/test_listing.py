@@ -712,3 +712,10 @@ def test_the_template_example_row_is_refused_however_it_is_written(tmp_path, nam
     assert list(listing.rows["nom"]) == ["Vrai service"]
     assert [r["ligne"] for r in listing.rejects] == [2]
     assert "ligne d'exemple du modèle" in listing.rejects[0]["raison"]
+
+
+def test_a_name_that_folds_to_the_example_only_with_the_next_one_is_kept(tmp_path):
+    # The names are folded together, joined by NULs: no match may run from one to the next.
+    text = "nom,commune\nExemple service fic,Lyon\ntif (remplacez cette ligne),Lyon\n"
+    listing = read_listing(write_listing(tmp_path / "l.csv", text))
+    assert len(listing.rows) == 2 and not listing.rejects

@@ -10,6 +10,9 @@ served, website), and a département is read only when no step before it rejecte
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 
@@ -214,6 +217,8 @@ def _pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 #: "fictif", whatever is not a letter a-z between its letters.
 _FICTIF = "[^a-z]*".join("fictif")
+#: The same within one of texts joined by NUL characters.
+_FICTIF_IN_ONE = re.compile("[^a-z\0]*".join("fictif"))
 
 
 def _template_examples(names: np.ndarray) -> np.ndarray:
@@ -222,11 +227,18 @@ def _template_examples(names: np.ndarray) -> np.ndarray:
     :func:`values.is_template_example` compares ``text_key`` forms, Python per name. It is
     called only for the names that can fold to the example's: those whose NFKD form, in
     lower case and without anything but the letters a-z, contains "fictif". A word of the
-    example's key, it can only come from such letters, in that order.
+    example's key, it can only come from such letters, in that order. The names are first
+    folded together, joined by NUL characters (a character that neither NFKD nor
+    lowercasing makes or joins to another): the usual listing has none of them.
     """
+    found = np.zeros(len(names), dtype=bool)
+    texts = [name for name in names.tolist() if isinstance(name, str)]
+    together = unicodedata.normalize("NFKD", "\0".join(texts)).lower()
+    alone = together.count("\0") == max(len(texts) - 1, 0)  # no name holds a NUL itself
+    if alone and not _FICTIF_IN_ONE.search(together):
+        return found
     folded = pd.Series(names, dtype=object).str.normalize("NFKD").str.lower()
     candidates = folded.str.contains(_FICTIF, regex=True).to_numpy(dtype=bool)
-    found = np.zeros(len(names), dtype=bool)
     for k in np.flatnonzero(candidates).tolist():
         found[k] = values.is_template_example(names[k])
     return found
