@@ -175,3 +175,16 @@ def test_page_runs_under_its_policy(browser, hosted, server, where):
         asked = server[1]
         assert ("/index.html", 200) in asked and (f"/{SIDECAR}", 200) in asked
         assert all(code == 200 for _, code in asked), asked  # no favicon.ico, no 404
+
+
+def test_the_policy_reads_tags_and_attributes_in_any_case_and_nothing_unclosed():
+    page = (
+        "<SCRIPT type=module>a()</Script><script type=application/json>{}</script>"
+        '<p STYLE="color:red"\tstyle=\'a&amp;b\' data-style="not">é'
+        "<Style media=print>p{}</STYLE><script>never closed"
+    )
+    rules = dict(rule.split(" ", 1) for rule in policy(page).split("; "))
+    assert rules["script-src"] == f"'self' {source_hash('a()')}"
+    expected_styles = [source_hash("p{}"), "'unsafe-hashes'"]
+    expected_styles += [source_hash("color:red"), source_hash("a&b")]
+    assert rules["style-src"] == " ".join(expected_styles)

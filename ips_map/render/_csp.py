@@ -21,9 +21,14 @@ import re
 #: (a policy set by ``<meta>`` applies to what follows it).
 PLACEHOLDER = "<!--ips-csp-->"
 
-_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
-_STYLE = re.compile(r"<style(?P<attrs>[^>]*)>(?P<body>.*?)</style>", re.S | re.I)
-_STYLE_ATTR = re.compile(r"""\sstyle=(?:"([^"]*)"|'([^']*)')""", re.I)
+#: The page is searched in its UTF-8 bytes with ASCII letters lowered (:func:`_lowered`):
+#: the same offsets as the page's bytes, tag and attribute names in one case, so that the
+#: patterns start with a literal and each closing tag is found by ``bytes.find`` (a lazy
+#: ``.*?</script>`` over the page's data took 70 ms for 100,000 services).
+_OPENING = {name: re.compile(rb"<" + name + rb"([^>]*)>") for name in (b"script", b"style")}
+#: A ``style`` attribute, after a blank (checked apart: a pattern that starts with one is
+#: tried at every position).
+_STYLE_ATTR = re.compile(rb"""style=(?:"([^"]*)"|'([^']*)')""")
 #: A script that is loaded (``src``) or not run (a ``type`` other than JavaScript's or a
 #: module's: the page's JSON data). The quote, when there is one, is part of the match
 #: before the type is looked at: « type="module" » is run.
@@ -41,17 +46,40 @@ def _unique(items) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def _elements(data: bytes, low: bytes, name: bytes):
+    """``(attributes, text)`` of each ``<name …>…</name>`` of the page, in order (as
+    ``<name([^>]*)>(.*?)</name>`` would find them, case aside), from its bytes ``data`` and
+    :func:`policy`'s ``low``."""
+    closing = b"</" + name + b">"
+    position = 0
+    while (opening := _OPENING[name].search(low, position)) is not None:
+        end = low.find(closing, opening.end())
+        if end < 0:
+            return
+        attributes = data[opening.start(1) : opening.end(1)].decode("utf-8")
+        yield attributes, data[opening.end() : end].decode("utf-8")
+        position = end + len(closing)
+
+
 def policy(page: str) -> str:
     """The policy that allows exactly the inline scripts and styles of ``page``.
 
     A script with ``src`` is loaded, not inline (allowed by 'self'); one with another
     ``type`` (the page's JSON data) is not run, so it needs no hash.
     """
+    data = page.encode("utf-8")
+    low = data.lower()  # ASCII letters only: the same length, the same offsets
     scripts = [
-        source_hash(m["body"]) for m in _SCRIPT.finditer(page) if not _NOT_RUN.search(m["attrs"])
+        source_hash(body)
+        for attrs, body in _elements(data, low, b"script")
+        if not _NOT_RUN.search(attrs)
     ]
-    styles = [source_hash(m["body"]) for m in _STYLE.finditer(page)]
-    attributes = [source_hash(html.unescape(a or b)) for a, b in _STYLE_ATTR.findall(page)]
+    styles = [source_hash(body) for _, body in _elements(data, low, b"style")]
+    attributes = [
+        source_hash(html.unescape(data[slice(*m.span(1 if m[1] is not None else 2))].decode()))
+        for m in _STYLE_ATTR.finditer(low)
+        if low[m.start() - 1 : m.start()].isspace()
+    ]
     style_src = _unique(styles)
     if attributes:
         style_src += ["'unsafe-hashes'", *_unique(attributes)]
