@@ -151,6 +151,7 @@ def test_a_build_gives_the_same_bytes_made_found_or_damaged(folder, tmp_path):
     assert {path.name.split("-")[0] for path in kept} >= {
         "cles_communes",
         "communes_projetees",
+        "index_noms",
         "lignes_communes",
         "mesures_acces",
         "recherche_communes",
@@ -178,3 +179,26 @@ def _forget_the_process_copies():
     access._LAST_STATIC.clear()
     search_index._MADE.clear()
     gazetteer._SHARED.clear()
+
+
+def test_the_name_index_found_is_the_one_made_and_the_one_commune_key_gives(folder):
+    from ips_map.territory.data import load_communes, load_old_codes
+    from ips_map.territory.gazetteer import Gazetteer, commune_key
+
+    communes, old = load_communes(), load_old_codes()
+    made = Gazetteer(communes, old).by_name
+    (kept,) = folder.glob("index_noms-*.npz")
+    found = Gazetteer(communes, old).by_name
+    expected: dict[str, list[str]] = {}
+    pairs = [*zip(communes["nom"], communes["code_commune"])]
+    pairs += [*zip(old["ancien_nom"], old["code_commune"])]
+    for name, code in pairs:
+        if name:
+            codes = expected.setdefault(commune_key(name), [])
+            if code not in codes:
+                codes.append(code)
+    assert dict(made.items()) == dict(found.items()) == expected
+    assert found.get("paris") == ["75056"] and found.get("nulle part") is None
+    assert "saint denis" in found and len(found["saint denis"]) > 1
+    kept.write_bytes(kept.read_bytes()[:50])  # damaged: made again
+    assert dict(Gazetteer(communes, old).by_name.items()) == expected

@@ -870,6 +870,8 @@ def test_a_build_with_geocoding_indexes_commune_names_once(tmp_path, httpserver,
     from ips_map.territory import gazetteer
 
     monkeypatch.setattr(gazetteer, "_SHARED", [])  # as in a new process
+    # Nothing kept by other builds (ips_map.memo): the index is made here, once.
+    monkeypatch.setenv("IPS_MAP_MEMO_DIR", str(tmp_path / "calculs"))
 
     feature = {
         "geometry": {"type": "Point", "coordinates": [4.8357, 45.764]},

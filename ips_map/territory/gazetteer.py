@@ -6,11 +6,13 @@ key that matches the ways people write a commune's name.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from functools import cached_property, lru_cache
 
+import numpy as np
 import pandas as pd
 
 from ips_map.memo import read_texts, remembered, text_arrays
@@ -70,18 +72,21 @@ class Gazetteer:
         self._old_names = list(zip(old_codes["ancien_nom"].tolist(), today))
 
     @cached_property
-    def by_name(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = {}
-        pairs = list(zip(self.communes.column("nom"), self.communes.column("code_commune")))
-        pairs = [pair for pair in pairs + self._old_names if pair[0]]
-        keys = commune_keys([name for name, _ in pairs])
-        for key, (_, code) in zip(keys, pairs):
-            found = index.get(key)
-            if found is None:
-                index[key] = [code]
-            elif code not in found:
-                found.append(code)
-        return index
+    def by_name(self) -> Mapping[str, list[str]]:
+        """The communes of each :func:`commune_key` of a name, today's or a former one's
+        (codes in the order of the table, each once). Kept between builds
+        (:mod:`ips_map.memo`) as sorted keys, read back without making a dict of 37,000."""
+        names = self.communes.column("nom") + [name for name, _ in self._old_names]
+        codes = self.communes.column("code_commune") + [code for _, code in self._old_names]
+        if "" in names:  # a name left empty names no commune
+            kept = [i for i, name in enumerate(names) if name]
+            names, codes = [names[i] for i in kept], [codes[i] for i in kept]
+        return remembered(
+            "index_noms",
+            [names, codes],
+            lambda: _name_index_arrays(names, codes),
+            _NameIndex.read,
+        )
 
     @cached_property
     def by_postcode(self) -> dict[str, list[str]]:
@@ -106,6 +111,48 @@ class Gazetteer:
 
     def commune(self, code: str) -> dict:
         return self.communes[code]
+
+
+def _name_index_arrays(names: list[str], codes: list[str]) -> dict:
+    index: dict[str, list[str]] = {}
+    for key, code in zip(commune_keys(names), codes):
+        found = index.get(key)
+        if found is None:
+            index[key] = [code]
+        elif code not in found:
+            found.append(code)
+    keys = sorted(index)
+    arrays = text_arrays("keys", keys)
+    arrays.update(text_arrays("codes", [code for key in keys for code in index[key]]))
+    arrays["counts"] = np.array([len(index[key]) for key in keys], dtype=np.int64)
+    return arrays
+
+
+class _NameIndex(Mapping):
+    """Codes by name key, looked up by bisection in the sorted keys."""
+
+    def __init__(self, keys: list[str], codes: list[str], starts: list[int]):
+        self._keys, self._codes, self._starts = keys, codes, starts
+
+    @classmethod
+    def read(cls, arrays) -> _NameIndex:
+        keys, codes = read_texts(arrays, "keys"), read_texts(arrays, "codes")
+        counts = arrays["counts"]
+        if len(counts) != len(keys) or int(counts.sum()) != len(codes) or np.any(counts < 1):
+            raise ValueError("index des noms gardé incohérent")
+        return cls(keys, codes, [0, *np.cumsum(counts).tolist()])
+
+    def __getitem__(self, key: str) -> list[str]:
+        i = bisect.bisect_left(self._keys, key)
+        if i == len(self._keys) or self._keys[i] != key:
+            raise KeyError(key)
+        return self._codes[self._starts[i] : self._starts[i + 1]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 _SHARED: list[tuple[pd.DataFrame, pd.DataFrame, Gazetteer]] = []
