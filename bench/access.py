@@ -17,6 +17,7 @@ stage is timed warm (its data loaded, one unmeasured run first), as in a build.
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 
@@ -156,16 +157,27 @@ def _pysal(inputs, n_communes: int) -> tuple[float, np.ndarray]:
 
 
 def _time_stage(communes, services, zones, reps: int):
+    """Time the stage's computation: its measures are never found kept (ips_map.memo),
+    the memo folder pointed at a path where no file can be (the communes' projections
+    stay in the process, as in a build)."""
     from ips_map.access import measure_access
 
     commune_zones, zone_list = zones
-    result = measure_access(communes, services, commune_zones, zone_list)  # unmeasured
-    times, cpu = [], []
-    for _ in range(reps):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = measure_access(communes, services, commune_zones, zone_list)
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
+    before = os.environ.get("IPS_MAP_MEMO_DIR")
+    os.environ["IPS_MAP_MEMO_DIR"] = os.path.join(os.devnull, "calculs")
+    try:
+        result = measure_access(communes, services, commune_zones, zone_list)  # unmeasured
+        times, cpu = [], []
+        for _ in range(reps):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            result = measure_access(communes, services, commune_zones, zone_list)
+            times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+    finally:
+        if before is None:
+            os.environ.pop("IPS_MAP_MEMO_DIR", None)
+        else:
+            os.environ["IPS_MAP_MEMO_DIR"] = before
     return times, cpu, result
 
 
