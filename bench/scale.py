@@ -65,9 +65,10 @@ def _draw_reps(run: Run, n: int) -> int:
     return 2 if run.settings.quick else 3
 
 
-def _measured(command: list[str], timeout: float = BUILD_TIMEOUT_S) -> tuple[float, float]:
-    """Run ``command`` as :func:`time_command` does; return its wall time (s) and its peak
-    memory (MB): the max RSS of that process, from ``os.wait4``."""
+def _measured(command: list[str], timeout: float = BUILD_TIMEOUT_S) -> tuple[float, float, float]:
+    """Run ``command`` as :func:`time_command` does; return its wall time (s), its peak
+    memory (MB): the max RSS of that process, and its processor time (user + system, s),
+    both from ``os.wait4``."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile("w+") as errors:
@@ -90,7 +91,7 @@ def _measured(command: list[str], timeout: float = BUILD_TIMEOUT_S) -> tuple[flo
             errors.seek(0)
             tail = "\n".join(errors.read().strip().splitlines()[-8:])
             raise BenchError(f"{' '.join(command[:4])}… exited {process.returncode}:\n{tail}")
-    return elapsed, usage.ru_maxrss / 1024  # kB on Linux
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # kB on Linux
 
 
 def _draws(browser: Chromium, url: str, drawn: str, reps: int, cdn: LocalCdn) -> list[PageTiming]:
@@ -154,21 +155,26 @@ def _run(run: Run) -> None:
     build_s: dict[int, list[float]] = {}
     memory_mb: dict[int, list[float]] = {}
     one_s: list[float] = []
+    # Processor times, beside: what the other tenants of the machine change much less.
+    cpu_s: dict[int, list[float]] = {1: []}
     seeds = itertools.count(SEED + 1)
     for n in sizes:
-        build_s[n], memory_mb[n] = [], []
+        build_s[n], memory_mb[n], cpu_s[n] = [], [], []
         for _ in range(_build_reps(run, n)):
             try:
                 seed = next(seeds)
                 one = write_synthetic_listing(1, out / "reps", seed=seed)
-                one_s.append(_measured(ours_cmd(1, one))[0])
+                one_wall, _, one_cpu = _measured(ours_cmd(1, one))
                 many = write_synthetic_listing(n, out / "reps", seed=seed)
-                seconds, megabytes = _measured(ours_cmd(n, many))
+                seconds, megabytes, processor = _measured(ours_cmd(n, many))
             except BenchError as exc:
                 run.errors.append(f"scale: build of {n:,} services: {exc}")
                 break
+            one_s.append(one_wall)
+            cpu_s[1].append(one_cpu)
             build_s[n].append(seconds)
             memory_mb[n].append(megabytes)
+            cpu_s[n].append(processor)
     baseline_s = [
         time_command(marker_cluster_command(listings[BASELINE_SIZE], baseline_html(BASELINE_SIZE)))
         for _ in range(_build_reps(run, BASELINE_SIZE))
@@ -209,7 +215,7 @@ def _run(run: Run) -> None:
                 note="baseline: Folium MarkerCluster" if at_baseline else "",
             )
         )
-        _add_build_figures(run, n, times, one_s, memory_mb[n])
+        _add_build_figures(run, n, times, one_s, memory_mb[n], (cpu_s[n], cpu_s[1]))
         html = out / f"map-synthetic-{n}" / "index.html"
         size = html.stat().st_size if times else None
         run.add(
@@ -285,9 +291,15 @@ def _run(run: Run) -> None:
 
 
 def _add_build_figures(
-    run: Run, n: int, times: list[float], one_s: list[float], memory: list[float]
+    run: Run,
+    n: int,
+    times: list[float],
+    one_s: list[float],
+    memory: list[float],
+    processor: tuple[list[float], list[float]],
 ) -> None:
-    """The marginal cost of a service at ``n`` and the peak memory of its builds."""
+    """The marginal cost of a service at ``n`` (in wall and in processor time) and the peak
+    memory of its builds."""
     marginal = (median(times) - median(one_s)) / n * 1000 if times and one_s else None
     run.add(
         Figure(
@@ -304,6 +316,18 @@ def _add_build_figures(
             ),
         )
     )
+    many, one = processor
+    if many and one:
+        run.add(
+            Figure(
+                "scale",
+                f"marginal cost per service, {n:,}, processor time (user + system)",
+                (median(many) - median(one)) / n * 1000,
+                "ms/service",
+                note=f"processor time of the builds: {median(many):.2f} s, of 1 service "
+                f"{median(one):.2f} s",
+            )
+        )
     run.add(
         Figure(
             "scale",

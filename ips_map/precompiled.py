@@ -101,7 +101,10 @@ def _kept_compile(original):
         for part in (name, filename, defer_init, source):
             data = repr(part).encode("utf-8", "surrogatepass")
             digest.update(b"%d:" % len(data) + data)
-        path = default_cache_dir() / "templates" / f"chaine-{digest.hexdigest()}.code"
+        try:
+            path = default_cache_dir() / "templates" / f"chaine-{digest.hexdigest()}.code"
+        except RuntimeError:  # no home folder to find the cache in: compiled as usual
+            return original(self, source, name, filename, raw, defer_init)
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
             code = marshal.loads(path.read_bytes())
             if isinstance(code, types.CodeType):

@@ -163,3 +163,15 @@ def test_a_second_process_compiles_no_template_and_loads_no_scipy(tmp_path):
     second = _process(code, tmp_path / "cache", tmp_path / "memo")
     assert int(first[-3]) >= 40 and first[-2:] == ["True", "True"], first
     assert second[-3:] == ["0", "True", "False"], second
+
+
+def test_without_a_home_folder_templates_are_compiled_as_usual(monkeypatch, counting):
+    for name in ("IPS_MAP_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(precompiled.default_cache_dir.__globals__["Path"], "home", no_home)
+    assert _kept_template(jinja2.Environment()).render(items=["z"]) == "<b>Z</b>\n"
+    assert len(counting.sources) == 1
