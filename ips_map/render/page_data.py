@@ -281,7 +281,7 @@ def _optional(f: dataclasses.Field) -> bool:
 
 
 #: Values that are their own JSON value (not bool, not float: both need a look).
-_PLAIN = (str, int)
+_PLAIN = frozenset((str, int))
 
 
 def to_json(value):
@@ -298,7 +298,7 @@ def to_json(value):
                 out[f.name] = to_json(item)
         return out
     if isinstance(value, (list, tuple)):
-        if all(type(item) in _PLAIN for item in value):  # a column of a large table
+        if set(map(type, value)) <= _PLAIN:  # a column of a large table (types seen in C)
             return list(value)
         return [to_json(item) for item in value]
     if isinstance(value, dict):
