@@ -14,6 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from ips_map.errors import ERREUR
@@ -951,3 +953,17 @@ def test_placement_rejects_are_the_listing_s_reject_records(tmp_path, departemen
         "valeur": error.valeur,
         "raison": str(error),
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("0189²½①٣𝟗\n"))))
+def test_the_digits_of_names_folded_together_are_those_of_each_name(names):
+    # possible_duplicates compares the ASCII digits of the names' NFKD forms, made for all
+    # the names at once (joined by newlines): the same as name by name.
+    import re
+    import unicodedata
+
+    from ips_map.places.duplicates import _digits
+
+    one_by_one = [re.sub(r"[^0-9]+", "", unicodedata.normalize("NFKD", n)) for n in names]
+    assert _digits(names) == one_by_one

@@ -9,6 +9,9 @@ so no duplicate is missed. Digits and places are compared whole columns at a tim
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 
@@ -28,8 +31,7 @@ def possible_duplicates(services: pd.DataFrame, unit: str) -> list[tuple[int, Pr
         return []
     names = services["nom"].astype(str)
     where = _places(services)
-    digits = names.str.normalize("NFKD").str.replace(r"[^0-9]+", "", regex=True)
-    shared = pd.DataFrame({"where": where, "digits": digits.to_numpy(object)})
+    shared = pd.DataFrame({"where": where, "digits": _digits(names.tolist())})
     candidates = np.flatnonzero(shared.duplicated(keep=False).to_numpy())
     first: dict[tuple[str, str], int] = {}
     found: list[tuple[int, Problem]] = []
@@ -51,6 +53,24 @@ def possible_duplicates(services: pd.DataFrame, unit: str) -> list[tuple[int, Pr
         )
         found.append((position, problem))
     return found
+
+
+#: Every ASCII byte but the digits and the newline: deleted by ``bytes.translate``.
+_NOT_DIGIT_NOR_NEWLINE = bytes(b for b in range(128) if b not in b"0123456789\n")
+
+
+def _digits(names: list[str]) -> list[str]:
+    """The ASCII digits of each name's NFKD form, in order: folded on all the names joined
+    by newlines at once (NFKD works character by character and makes no newline; the other
+    characters than ASCII's are no ASCII digit, dropped by the encoding), or name by name
+    when one holds a newline itself."""
+    joined = "\n".join(names)
+    if not names:
+        return []
+    if joined.count("\n") != len(names) - 1:
+        return [re.sub(r"[^0-9]+", "", unicodedata.normalize("NFKD", name)) for name in names]
+    ascii_only = unicodedata.normalize("NFKD", joined).encode("ascii", "ignore")
+    return ascii_only.translate(None, _NOT_DIGIT_NOR_NEWLINE).decode("ascii").split("\n")
 
 
 def _places(services: pd.DataFrame) -> np.ndarray:
