@@ -3,17 +3,28 @@ xdist worker) and never modified by a test; one Chromium per session; a private 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
-import pytest
-from hypothesis import settings
+# Before ips_map is imported (it keeps Folium's compiled templates in the cache as it is
+# imported) and before any fixture (the session's and modules' builds are made before the
+# first test's own fixtures run): a cache and a memo folder of the session's, never the
+# user's. Each test then gets a cache of its own (_private_cache); the memo stays shared.
+_SESSION = Path(tempfile.mkdtemp(prefix="ips-map-tests-"))
+atexit.register(shutil.rmtree, _SESSION, ignore_errors=True)
+os.environ["IPS_MAP_CACHE_DIR"] = str(_SESSION / "cache")
+os.environ["IPS_MAP_MEMO_DIR"] = str(_SESSION / "calculs")
 
-from ips_map.pipeline import build
-from ips_map.settings import BuildSettings
-from ips_map.sources.http import HttpSettings
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+from ips_map.pipeline import build  # noqa: E402
+from ips_map.settings import BuildSettings  # noqa: E402
+from ips_map.sources.http import HttpSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +100,7 @@ def _private_cache(tmp_path_factory, monkeypatch):
     by a user's builds: named after everything they are made from, they never leak from one
     test into another (``tests/test_memo.py`` builds with an empty folder of its own)."""
     monkeypatch.setenv("IPS_MAP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    monkeypatch.setenv("IPS_MAP_MEMO_DIR", str(tmp_path_factory.getbasetemp() / "calculs"))
+    monkeypatch.setenv("IPS_MAP_MEMO_DIR", str(_SESSION / "calculs"))
 
 
 class Sleeps:
