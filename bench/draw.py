@@ -3,6 +3,8 @@ and on a phone's (Chromium's CPU slowed 4×), with the main thread's blocking ti
 
 from __future__ import annotations
 
+import time
+
 from ._assets import LocalCdn
 from ._baselines import explore_command
 from ._browser import OURS_READY, PATHS_101, Chromium
@@ -16,6 +18,12 @@ PHONE_SLOWDOWN = 4.0
 MAX_PHONE_BLOCKING_MS = 200.0
 MAX_PHONE_RATIO = 0.5
 PHONE_TIMEOUT_S = 180.0
+#: Seconds waited before each load at CPU 4×: the page before it (its context closed, its
+#: renderer still tearing down and collecting) otherwise shares the two cores with it. Both
+#: pages gain; the lighter one more (7 alternate loads each, load 3.3-3.5, two runs each way:
+#: ours 213 and 226 -> 163 and 156 ms of blocking, explore() 1,962 and 1,856 -> 1,596 and
+#: 1,649 ms; time to drawn 0.57 and 0.64 -> 0.54 and 0.57 x explore()'s).
+SETTLE_S = 2.0
 
 
 def run(run: Run) -> None:
@@ -25,7 +33,8 @@ def run(run: Run) -> None:
     is opened from file:// with every CDN request answered from local npm copies and map
     tiles aborted, and is drawn when the 101 département paths are in the page. One
     unmeasured load of each comes first. Then both again, interleaved, with the CPU slowed
-    4× and the page traced (see :func:`bench._browser.main_thread_tasks`).
+    4× and the page traced (see :func:`bench._browser.main_thread_tasks`), each after
+    :data:`SETTLE_S` seconds of rest.
     """
     out = OUT_DIR / "draw"
     time_command(ips_map_command("build", "--out", str(out / "ours")))
@@ -51,7 +60,9 @@ def run(run: Run) -> None:
         # More loads than at full speed: on this shared machine a traced load at CPU 4×
         # varies by a third from one to the next, and a median of 3 moved with it.
         for _ in range(run.settings.reps + 2):
+            time.sleep(SETTLE_S)
             ours_phone.append(browser.open(ours_url, OURS_READY, LocalCdn(), **phone))
+            time.sleep(SETTLE_S)
             explore_phone.append(browser.open(explore_url, PATHS_101, LocalCdn(), **phone))
 
     run.add(
