@@ -277,10 +277,21 @@ def _csv_fields(cells: list, delimiter: str) -> list[str]:
         joined = "\0".join(texts)
     if not any(ch in joined for ch in special):
         return texts
-    return [
-        '"' + text.replace('"', '""') + '"' if any(ch in text for ch in special) else text
-        for text in texts
-    ]
+    return [_quoted(text, special) for text in texts]
+
+
+def _quoted(text: str, special: str) -> str:
+    """``text`` quoted as the csv module quotes it, when it holds one of ``special`` (the
+    delimiter, a quote, a line break): between quotes, its own quotes doubled."""
+    if any(ch in text for ch in special):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def text_field(text: str, delimiter: str = ",") -> str:
+    """A text cell as :func:`csv_columns_bytes` writes it in a row of several cells:
+    escaped for spreadsheets, line breaks as ``\n``, quoted as the csv module quotes."""
+    return _quoted(_cell(text), delimiter + '"\n\r')
 
 
 def _field_text(cell) -> str:

@@ -21,7 +21,7 @@ from ips_map.access import AccessOptions, AccessResult, measure_access
 from ips_map.access.aggregate import national_figures
 from ips_map.coverage import measure_coverage
 from ips_map.memo import read_texts, remembered, text_arrays
-from ips_map.outputs import CsvFormat, csv_columns_bytes, csv_format, escape_formula
+from ips_map.outputs import CsvFormat, csv_columns_bytes, csv_format, text_field
 from ips_map.pipeline.prepare import Prepared
 from ips_map.settings import BuildSettings
 from ips_map.sources.registry import source_path
@@ -46,7 +46,6 @@ COMMUNE_CSV_COLUMNS = [
 #: threshold first.
 FARTHEST_ZONES = 5
 _COMMUNE_POP_COLUMN = re.compile(r"^population_municipale_(\d{4})$")
-_LINE_BREAK = re.compile(r"\r\n?")
 
 
 def access_options(settings: BuildSettings) -> AccessOptions:
@@ -302,7 +301,7 @@ def communes_csv(communes: pd.DataFrame, fmt: CsvFormat | str | None = None) -> 
     distances = _distance_cells(np.round(communes["distance_km"].to_numpy(float), 2), fmt.decimal)
     codes, names = pd.factorize(communes["service_proche"].to_numpy(dtype=object))
     fields = np.array(
-        [_csv_field(str(n), fmt.delimiter) for n in names.tolist()] + [""], dtype=object
+        [text_field(str(n), fmt.delimiter) for n in names.tolist()] + [""], dtype=object
     )
     rows = pd.array(communes["ligne_service_proche"].to_numpy(dtype=object), dtype="Int64")
     lines_of = np.where(rows.isna(), "", rows.astype(str).to_numpy(dtype=object, na_value=""))
@@ -327,16 +326,6 @@ def _distance_cells(distance: np.ndarray, decimal: str) -> np.ndarray:
         cells = np.char.replace(cells.astype(str), ".", decimal).astype(object)
     cells[np.isnan(distance)] = ""
     return cells
-
-
-def _csv_field(text: str, delimiter: str = ",") -> str:
-    """A text cell as :func:`~ips_map.outputs.csv_columns_bytes` writes it: escaped for
-    spreadsheets, line breaks as ``\\n``, quoted as the csv module quotes (the delimiter,
-    a quote or a line break)."""
-    text = _LINE_BREAK.sub("\n", escape_formula(text))
-    if any(ch in text for ch in delimiter + '"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
 
 
 def _static_lines(communes: pd.DataFrame, fmt: CsvFormat) -> tuple[str, list[str]] | None:
