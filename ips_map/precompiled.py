@@ -90,29 +90,35 @@ def environment_fingerprint(environment) -> str | None:
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _kept_path(environment, source, name, filename, raw, defer_init):
+    """Where the code of this compile is kept, or None when it is not kept."""
+    fingerprint = environment_fingerprint(environment) if isinstance(source, str) else None
+    if fingerprint is None or raw:
+        return None
+    digest = hashlib.sha256(fingerprint.encode())
+    for part in (name, filename, defer_init, source):
+        data = repr(part).encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data) + data)
+    try:
+        return default_cache_dir() / "templates" / f"chaine-{digest.hexdigest()}.code"
+    except RuntimeError:  # no home folder to find the cache in: compiled as usual
+        return None
+
+
 def _kept_compile(original):
     """``Environment.compile``, its code objects kept by :func:`templates_kept`."""
 
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        fingerprint = environment_fingerprint(self) if isinstance(source, str) else None
-        if fingerprint is None or raw:
-            return original(self, source, name, filename, raw, defer_init)
-        digest = hashlib.sha256(fingerprint.encode())
-        for part in (name, filename, defer_init, source):
-            data = repr(part).encode("utf-8", "surrogatepass")
-            digest.update(b"%d:" % len(data) + data)
-        try:
-            path = default_cache_dir() / "templates" / f"chaine-{digest.hexdigest()}.code"
-        except RuntimeError:  # no home folder to find the cache in: compiled as usual
-            return original(self, source, name, filename, raw, defer_init)
-        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
-            code = marshal.loads(path.read_bytes())
-            if isinstance(code, types.CodeType):
-                return code
+        path = _kept_path(self, source, name, filename, raw, defer_init)
+        if path is not None:
+            with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+                code = marshal.loads(path.read_bytes())
+                if isinstance(code, types.CodeType):
+                    return code
         code = original(self, source, name, filename, raw, defer_init)
-        with contextlib.suppress(OutputError, OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, marshal.dumps(code))
+        if path is not None:
+            with contextlib.suppress(OutputError):  # its folder made by write_atomic
+                write_atomic(path, marshal.dumps(code))
         return code
 
     compile.__wrapped__ = original

@@ -21,7 +21,7 @@ import re
 #: (a policy set by ``<meta>`` applies to what follows it).
 PLACEHOLDER = "<!--ips-csp-->"
 
-#: The page is searched in its UTF-8 bytes with ASCII letters lowered (:func:`_lowered`):
+#: The page is searched in its UTF-8 bytes with ASCII letters lowered (:func:`policy`):
 #: the same offsets as the page's bytes, tag and attribute names in one case, so that the
 #: patterns start with a literal and each closing tag is found by ``bytes.find`` (a lazy
 #: ``.*?</script>`` over the page's data took 70 ms for 100,000 services).
