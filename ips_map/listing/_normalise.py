@@ -19,6 +19,7 @@ import pandas as pd
 from ips_map.errors import ERREUR, Problem
 from ips_map.listing import values
 from ips_map.progress import Advance, ignore
+from ips_map.territory.names import joined_apart
 from ips_map.vocabulary import UNRECOGNISED_STATUS
 
 #: The columns the normalised records add to the canonical ones, in this order.
@@ -232,10 +233,9 @@ def _template_examples(names: np.ndarray) -> np.ndarray:
     lowercasing makes or joins to another): the usual listing has none of them.
     """
     found = np.zeros(len(names), dtype=bool)
-    texts = [name for name in names.tolist() if isinstance(name, str)]
-    together = unicodedata.normalize("NFKD", "\0".join(texts)).lower()
-    alone = together.count("\0") == max(len(texts) - 1, 0)  # no name holds a NUL itself
-    if alone and not _FICTIF_IN_ONE.search(together):
+    together = joined_apart([name for name in names.tolist() if isinstance(name, str)], "\0")
+    folded_together = None if together is None else unicodedata.normalize("NFKD", together)
+    if folded_together is not None and not _FICTIF_IN_ONE.search(folded_together.lower()):
         return found
     folded = pd.Series(names, dtype=object).str.normalize("NFKD").str.lower()
     candidates = folded.str.contains(_FICTIF, regex=True).to_numpy(dtype=bool)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ips_map.errors import Problem
 from ips_map.territory.gazetteer import commune_key
+from ips_map.territory.names import joined_apart
 
 
 def possible_duplicates(services: pd.DataFrame, unit: str) -> list[tuple[int, Problem]]:
@@ -64,10 +65,10 @@ def _digits(names: list[str]) -> list[str]:
     by newlines at once (NFKD works character by character and makes no newline; the other
     characters than ASCII's are no ASCII digit, dropped by the encoding), or name by name
     when one holds a newline itself."""
-    joined = "\n".join(names)
     if not names:
         return []
-    if joined.count("\n") != len(names) - 1:
+    joined = joined_apart(names, "\n")
+    if joined is None:
         return [re.sub(r"[^0-9]+", "", unicodedata.normalize("NFKD", name)) for name in names]
     ascii_only = unicodedata.normalize("NFKD", joined).encode("ascii", "ignore")
     return ascii_only.translate(None, _NOT_DIGIT_NOR_NEWLINE).decode("ascii").split("\n")

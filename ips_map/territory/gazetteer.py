@@ -18,7 +18,7 @@ import pandas as pd
 from ips_map.memo import read_texts, remembered, text_arrays
 from ips_map.territory.data import COMMUNE_COLUMNS
 from ips_map.territory.fuzzy import FuzzyNames
-from ips_map.territory.names import text_key
+from ips_map.territory.names import joined_apart, text_key
 
 
 class _Communes(Mapping):
@@ -236,8 +236,8 @@ def _same_count(keys: list[str], count: int) -> list[str]:
 
 
 def _commune_keys(names: list[str]) -> list[str]:
-    text = "\n".join(names)
-    if not names or text.count("\n") != len(names) - 1:
+    text = joined_apart(names, "\n")
+    if not names or text is None:
         return [commune_key(name) for name in names]
     text = _ARTICLE_IN_BRACKETS.sub("", text)
     text = unicodedata.normalize("NFKD", text)

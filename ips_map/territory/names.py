@@ -25,6 +25,14 @@ COLLECTIVITES_OUTRE_MER = {
 }
 
 
+def joined_apart(texts: list[str], separator: str) -> str | None:
+    """The texts joined by ``separator``, to fold all of them in one call of a function
+    that works character by character; None when one holds ``separator`` itself (then the
+    joined text would not split back into them)."""
+    joined = separator.join(texts)
+    return joined if joined.count(separator) == max(len(texts) - 1, 0) else None
+
+
 @lru_cache(maxsize=1 << 17)
 def text_key(value: str) -> str:
     """Return a comparison key: lower case, no accents, punctuation folded to spaces."""
