@@ -89,6 +89,12 @@ def _update(digest, part) -> None:
         digest.update(b"o%d:" % len(data) + data)
 
 
+def column_inputs(frame, names: Iterable[str]) -> list:
+    """The columns ``names`` of a table as inputs of :func:`remembered`: each one's name,
+    then its values."""
+    return [part for name in names for part in (name, frame[name].to_numpy())]
+
+
 def digest_of(name: str, inputs: Iterable) -> str:
     """The sha256 a result of ``name`` made from ``inputs`` is kept under."""
     digest = hashlib.sha256(f"ips-map memo {FORMAT}\0{name}\0{code_fingerprint()}\0".encode())

@@ -20,7 +20,7 @@ import pandas as pd
 from ips_map.access import AccessOptions, AccessResult, measure_access
 from ips_map.access.aggregate import national_figures
 from ips_map.coverage import measure_coverage
-from ips_map.memo import read_texts, remembered, text_arrays
+from ips_map.memo import column_inputs, read_texts, remembered, text_arrays
 from ips_map.outputs import CsvFormat, csv_columns_bytes, csv_format, text_field
 from ips_map.pipeline.prepare import Prepared
 from ips_map.settings import BuildSettings
@@ -338,17 +338,13 @@ def _static_lines(communes: pd.DataFrame, fmt: CsvFormat) -> tuple[str, list[str
         same = all(np.array_equal(kept[1][c], communes[c].to_numpy()) for c in _STATIC[1:])
         if same:
             return kept[2]
-    columns = {name: communes[name].to_numpy() for name in _STATIC}
-    inputs = [fmt.name, fmt.delimiter, fmt.decimal]
-    for name, values in columns.items():
-        inputs += [name, values.tolist() if values.dtype == object else values]
     result = remembered(
         "lignes_communes",
-        inputs,
+        [fmt.name, fmt.delimiter, fmt.decimal, *column_inputs(communes, _STATIC)],
         lambda: _made_static_lines(communes, fmt),
         lambda arrays: _read_static_lines(arrays, len(communes)),
     )
-    _LAST_STATIC[fmt.name] = (codes, {c: columns[c] for c in _STATIC[1:]}, result)
+    _LAST_STATIC[fmt.name] = (codes, {c: communes[c].to_numpy() for c in _STATIC[1:]}, result)
     return result
 
 

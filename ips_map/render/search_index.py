@@ -27,7 +27,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from ips_map.memo import remembered
+from ips_map.memo import column_inputs, remembered
 from ips_map.render._encode import decode_ring, encode_ring
 from ips_map.render._insets import Inset
 
@@ -109,13 +109,9 @@ def commune_index_script(communes: pd.DataFrame) -> bytes:
         if table is communes:
             return made
     columns = ("code_commune", "nom", "code_departement", "latitude", "longitude", "population")
-    inputs = []
-    for name in columns:
-        values = communes[name].to_numpy()
-        inputs += [name, values.tolist() if values.dtype == object else values]
     made = remembered(
         "recherche_communes",
-        inputs,
+        column_inputs(communes, columns),
         lambda: {"script": np.frombuffer(_script(communes), dtype=np.uint8)},
         lambda arrays: arrays["script"].tobytes(),
     )
