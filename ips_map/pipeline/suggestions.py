@@ -12,7 +12,7 @@ listing's active services of the counted types (and the planned ones with
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import numpy as np
 import pandas as pd
@@ -114,12 +114,8 @@ def _picks(
     def make() -> dict:
         kept_xy, kept_group = project_points(lon, lat, departements)
         picks = suggest_sites(xy, population, group, kept_xy, kept_group, threshold_m, k)
-        columns = [[p.commune for p in picks], [p.population_added for p in picks]]
-        return {
-            "commune": np.array(columns[0], dtype=np.int64),
-            "added": np.array(columns[1], dtype=np.int64),
-            "total": np.array([p.population_total for p in picks], dtype=np.int64),
-        }
+        rows = np.array([astuple(p) for p in picks], dtype=np.int64).reshape(-1, 3)
+        return {"commune": rows[:, 0], "added": rows[:, 1], "total": rows[:, 2]}
 
     def read(arrays) -> list[Suggestion]:
         commune, added, total = (arrays[key] for key in ("commune", "added", "total"))
