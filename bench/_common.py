@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import subprocess
@@ -138,6 +139,21 @@ class Run:
     def note(self, text: str) -> None:
         self.notes.append(text)
         print(f"  note: {text}", flush=True)
+
+
+@contextlib.contextmanager
+def memo_folder(folder: str):
+    """While it lasts, the builds of this process and its children keep their results
+    (``ips_map.memo``) in ``folder``; the variable as it was after."""
+    before = os.environ.get("IPS_MAP_MEMO_DIR")
+    os.environ["IPS_MAP_MEMO_DIR"] = folder
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("IPS_MAP_MEMO_DIR", None)
+        else:
+            os.environ["IPS_MAP_MEMO_DIR"] = before
 
 
 def fmt(value: float | None, unit: str) -> str:

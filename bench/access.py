@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._common import Figure, Run, median
+from ._common import Figure, Run, median, memo_folder
 from ._synthetic import SEED, SHARE_EN_PROJET
 
 SIZES = (1_000, 100_000)
@@ -163,9 +163,7 @@ def _time_stage(communes, services, zones, reps: int):
     from ips_map.access import measure_access
 
     commune_zones, zone_list = zones
-    before = os.environ.get("IPS_MAP_MEMO_DIR")
-    os.environ["IPS_MAP_MEMO_DIR"] = os.path.join(os.devnull, "calculs")
-    try:
+    with memo_folder(os.path.join(os.devnull, "calculs")):
         result = measure_access(communes, services, commune_zones, zone_list)  # unmeasured
         times, cpu = [], []
         for _ in range(reps):
@@ -173,11 +171,6 @@ def _time_stage(communes, services, zones, reps: int):
             result = measure_access(communes, services, commune_zones, zone_list)
             times.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
-    finally:
-        if before is None:
-            os.environ.pop("IPS_MAP_MEMO_DIR", None)
-        else:
-            os.environ["IPS_MAP_MEMO_DIR"] = before
     return times, cpu, result
 
 

@@ -26,6 +26,7 @@ from ._common import (
     Run,
     ips_map_command,
     median,
+    memo_folder,
     time_command,
 )
 from ._synthetic import SEED, write_synthetic_listing
@@ -108,16 +109,8 @@ def run(run: Run) -> None:
     empty at its start: no result of an earlier run is found, and the first build (of one
     service, untimed) keeps what the data files give, as for someone who built once before.
     """
-    with tempfile.TemporaryDirectory(prefix="ips-map-bench-calculs-") as memo:
-        before = os.environ.get("IPS_MAP_MEMO_DIR")
-        os.environ["IPS_MAP_MEMO_DIR"] = memo
-        try:
-            _run(run)
-        finally:
-            if before is None:
-                os.environ.pop("IPS_MAP_MEMO_DIR", None)
-            else:
-                os.environ["IPS_MAP_MEMO_DIR"] = before
+    with tempfile.TemporaryDirectory(prefix="ips-map-bench-calculs-") as memo, memo_folder(memo):
+        _run(run)
 
 
 def _run(run: Run) -> None:
