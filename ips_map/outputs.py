@@ -325,7 +325,10 @@ def _column_cells(values: list, decimal: str = ".") -> list:
         for k in np.flatnonzero(flagged.to_numpy(dtype=bool)).tolist():
             escaped[k] = _cell(escaped[k])
         cells[texts] = escaped[codes]
-    elif kind in ("floating", "mixed-integer-float"):
+    elif kind == "floating":
+        present = ~missing
+        cells[present] = _float_cells(cells[present].astype(float), decimal)
+    elif kind == "mixed-integer-float":
         present = ~missing
         cells[present] = [_number_cell(value, decimal) for value in cells[present].tolist()]
     elif kind not in ("integer", "boolean", "empty"):
@@ -342,6 +345,17 @@ def _any_may_change(joined: str) -> bool:
         or _FORMULA.match(joined) is not None
         or _FORMULA_AFTER_NUL.search(joined) is not None
     )
+
+
+def _float_cells(values: np.ndarray, decimal: str) -> np.ndarray:
+    """:func:`_number_cell` of a column of floats (none NaN), at once: the whole ones as
+    ints, the others by their shortest digits (``repr`` of each, as Python floats)."""
+    out = np.empty(len(values), dtype=object)
+    whole = (np.floor(values) == values) & (np.abs(values) < 1e15)
+    out[whole] = values[whole].astype(np.int64).tolist()
+    texts = list(map(repr, values[~whole].tolist()))
+    out[~whole] = texts if decimal == "." else [text.replace(".", decimal) for text in texts]
+    return out
 
 
 def _number_cell(value, decimal: str):

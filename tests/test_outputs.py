@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -130,6 +131,13 @@ def test_a_column_of_floats_is_written_as_each_float_is(values, fmt):
     cells written one by one (csv_bytes: Python's repr, whole numbers without decimals)."""
     rows = [{"x": v} for v in values]
     assert csv_columns_bytes(["x"], {"x": values}, len(values), fmt) == csv_bytes(["x"], rows, fmt)
+
+
+def test_numpy_floats_are_written_by_their_digits():
+    # numpy 2's repr of a float64 is "np.float64(0.1)": a column of them is written as floats.
+    values = [np.float64(0.1), np.float64(2.0), None, np.float64(-1.5e-07)]
+    written = csv_columns_bytes(["x", "n"], {"x": values, "n": [1, 2, 3, 4]}, 4, "francais")
+    assert written.decode("utf-8-sig").splitlines()[1:] == ["0,1;1", "2;2", ";3", "-1,5e-07;4"]
 
 
 @settings(max_examples=300)
