@@ -27,6 +27,7 @@ PHONE_TIMEOUT_S = 180.0
 #: before 2026-12-02 04:00 UTC measured them, are still made and printed (informative).
 SETTLE_S = 2.0
 
+
 def run(run: Run) -> None:
     """Open the default map and explore()'s page in fresh contexts, interleaved.
 
