@@ -63,15 +63,12 @@ def run(run: Run) -> None:
                 browser.open(explore_url, PATHS_101, explore_cdn, settle_s=SETTLE_S).drawn_ms
             )
         phone = {"cpu_slowdown": PHONE_SLOWDOWN, "trace": True, "timeout_s": PHONE_TIMEOUT_S}
+        rested = {**phone, "settle_s": SETTLE_S}
         # More loads than at full speed: on this shared machine a traced load at CPU 4×
         # varies by a third from one to the next, and a median of 3 moved with it.
         for _ in range(run.settings.reps + 2):
-            ours_phone.append(
-                browser.open(ours_url, OURS_READY, LocalCdn(), settle_s=SETTLE_S, **phone)
-            )
-            explore_phone.append(
-                browser.open(explore_url, PATHS_101, LocalCdn(), settle_s=SETTLE_S, **phone)
-            )
+            ours_phone.append(browser.open(ours_url, OURS_READY, LocalCdn(), **rested))
+            explore_phone.append(browser.open(explore_url, PATHS_101, LocalCdn(), **rested))
         # As every run before 2026-12-02 measured them: navigated as soon as the page is
         # made, its renderer still starting (a rest before the page, for the one before it).
         for _ in range(run.settings.reps + 2):
