@@ -751,6 +751,45 @@ def test_real_data_marseille_by_name_and_by_code(tmp_path, real_data):
     assert all(polygon.intersects(point) for point in services.geometry)
 
 
+def test_a_code_alone_is_placed_as_the_whole_evidence_places_it(tmp_path, real_data):
+    """The short way for a row whose only evidence is a current commune's INSEE code
+    (placed_by_code_alone) gives what place_row gives it, for communes of every département
+    (overseas and Corsica included), with the département stated, written on 4 digits; it
+    leaves every other row to place_row: another evidence, another département stated, an
+    arrondissement's code, an old code, an unknown one."""
+    from ips_map.places._distinct import evidence_records
+    from ips_map.places._seats import SeatFinder
+    from ips_map.places.outcome import RowNotes
+    from ips_map.places.row import place_row, placed_by_code_alone
+    from ips_map.territory.gazetteer import Gazetteer
+
+    departements, communes, old_codes = real_data
+    # One commune in 40, and the first of each département.
+    sample = communes.iloc[::40]
+    sample = pd.concat([sample, communes.drop_duplicates("code_departement")])
+    codes, deps = sample["code_commune"].tolist(), sample["code_departement"].tolist()
+    other = {dep: "75" if dep != "75" else "13" for dep in deps}
+    short = [{"code insee": code} for code in codes]
+    short += [{"code insee": c, "departement": d} for c, d in zip(codes[::5], deps[::5])]
+    short += [{"code insee": c.lstrip("0")} for c in codes if c.startswith("0")][:50]
+    long = [{"code insee": c, "departement": other[d]} for c, d in zip(codes[::9], deps[::9])]
+    long += [{"code insee": c, "cp": "75001"} for c in codes[::11]]
+    long += [{"code insee": c, "commune": "Paris"} for c in codes[::13]]
+    long += [{"code insee": c, "departements desservis": "75"} for c in codes[::17]]
+    long += [{"code insee": "75101"}, {"code insee": "01003"}, {"code insee": "01999"}]
+    listing = write_rows(tmp_path, short + long)
+    rows = evidence_records(listing.rows, np.arange(len(listing.rows)))
+    gazetteer = Gazetteer(communes, old_codes)
+    seats = SeatFinder(departements, gazetteer)
+    names = dict(zip(departements["code"], departements["nom"]))
+    quick = [placed_by_code_alone(row, gazetteer) for row in rows]
+    assert all(placed is not None for placed in quick[: len(short)])
+    assert all(placed is None for placed in quick[len(short) :])
+    for row, placed in zip(rows[: len(short)], quick):
+        notes = RowNotes(int(row["ligne"]), listing.unit, listing.columns_as_written, names)
+        assert placed == place_row(row, None, gazetteer, seats, notes), row
+
+
 def test_real_data_departement_alone_is_placed_at_its_prefecture(tmp_path, real_data):
     departements, communes, old_codes = real_data
     listing = write_rows(tmp_path, [{"departement": "13"}, {"departement": "976"}])

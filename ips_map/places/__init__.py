@@ -33,7 +33,7 @@ from ips_map.places._seats import SeatFinder
 from ips_map.places.duplicates import possible_duplicates
 from ips_map.places.geometry import read_coordinates
 from ips_map.places.outcome import PlacedRow, RowNotes, services_table, set_warnings
-from ips_map.places.row import place_row
+from ips_map.places.row import place_row, placed_by_code_alone
 from ips_map.progress import Advance, ignore
 from ips_map.territory.gazetteer import Gazetteer, shared_gazetteer
 from ips_map.vocabulary import APPROXIMATE_METHODS, COMMUNE_CENTRE_METHODS
@@ -111,8 +111,12 @@ def place_services(
     sizes = np.bincount(groups, minlength=len(firsts)).tolist()
     told = 0
     for index, row in zip(rows.index[firsts], evidence_records(rows, firsts)):
-        notes = RowNotes(int(row["ligne"]), listing.unit, listing.columns_as_written, dep_names)
-        results.append(place_row(row, readings.get(index), gazetteer, seats, notes))
+        reading = readings.get(index)
+        result = placed_by_code_alone(row, gazetteer) if reading is None else None
+        if result is None:
+            notes = RowNotes(int(row["ligne"]), listing.unit, listing.columns_as_written, dep_names)
+            result = place_row(row, reading, gazetteer, seats, notes)
+        results.append(result)
         told += sizes[len(results) - 1]
         if told >= _BLOCK_ROWS:
             advance(told)

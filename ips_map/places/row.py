@@ -66,6 +66,37 @@ def place_row(
     )
 
 
+def placed_by_code_alone(row: dict, gazetteer: Gazetteer) -> PlacedRow | None:
+    """What :func:`place_row` gives a row without coordinates whose only evidence is the
+    INSEE code of a current commune (the usual row of a long listing), its département
+    stated or not: placed at the commune's centre, without a warning. None for any other
+    row, which :func:`place_row` places. Made without gathering the evidence: a long listing
+    names thousands of communes this way (``tests/test_places.py`` holds the two to the same
+    results)."""
+    code = row["code_commune_n"]
+    if not code or code not in gazetteer.communes:
+        return None
+    if row["code_postal_n"] or row["commune"] or row["desservis"]:
+        return None
+    commune = gazetteer.commune(code)
+    dep = commune["code_departement"]
+    stated = tuple(row.get("departements_possibles") or ()) or (
+        (row["departement_code"],) if row["departement_code"] else ()
+    )
+    if stated not in ((), (dep,)):
+        return None
+    return PlacedRow(
+        row,
+        method="code_commune",
+        departement=dep,
+        commune_code=code,
+        commune_name=commune["nom"],
+        served=(dep,),
+        lon=commune["longitude"],
+        lat=commune["latitude"],
+    )
+
+
 def _note_name(row: dict, found: Found, notes: RowNotes, where: str = "") -> None:
     """The row's one warning about its commune's name, with where it was placed."""
     if found.name_issue:
