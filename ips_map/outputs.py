@@ -349,13 +349,16 @@ def _any_may_change(joined: str) -> bool:
 
 def _float_cells(values: np.ndarray, decimal: str) -> np.ndarray:
     """:func:`_number_cell` of a column of floats (none NaN), at once: the whole ones as
-    ints, the others by their shortest digits (``repr`` of each, as Python floats)."""
-    out = np.empty(len(values), dtype=object)
-    whole = (np.floor(values) == values) & (np.abs(values) < 1e15)
-    out[whole] = values[whole].astype(np.int64).tolist()
-    texts = list(map(repr, values[~whole].tolist()))
+    ints, the others by their shortest digits (``repr`` of each, as Python floats). Each
+    distinct value is written once (services at a commune's centre share its position)."""
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=float)
+    out = np.empty(len(uniques), dtype=object)
+    whole = (np.floor(uniques) == uniques) & (np.abs(uniques) < 1e15)
+    out[whole] = uniques[whole].astype(np.int64).tolist()
+    texts = list(map(repr, uniques[~whole].tolist()))
     out[~whole] = texts if decimal == "." else [text.replace(".", decimal) for text in texts]
-    return out
+    return out[codes]
 
 
 def _number_cell(value, decimal: str):

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from ips_map.outputs import (
     _cell,
+    _float_cells,
+    _number_cell,
     csv_bytes,
     csv_columns_bytes,
     csv_format,
@@ -127,10 +129,14 @@ def test_a_long_table_of_columns_is_written_whole():
     st.sampled_from(["francais", "international"]),
 )
 def test_a_column_of_floats_is_written_as_each_float_is(values, fmt):
-    """Whole columns of floats are written at once (numpy's digits): the same bytes as the
-    cells written one by one (csv_bytes: Python's repr, whole numbers without decimals)."""
-    rows = [{"x": v} for v in values]
-    assert csv_columns_bytes(["x"], {"x": values}, len(values), fmt) == csv_bytes(["x"], rows, fmt)
+    """Whole columns of floats are written at once: the same bytes as csv.writer over the
+    cells escaped one by one (Python's repr, whole numbers without decimals)."""
+    form = csv_format(fmt)
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected, delimiter=form.delimiter, lineterminator="\n")
+    writer.writerows([["x"], *([_cell(v, form.decimal)] for v in values)])
+    written = csv_columns_bytes(["x"], {"x": values}, len(values), fmt)
+    assert written == ("\ufeff" + expected.getvalue()).encode("utf-8")
 
 
 def test_numpy_floats_are_written_by_their_digits():
@@ -138,6 +144,37 @@ def test_numpy_floats_are_written_by_their_digits():
     values = [np.float64(0.1), np.float64(2.0), None, np.float64(-1.5e-07)]
     written = csv_columns_bytes(["x", "n"], {"x": values, "n": [1, 2, 3, 4]}, 4, "francais")
     assert written.decode("utf-8-sig").splitlines()[1:] == ["0,1;1", "2;2", ";3", "-1,5e-07;4"]
+
+
+#: Floats that repeat, as services' positions do, and those written apart: -0.0, whole
+#: ones, one beyond the integers written whole.
+_FLOATS = st.sampled_from([0.0, -0.0, 1.0, 0.1, 2.5, -3.0, 1e15, 1e16, 45.123456, -1.5e-07])
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(_FLOATS | st.floats(allow_nan=False), min_size=1, max_size=40),
+    st.sampled_from([".", ","]),
+)
+def test_floats_are_written_once_per_value_as_each_alone(values, decimal):
+    """A column of floats is written once per distinct value: what each is written alone."""
+    cells = _float_cells(np.array(values, dtype=float), decimal).tolist()
+    assert cells == [_number_cell(value, decimal) for value in values]
+    assert [type(cell) for cell in cells] == [
+        type(_number_cell(value, decimal)) for value in values
+    ]
+
+
+@settings(max_examples=300)
+@given(st.lists(_FLOATS | st.floats(), min_size=0, max_size=40))
+def test_positions_are_rounded_as_python_rounds_each(values):
+    """services.csv's positions: Python's round() of each value (not numpy's), made once
+    per distinct value."""
+    from ips_map.pipeline.tables import _rounded
+
+    rounded = _rounded(np.array(values, dtype=float))
+    expected = [round(value, 6) for value in values]
+    assert [repr(r) for r in rounded] == [repr(e) for e in expected]
 
 
 @settings(max_examples=300)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+import pandas as pd
 import shapely
 
 from ips_map.geocode import GEOCODE_COLUMNS
@@ -62,11 +64,21 @@ def service_columns(services) -> dict[str, list]:
     if "extra" in frame:
         _add_unknown_columns(columns, frame["extra"].tolist())
     points = services.geometry
-    # round() of each float, not numpy's: the same digits as Python writes them.
-    columns["latitude_placee"] = [round(y, 6) for y in shapely.get_y(points.values).tolist()]
-    columns["longitude_placee"] = [round(x, 6) for x in shapely.get_x(points.values).tolist()]
+    columns["latitude_placee"] = _rounded(shapely.get_y(points.values))
+    columns["longitude_placee"] = _rounded(shapely.get_x(points.values))
     columns["departements_servis"] = [" ".join(codes) for codes in columns["desservis"]]
     return columns
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    """Each value rounded to 6 decimals by Python's round(), not numpy's (the same digits
+    as Python writes them); once per distinct value (services share their commune's
+    centre)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    rounded = np.array([round(value, 6) for value in uniques.tolist()], dtype=object)[codes]
+    zero = values == 0  # 0.0 and -0.0 are one value to factorize, not to round()
+    rounded[zero] = values[zero].tolist()
+    return rounded.tolist()
 
 
 def _add_unknown_columns(columns: dict[str, list], extras: list) -> None:
