@@ -405,6 +405,20 @@ def api_communes() -> tuple[dict, ...]:
     return tuple(items)
 
 
+@cache
+def api_communes_sample() -> tuple[dict, ...]:
+    """The first 20 communes of each département (and the collectivité's) of
+    :func:`api_communes`."""
+    seen: dict[str, int] = {}
+    sample = []
+    for item in api_communes():
+        dep = item["codeDepartement"]
+        seen[dep] = seen.get(dep, 0) + 1
+        if seen[dep] <= 20:
+            sample.append(item)
+    return tuple(sample)
+
+
 @functools.lru_cache(maxsize=4)
 def _api_body(fields: frozenset, limit: int | None) -> str:
     body = [{k: v for k, v in item.items() if k in fields} for item in api_communes()]
@@ -530,32 +544,42 @@ def test_geo_api_500_then_success(data, httpserver, fast, sleeps):
     assert active_source("communes").path.startswith("fetched/")
 
 
+#: Faults of a commune table, and what each is refused for.
+_COMMUNE_FAULTS = {
+    "missing-departement": (
+        lambda items: [i for i in items if i["codeDepartement"] != "976"],
+        "sans aucune commune : 976",
+    ),
+    "too-few": (lambda items: items, "au moins 34000"),
+    "short-code": (
+        lambda items: [{**i, "code": "1001"} if i["code"] == "01001" else i for i in items],
+        "code commune « 1001 » invalide",
+    ),
+    "no-population": (
+        lambda items: [{**i, "population": None} if i["code"] == "01002" else i for i in items],
+        "commune 01002 : population « None » invalide",
+    ),
+    "duplicate": (lambda items: [*items, items[0]], "communes en double : 01001"),
+}
+
+
 @pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (
-            lambda items: [i for i in items if i["codeDepartement"] != "976"],
-            "sans aucune commune : 976",
-        ),
-        (lambda items: items[:20_000], "au moins 34000"),
-        (
-            lambda items: [{**i, "code": "1001"} if i["code"] == "01001" else i for i in items],
-            "code commune « 1001 » invalide",
-        ),
-        (
-            lambda items: [{**i, "population": None} if i["code"] == "01002" else i for i in items],
-            "commune 01002 : population « None » invalide",
-        ),
-        (lambda items: [*items, items[0]], "communes en double : 01001"),
-    ],
-    ids=["missing-departement", "too-few", "short-code", "no-population", "duplicate"],
+    ("change", "expected"), list(_COMMUNE_FAULTS.values()), ids=list(_COMMUNE_FAULTS)
 )
 def test_bad_commune_tables_are_refused(data, httpserver, fast, change, expected):
-    items = change(list(api_communes()))
+    """Each fault refused in a table of the first 20 communes of every département (a
+    twentieth of the whole: the same checks, a twentieth of the reading), accepted as it is
+    but for the fewest communes: the default minimum refuses it."""
+    sample = api_communes_sample()
+    items = change(list(sample))
     httpserver.expect_request("/communes").respond_with_handler(geo_api(items))
+    fewest = {"min_communes": len(sample) - 5} if "au moins" not in expected else {}
     with pytest.raises(FetchError, match="table des communes refusé") as info:
-        fetch_communes(base_url=httpserver.url_for("/"), settings=fast)
+        fetch_communes(base_url=httpserver.url_for("/"), settings=fast, **fewest)
     assert expected in str(info.value)
+    # Refused for that fault only: the sample has none of the others.
+    others = [said for _, said in _COMMUNE_FAULTS.values() if said != expected]
+    assert [said for said in others if said in str(info.value)] == []
     assert _tree(data / "fetched") == {}
 
 
