@@ -405,10 +405,15 @@ def api_communes() -> tuple[dict, ...]:
     return tuple(items)
 
 
+#: Fewest communes accepted from :func:`api_communes_sample` (about 2,000).
+SAMPLE_MIN = 1_000
+
+
 @cache
 def api_communes_sample() -> tuple[dict, ...]:
     """The first 20 communes of each département (and the collectivité's) of
-    :func:`api_communes`."""
+    :func:`api_communes`: the checks of the whole table, at a twentieth of the reading
+    (accepted with ``min_communes=SAMPLE_MIN``)."""
     seen: dict[str, int] = {}
     sample = []
     for item in api_communes():
@@ -500,12 +505,12 @@ def test_fetch_communes_stores_the_table_in_the_embedded_shape(data, httpserver,
 
 
 def test_commune_without_centre_keeps_its_previous_centre(data, httpserver, fast):
-    items = [dict(item) for item in api_communes()]
+    items = [dict(item) for item in api_communes_sample()]
     for item in items:
         if item["code"] == "01001":
             del item["centre"]
     httpserver.expect_request("/communes").respond_with_handler(geo_api(items))
-    fetch_communes(base_url=httpserver.url_for("/"), settings=fast)
+    fetch_communes(base_url=httpserver.url_for("/"), settings=fast, min_communes=SAMPLE_MIN)
     row = load_communes().set_index("code_commune").loc["01001"]
     assert (row["longitude"], row["latitude"]) == (4.925917, 46.153683)
     table = pd.read_csv(data / "fetched/census/communes.csv", dtype=str).set_index("code_commune")
@@ -538,8 +543,9 @@ def test_geo_api_500_keeps_the_previously_fetched_table(data, httpserver, fast, 
 
 def test_geo_api_500_then_success(data, httpserver, fast, sleeps):
     httpserver.expect_ordered_request("/communes").respond_with_data(b"", status=502)
-    httpserver.expect_ordered_request("/communes").respond_with_handler(geo_api())
-    fetch_communes(base_url=httpserver.url_for("/"), settings=fast)
+    sample = api_communes_sample()
+    httpserver.expect_ordered_request("/communes").respond_with_handler(geo_api(sample))
+    fetch_communes(base_url=httpserver.url_for("/"), settings=fast, min_communes=SAMPLE_MIN)
     assert sleeps.calls == [0.5]
     assert active_source("communes").path.startswith("fetched/")
 
@@ -573,7 +579,7 @@ def test_bad_commune_tables_are_refused(data, httpserver, fast, change, expected
     sample = api_communes_sample()
     items = change(list(sample))
     httpserver.expect_request("/communes").respond_with_handler(geo_api(items))
-    fewest = {"min_communes": len(sample) - 5} if "au moins" not in expected else {}
+    fewest = {"min_communes": SAMPLE_MIN} if "au moins" not in expected else {}
     with pytest.raises(FetchError, match="table des communes refusé") as info:
         fetch_communes(base_url=httpserver.url_for("/"), settings=fast, **fewest)
     assert expected in str(info.value)
