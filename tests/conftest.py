@@ -1,14 +1,21 @@
-"""Shared fixtures: the real-data builds that many tests read, made once per session (per
-xdist worker) and never modified by a test; one Chromium per session; a private cache."""
+"""Shared fixtures: the real-data builds that many tests read, made once per run (by one
+xdist worker, read back by the others) and never modified by a test; one Chromium per
+session; a private cache."""
 
 from __future__ import annotations
 
 import atexit
 import logging
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: each worker then makes its own
+    fcntl = None
 
 # Before ips_map is imported (it keeps Folium's compiled templates in the cache as it is
 # imported) and before any fixture (the session's and modules' builds are made before the
@@ -44,27 +51,52 @@ def pytest_configure(config):
     os.environ["IPS_MAP_SUGGEST"] = "0"
 
 
+def made_once(request, tmp_path_factory, name: str, make):
+    """``make(folder)`` once per run of the suite, whatever the number of workers: under
+    pytest-xdist, the first worker to ask makes it, under a lock that the others wait on,
+    and keeps it pickled beside the workers' folders; the others read it back (a build
+    costs about 1.5 processor-seconds, reading it back 0.02). Its files stay in the
+    folder of the worker that made them, which no test modifies."""
+    worker = getattr(request.config, "workerinput", None)  # None: not an xdist worker
+    if worker is None or fcntl is None:
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above the workers'
+    kept = shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if kept.exists():
+            return pickle.loads(kept.read_bytes())
+        made = make(tmp_path_factory.mktemp(name))
+        partial = kept.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(made))
+        partial.replace(kept)
+        return made
+
+
 @pytest.fixture(scope="session")
-def example_build(tmp_path_factory):
+def example_build(request, tmp_path_factory):
     """Build the map from the embedded example once; return the BuildResult."""
-    out = tmp_path_factory.mktemp("example-build")
-    return build(BuildSettings(out=out, build_date="2026-01-01"))
+
+    def make(out):
+        return build(BuildSettings(out=out, build_date="2026-01-01"))
+
+    return made_once(request, tmp_path_factory, "example-build", make)
 
 
 @pytest.fixture(scope="session")
-def hostile_build(tmp_path_factory):
-    """A build of the hostile listing (tests/test_render.HOSTILE_ROWS), once per session."""
+def hostile_build(request, tmp_path_factory):
+    """A build of the hostile listing (tests/test_render.HOSTILE_ROWS), once per run."""
     from tests.test_render import build_hostile
 
-    return build_hostile(tmp_path_factory.mktemp("hostile"))
+    return made_once(request, tmp_path_factory, "hostile", build_hostile)
 
 
 @pytest.fixture(scope="session")
-def editions(tmp_path_factory):
-    """Two editions (census 2022, then 2023 compared with it), once per session."""
+def editions(request, tmp_path_factory):
+    """Two editions (census 2022, then 2023 compared with it), once per run."""
     from tests.test_editions import make_editions
 
-    return make_editions(tmp_path_factory.mktemp("editions"))
+    return made_once(request, tmp_path_factory, "editions", make_editions)
 
 
 @pytest.fixture(scope="session")
