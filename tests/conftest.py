@@ -7,15 +7,9 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import pickle
 import shutil
 import tempfile
 from pathlib import Path
-
-try:
-    import fcntl
-except ImportError:  # not on Windows: each worker then makes its own
-    fcntl = None
 
 # Before ips_map is imported (it keeps Folium's compiled templates in the cache as it is
 # imported) and before any fixture (the session's and modules' builds are made before the
@@ -32,6 +26,7 @@ from hypothesis import settings  # noqa: E402
 from ips_map.pipeline import build  # noqa: E402
 from ips_map.settings import BuildSettings  # noqa: E402
 from ips_map.sources.http import HttpSettings  # noqa: E402
+from tests.helpers import made_once  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,28 +44,6 @@ def pytest_configure(config):
     os.environ["IPS_MAP_IMAGE"] = "0"
     # The suggestions (--suggest, about 0.3 s a build): only the tests that ask for them.
     os.environ["IPS_MAP_SUGGEST"] = "0"
-
-
-def made_once(request, tmp_path_factory, name: str, make):
-    """``make(folder)`` once per run of the suite, whatever the number of workers: under
-    pytest-xdist, the first worker to ask makes it, under a lock that the others wait on,
-    and keeps it pickled beside the workers' folders; the others read it back (a build
-    costs about 1.5 processor-seconds, reading it back 0.02). Its files stay in the
-    folder of the worker that made them, which no test modifies."""
-    worker = getattr(request.config, "workerinput", None)  # None: not an xdist worker
-    if worker is None or fcntl is None:
-        return make(tmp_path_factory.mktemp(name))
-    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above the workers'
-    kept = shared / f"{name}.pickle"
-    with open(shared / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
-        if kept.exists():
-            return pickle.loads(kept.read_bytes())
-        made = make(tmp_path_factory.mktemp(name))
-        partial = kept.with_suffix(".partial")
-        partial.write_bytes(pickle.dumps(made))
-        partial.replace(kept)
-        return made
 
 
 @pytest.fixture(scope="session")

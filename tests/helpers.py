@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import pickle
 import sys
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: each worker then makes its own
+    fcntl = None
 
 from ips_map.progress import Progress
 
@@ -71,3 +77,25 @@ class RecordingProgress(Progress):
             record["calls"] += 1
 
         yield advance
+
+
+def made_once(request, tmp_path_factory, name: str, make):
+    """``make(folder)`` once per run of the suite, whatever the number of workers: under
+    pytest-xdist, the first worker to ask makes it, under a lock that the others wait on,
+    and keeps it pickled beside the workers' folders; the others read it back (a build
+    costs about 1.5 processor-seconds, reading it back 0.02). Its files stay in the
+    folder of the worker that made them, which no test modifies."""
+    worker = getattr(request.config, "workerinput", None)  # None: not an xdist worker
+    if worker is None or fcntl is None:
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above the workers'
+    kept = shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if kept.exists():
+            return pickle.loads(kept.read_bytes())
+        made = make(tmp_path_factory.mktemp(name))
+        partial = kept.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(made))
+        partial.replace(kept)
+        return made

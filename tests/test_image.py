@@ -18,17 +18,21 @@ from ips_map.pipeline import build
 from ips_map.render.image import FIGURE_SIZE, PNG_DPI
 from ips_map.render.palette import HATCH_COLOUR, STATUS_COLOURS
 from ips_map.settings import BuildSettings
-from tests.helpers import RecordingProgress
+from tests.helpers import RecordingProgress, made_once
 
 
 @pytest.fixture(scope="module")
-def image_build(tmp_path_factory):
-    """The example built once with its images."""
-    out = tmp_path_factory.mktemp("image-build")
-    progress = RecordingProgress()
-    result = build(BuildSettings(out=out, build_date="2026-01-01", image=True), progress=progress)
-    result.progress = progress
-    return result
+def image_build(request, tmp_path_factory):
+    """The example built once with its images (once per run: made_once)."""
+
+    def make(out):
+        progress = RecordingProgress()
+        settings = BuildSettings(out=out, build_date="2026-01-01", image=True)
+        result = build(settings, progress=progress)
+        result.progress = progress
+        return result
+
+    return made_once(request, tmp_path_factory, "image-build", make)
 
 
 def _png_pixels(data: bytes) -> np.ndarray:

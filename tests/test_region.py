@@ -20,6 +20,7 @@ from ips_map.render.page_data import column_rows, departement_shapes
 from ips_map.settings import BuildSettings
 from ips_map.territory.data import population_table
 from ips_map.territory.regions import find_region, regions
+from tests.helpers import made_once
 
 ARA = ("01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74")
 
@@ -38,10 +39,15 @@ def _page_data(path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def ara_build(tmp_path_factory):
-    """The example listing's edition for Auvergne-Rhône-Alpes, by its name as people write it."""
-    out = tmp_path_factory.mktemp("region-84")
-    return build(BuildSettings(out=out, build_date="2026-01-01", region="auvergne rhone-alpes"))
+def ara_build(request, tmp_path_factory):
+    """The example listing's edition for Auvergne-Rhône-Alpes, by its name as people write
+    it (once per run: made_once)."""
+
+    def make(out):
+        settings = BuildSettings(out=out, build_date="2026-01-01", region="auvergne rhone-alpes")
+        return build(settings)
+
+    return made_once(request, tmp_path_factory, "region-84", make)
 
 
 # --- Finding a région -------------------------------------------------------------------------
