@@ -1,10 +1,12 @@
 """Shared fixtures: the real-data builds that many tests read, made once per run (by one
 xdist worker, read back by the others) and never modified by a test; one Chromium per
-session; a private cache."""
+session, and one page of it that the browser tests take in turn, handed over clean; a
+private cache."""
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import shutil
@@ -83,6 +85,206 @@ def browser(chromium_path):
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+#: The window of the browser tests (a desktop's).
+VIEWPORT = {"width": 1280, "height": 900}
+#: What Playwright emulates in a new page (its context's defaults): a page handed back is
+#: emulated so again (``emulate_media``'s "null" would be the machine's, not these).
+MEDIA_DEFAULTS = {
+    "media": "null",
+    "color_scheme": "light",
+    "reduced_motion": "no-preference",
+    "forced_colors": "none",
+    "contrast": "no-preference",
+}
+
+
+@pytest.fixture(scope="session")
+def shared_context(browser):
+    """The context of the session's reusable page (``shared_page``), and of it only: the
+    desktop window, in French, downloads accepted.
+
+    A page costs about 2 CPU-s to make (a renderer for about:blank, then one for the page),
+    and a page loaded again about 0.8: the tests take that page in turn, unless they need a
+    context of their own (a phone's, one without JavaScript). The views that a module keeps
+    open for its tests are pages of contexts of their own: a second page of this context
+    would be a tab behind the other, drawn a few frames a second (Playwright's waits for a
+    stable element, Leaflet's animations: seconds)."""
+    context = browser.new_context(viewport=VIEWPORT, locale="fr-FR", accept_downloads=True)
+    yield context
+    context.close()
+
+
+#: What a page keeps for every document it opens after, until the Disposable each returns is
+#: closed: a page lent is handed back without them.
+_UNDONE_AFTER = ("add_init_script", "expose_function", "expose_binding")
+
+
+class SharedPage:
+    """The session's reusable page as one user has it, and what the page did since: the
+    URLs it asked for, its console messages (type, text), its errors, its dialogs (dismissed
+    as Playwright does when no one listens, unless the user listens too). The page's
+    ``add_init_script``, ``expose_function`` and ``expose_binding`` are Playwright's, their
+    effect undone when the page is handed back."""
+
+    def __init__(self, page):
+        self.page = page
+        self.requests: list[str] = []
+        self.console: list[tuple[str, str]] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self._disposables: list = []
+        self._listeners = {
+            "request": lambda request: self.requests.append(request.url),
+            "console": lambda message: self.console.append((message.type, message.text)),
+            "pageerror": lambda error: self.errors.append(str(error)),
+            "dialog": self._dismiss,
+        }
+        for event, listener in self._listeners.items():
+            page.on(event, listener)
+        for name in _UNDONE_AFTER:
+            setattr(page, name, self._kept(getattr(page, name)))
+
+    def _dismiss(self, dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        if self.page._impl_obj.listener_count("dialog") == 1:  # no one else to answer it
+            dialog.dismiss()
+
+    def _kept(self, method):
+        """``method``, its Disposable kept to be closed when the page is handed back."""
+
+        def call(*args, **kwargs):
+            disposable = method(*args, **kwargs)
+            self._disposables.append(disposable)
+            return disposable
+
+        return call
+
+    def _release(self) -> None:
+        """Stop recording; remove the scripts and functions added meanwhile."""
+        for event, listener in self._listeners.items():
+            self.page.remove_listener(event, listener)
+        for name in _UNDONE_AFTER:
+            vars(self.page).pop(name, None)  # Playwright's method again
+        while self._disposables:
+            self._disposables.pop().close()
+
+
+def _listeners(page) -> dict[str, list]:
+    """The page's listeners by event, Playwright's own among them. Playwright's API lists
+    none: they are read from its implementation object (playwright is pinned)."""
+    impl = page._impl_obj
+    return {event: impl.raw_listeners(event) for event in impl.event_names()}
+
+
+def _remove_listeners_since(page, before: dict[str, list]) -> None:
+    """Remove every listener of the page that is not one of ``before``'s."""
+    impl = page._impl_obj
+    for event, listeners in _listeners(page).items():
+        kept = before.get(event, [])
+        for listener in listeners:
+            if not any(listener is old for old in kept):
+                impl.remove_listener(event, listener)
+
+
+class PageLender:
+    """The session's reusable page, lent to one user at a time (a test, or a module's fixture
+    while it is made) and handed back clean.
+
+    Lent at about:blank, as a new page of ``shared_context`` would be, with what it does while
+    lent (:class:`SharedPage`). Handed back clean, whatever the user did: the listeners added
+    since it was lent removed (the user's as the recording's), its init scripts and exposed
+    functions gone, the other pages of the context closed, no route, at about:blank, the
+    desktop window, the default media (screen, light…), no key or button held, the mouse at
+    (0, 0). When that fails (a crashed or closed page, a page that does not answer), or when
+    the user failed, the page is closed and the next user gets a new one. What it cannot see,
+    a user must undo itself or not do: a locator handler, the page's default timeouts,
+    anything done to ``page.context``."""
+
+    def __init__(self, context):
+        self.context = context
+        self.spare = None  # the page, when handed back clean
+        self.lent = False
+
+    @contextlib.contextmanager
+    def lend(self, failed=lambda: False):
+        """The page, as a :class:`SharedPage`, for the ``with`` block; ``failed()`` says
+        after it whether its user failed (an exception out of the block says so too)."""
+        # Two users at once would need two pages of the context, the one behind the other
+        # drawn a few frames a second: a fixture that keeps the page holds a context of its own.
+        assert not self.lent, "la page partagée est déjà prêtée"
+        page, self.spare = self.spare, None
+        if page is None or page.is_closed():
+            page = self.context.new_page()
+        page.bring_to_front()  # the tab drawn at full rate, whatever else the context opened
+        before = _listeners(page)
+        used = SharedPage(page)
+        self.lent = True
+        try:
+            yield used
+        except BaseException:
+            with contextlib.suppress(Exception):
+                page.close()
+            raise
+        finally:
+            self.lent = False
+        try:
+            used._release()
+            _remove_listeners_since(page, before)
+            # A user that failed may have left anything: its page is not used again.
+            if failed():
+                raise RuntimeError("failed")
+            for other in self.context.pages:  # the pages it opened (window.open, a link)
+                if other is not page:
+                    other.close()
+            page.unroute_all(behavior="ignoreErrors")
+            page.goto("about:blank")
+            if page.viewport_size != VIEWPORT:
+                page.set_viewport_size(VIEWPORT)
+            page.emulate_media(**MEDIA_DEFAULTS)
+            for key in ("Alt", "Control", "Meta", "Shift"):
+                page.keyboard.up(key)
+            page.mouse.move(0, 0)
+            page.mouse.up()
+        except Exception:
+            with contextlib.suppress(Exception):
+                page.close()
+        else:
+            self.spare = page
+
+
+@pytest.fixture(scope="session")
+def page_lender(shared_context) -> PageLender:
+    """The session's reusable page, for the module fixtures that use a page only while they
+    are made (``with page_lender.lend() as shared_page:``); the tests take ``shared_page``."""
+    return PageLender(shared_context)
+
+
+@pytest.fixture
+def shared_page(request, page_lender):
+    """The session's reusable page for one test (:class:`PageLender`): at about:blank, with
+    what it does during the test (:class:`SharedPage`); handed back clean after it, or closed
+    if the test failed."""
+
+    def failed() -> bool:
+        report = request.node.stash.get(_CALL_REPORT, None)
+        return report is None or report.failed
+
+    with page_lender.lend(failed) as used:
+        yield used
+
+
+_CALL_REPORT = pytest.StashKey()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """The report of each test's call, kept on the test for ``shared_page``'s teardown."""
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_REPORT] = report
+    return report
 
 
 @pytest.fixture(scope="session")

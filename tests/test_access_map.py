@@ -273,6 +273,8 @@ def test_zones_page_has_306_zones_under_a_megabyte(pages):
 
 @pytest.mark.browser
 def test_access_layers_in_a_browser(pages, browser):
+    # A page of its own, in the browser's language (not the shared page's French): the access
+    # figures are grouped the French way (a narrow no-break space) whatever that language.
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))

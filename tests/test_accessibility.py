@@ -15,19 +15,18 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page_of(browser):
-    pages = []
+def page_of(shared_page):
+    """Open a built page in the session's shared page (tests/conftest.py), its window
+    ``width`` × ``height``; the page once the map is ready. Each call opens the page anew."""
 
     def open_(path, width=1280, height=900):
-        page = browser.new_page(viewport={"width": width, "height": height})
-        pages.append(page)
+        page = shared_page.page
+        page.set_viewport_size({"width": width, "height": height})
         page.goto(path.resolve().as_uri())
         page.wait_for_selector("html[data-ips-features='1']", state="attached")
         return page
 
-    yield open_
-    for page in pages:
-        page.close()
+    return open_
 
 
 def violations(page, context: str | None = None) -> list[str]:
@@ -43,7 +42,6 @@ def violations(page, context: str | None = None) -> list[str]:
 def test_default_map_has_no_axe_violation(page_of, example_build, width, height):
     page = page_of(example_build.outputs["map"], width, height)
     assert violations(page) == []
-    page.close()
 
 
 def test_rate_view_has_no_axe_violation(page_of, example_build):
@@ -52,7 +50,6 @@ def test_rate_view_has_no_axe_violation(page_of, example_build):
     page = page_of(example_build.outputs["map"])
     page.get_by_label("Services pour 100 000 hab.", exact=True).check()
     assert violations(page, "#coverage_map") == []
-    page.close()
 
 
 def test_page_is_zoomable_and_french(page_of, example_build):
@@ -60,7 +57,6 @@ def test_page_is_zoomable_and_french(page_of, example_build):
     assert page.evaluate("document.documentElement.lang") == "fr"
     viewport = page.locator("meta[name=viewport]").get_attribute("content")
     assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport
-    page.close()
 
 
 def test_phone_folds_layers_and_legend(page_of, example_build):
@@ -73,11 +69,9 @@ def test_phone_folds_layers_and_legend(page_of, example_build):
     assert page.evaluate("document.querySelector('details.ips-legends').open") is False
     page.locator("details.ips-legends summary").click()
     assert page.locator("#legend-status").is_visible()
-    page.close()
     desktop = page_of(example_build.outputs["map"])
     assert desktop.locator(".leaflet-control-layers-expanded").count() == 1
     assert desktop.evaluate("document.querySelector('details.ips-legends').open") is True
-    desktop.close()
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -94,7 +94,8 @@ class View:
 
 def _opener(browser, contexts: list):
     """A function that opens a built page in a fresh browser context, returning a View once
-    the map is ready; the contexts it makes are kept in ``contexts`` to be closed."""
+    the map is ready; the contexts it makes are kept in ``contexts`` to be closed. For the
+    views a module keeps open: the tests' own open the shared page (``open_map``)."""
 
     def open_(path: Path) -> View:
         context = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
@@ -118,18 +119,35 @@ def _opener(browser, contexts: list):
 
 
 @pytest.fixture
-def open_map(browser):
-    """Open a built page in a fresh browser context; return a View once the map is ready."""
-    contexts: list = []
-    yield _opener(browser, contexts)
-    for context in contexts:
-        context.close()
+def open_map(shared_page):
+    """Open a built page, once per test, in the session's shared page (tests/conftest.py:
+    at about:blank, recorded from the test's start); return a View once the map is ready."""
+    opened: list[View] = []
+
+    def open_(path: Path) -> View:
+        assert not opened, "open_map n'ouvre qu'une carte par test : la page est partagée"
+        page = shared_page.page
+        view = View(
+            page=page,
+            url=Path(path).resolve().as_uri(),
+            requests=shared_page.requests,
+            console=shared_page.console,
+            errors=shared_page.errors,
+            dialogs=shared_page.dialogs,
+        )
+        opened.append(view)
+        page.goto(view.url)
+        page.wait_for_selector("html[data-ips-features='1']", state="attached")
+        return view
+
+    return open_
 
 
 @pytest.fixture(scope="module")
 def default_view(browser, example_build):
     """The example map opened once for the tests that only look at it (no hover, click or
-    layer change): they must leave it as they found it."""
+    layer change): they must leave it as they found it. In a context of its own: the shared
+    page goes from test to test meanwhile."""
     contexts: list = []
     yield _opener(browser, contexts)(example_build.outputs["map"])
     for context in contexts:

@@ -142,35 +142,29 @@ def server(hosted):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("where", ["file", "http"])
-def test_page_runs_under_its_policy(browser, hosted, server, where):
+def test_page_runs_under_its_policy(shared_page, hosted, server, where):
     url = (hosted / "index.html").as_uri() if where == "file" else server[0] + "index.html"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    console: list[str] = []
-    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: console.append(str(error)))
+    page = shared_page.page
     page.add_init_script(JS_VIOLATIONS)
-    try:
-        page.goto(url)
-        page.wait_for_selector("[data-ips-keyboard='1']", state="attached")
-        if where == "file":  # the same scripts run from either place: made once
-            # What the scripts make after the first draw: a view change, a tooltip, a fiche.
-            page.get_by_label("Services pour 100 000 hab.", exact=True).check()
-            page.evaluate("ipsMap.app.showDepartement('45')")
-            page.evaluate("ipsMap.app.showService(0)")
-            page.wait_for_selector(".leaflet-popup-content")
-            for link in page.locator(".leaflet-popup-content a").all():
-                assert link.get_attribute("rel") == "noopener noreferrer"
-        assert page.evaluate("window.ipsSidecar") == "chargé"
-        assert page.evaluate("window.__csp") == []
-        assert console == []
-        # The listener hears a violation: a script the page did not ship is refused.
-        page.evaluate(JS_FOREIGN_SCRIPT)
-        page.wait_for_function("window.__csp.length > 0")
-        assert page.evaluate("window.__csp")[0].startswith("script-src")
-        assert page.evaluate("window.foreign") is None
-    finally:
-        context.close()
+    page.goto(url)
+    page.wait_for_selector("[data-ips-keyboard='1']", state="attached")
+    if where == "file":  # the same scripts run from either place: made once
+        # What the scripts make after the first draw: a view change, a tooltip, a fiche.
+        page.get_by_label("Services pour 100 000 hab.", exact=True).check()
+        page.evaluate("ipsMap.app.showDepartement('45')")
+        page.evaluate("ipsMap.app.showService(0)")
+        page.wait_for_selector(".leaflet-popup-content")
+        for link in page.locator(".leaflet-popup-content a").all():
+            assert link.get_attribute("rel") == "noopener noreferrer"
+    assert page.evaluate("window.ipsSidecar") == "chargé"
+    assert page.evaluate("window.__csp") == []
+    assert [text for kind, text in shared_page.console if kind == "error"] == []
+    assert shared_page.errors == []
+    # The listener hears a violation: a script the page did not ship is refused.
+    page.evaluate(JS_FOREIGN_SCRIPT)
+    page.wait_for_function("window.__csp.length > 0")
+    assert page.evaluate("window.__csp")[0].startswith("script-src")
+    assert page.evaluate("window.foreign") is None
     if where == "http":
         asked = server[1]
         assert ("/index.html", 200) in asked and (f"/{SIDECAR}", 200) in asked

@@ -192,12 +192,11 @@ def test_skip_link_to_the_tables_only_when_the_page_has_them():
 
 
 @pytest.mark.browser
-def test_layer_switch_comes_early_from_the_top_of_the_page(browser, example_build):
+def test_layer_switch_comes_early_from_the_top_of_the_page(shared_page, example_build):
     """From the top of the page, Tab reaches the layer switch and the legend within a few
     stops: before the 101 départements and before the tables under the map (their sort and
     "Voir sur la carte" buttons), which follow the map in the page's order."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    page = context.new_page()
+    page = shared_page.page
     page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
     page.wait_for_selector("[data-ips-keyboard='1']", state="attached")
     names, where = [], []
@@ -207,7 +206,6 @@ def test_layer_switch_comes_early_from_the_top_of_the_page(browser, example_buil
         where.append(page.evaluate("() => !!document.activeElement.closest('#ips-tables')"))
         if stop["name"] == "Légende":
             break
-    context.close()
     assert names[-1] == "Légende", names
     assert not any(where), names
     assert len(names) <= 15, names

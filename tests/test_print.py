@@ -92,38 +92,37 @@ def _drawn(pixels: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def printed(browser, example_build, tmp_path_factory):
-    """The example map printed on A4, portrait and landscape; with the page's state after."""
+def printed(page_lender, example_build, tmp_path_factory):
+    """The example map printed on A4, portrait and landscape; with the page's state after.
+    In the session's shared page (tests/conftest.py), lent while this is made."""
     folder = tmp_path_factory.mktemp("printed")
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
-    page.wait_for_selector("html[data-ips-features='1']", state="attached")
-    js_state = """() => {
-        const map = ipsMap.app.map;
-        return { size: [map.getSize().x, map.getSize().y], zoom: map.getZoom(),
-                 legendInMap: !!map.getContainer().querySelector('.ips-legends'),
-                 images: document.querySelectorAll('img.ips-print-canvas').length };
-    }"""
-    before = page.evaluate(js_state)
-    hatch = {"status": page.evaluate(JS_HATCH)}
-    pdfs = {}
-    for orientation in ("portrait", "landscape"):
-        pdfs[orientation] = folder / f"{orientation}.pdf"
-        page.pdf(
-            path=str(pdfs[orientation]),
-            format="A4",
-            landscape=orientation == "landscape",
-            print_background=True,
-        )
-    after = page.evaluate(js_state)
-    page.get_by_label("Services pour 100 000 hab.", exact=True).check()
-    hatch["rate"] = page.evaluate(JS_HATCH)
-    page.get_by_label("Statut de couverture", exact=True).check()
-    hatch["status_again"] = page.evaluate(JS_HATCH)
-    context.close()
+    with page_lender.lend() as shared_page:
+        page = shared_page.page
+        page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
+        page.wait_for_selector("html[data-ips-features='1']", state="attached")
+        js_state = """() => {
+            const map = ipsMap.app.map;
+            return { size: [map.getSize().x, map.getSize().y], zoom: map.getZoom(),
+                     legendInMap: !!map.getContainer().querySelector('.ips-legends'),
+                     images: document.querySelectorAll('img.ips-print-canvas').length };
+        }"""
+        before = page.evaluate(js_state)
+        hatch = {"status": page.evaluate(JS_HATCH)}
+        pdfs = {}
+        for orientation in ("portrait", "landscape"):
+            pdfs[orientation] = folder / f"{orientation}.pdf"
+            page.pdf(
+                path=str(pdfs[orientation]),
+                format="A4",
+                landscape=orientation == "landscape",
+                print_background=True,
+            )
+        after = page.evaluate(js_state)
+        page.get_by_label("Services pour 100 000 hab.", exact=True).check()
+        hatch["rate"] = page.evaluate(JS_HATCH)
+        page.get_by_label("Statut de couverture", exact=True).check()
+        hatch["status_again"] = page.evaluate(JS_HATCH)
+        errors = list(shared_page.errors)
     assert errors == []
     return {"pdfs": pdfs, "before": before, "after": after, "hatch": hatch}
 

@@ -178,31 +178,25 @@ def test_a_drom_region_is_its_departement_at_its_true_position(tmp_path):
 
 
 @pytest.mark.browser
-def test_regional_page_in_the_browser(browser, ara_build):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(Path(ara_build.outputs["map"]).resolve().as_uri())
-        page.wait_for_selector("html[data-ips-features='1']", state="attached")
-        expect(page.locator("path.ips-dep")).to_have_count(12)
-        expect(page.locator("path.ips-context")).to_have_count(1)
-        expect(page.locator("path.ips-frame")).to_have_count(0)
-        expect(page.locator("path.ips-region-border")).to_have_count(0)  # one région
-        expect(page.locator(".leaflet-control-layers")).not_to_contain_text("Cadres outre-mer")
-        # Each of the région's départements is inside the map's view.
-        inside = page.evaluate(
-            """() => {
-                const app = ipsMap.app, view = app.map.getBounds();
-                return Object.values(app.departements)
-                    .every(x => view.contains(x.shape.getBounds()));
-            }"""
-        )
-        assert inside
-        assert errors == []
-    finally:
-        context.close()
+def test_regional_page_in_the_browser(shared_page, ara_build):
+    page = shared_page.page
+    page.goto(Path(ara_build.outputs["map"]).resolve().as_uri())
+    page.wait_for_selector("html[data-ips-features='1']", state="attached")
+    expect(page.locator("path.ips-dep")).to_have_count(12)
+    expect(page.locator("path.ips-context")).to_have_count(1)
+    expect(page.locator("path.ips-frame")).to_have_count(0)
+    expect(page.locator("path.ips-region-border")).to_have_count(0)  # one région
+    expect(page.locator(".leaflet-control-layers")).not_to_contain_text("Cadres outre-mer")
+    # Each of the région's départements is inside the map's view.
+    inside = page.evaluate(
+        """() => {
+            const app = ipsMap.app, view = app.map.getBounds();
+            return Object.values(app.departements)
+                .every(x => view.contains(x.shape.getBounds()));
+        }"""
+    )
+    assert inside
+    assert shared_page.errors == []
 
 
 def test_a_regional_edition_compares_with_the_previous_one_in_its_region(editions, tmp_path):

@@ -195,24 +195,23 @@ TOOLTIP = ".leaflet-tooltip:not(.ips-frame-label)"
 POPUP = ".leaflet-popup-content"
 
 
-def _open(browser, path: Path):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    page = context.new_page()
-    seen = {"errors": [], "console": [], "requests": []}
-    page.on("pageerror", lambda error: seen["errors"].append(str(error)))
-    page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
-    page.on("request", lambda request: seen["requests"].append(request.url))
+def _open(page, path: Path) -> None:
     page.goto(Path(path).resolve().as_uri())
     page.wait_for_selector("html[data-ips-features='1']", state="attached")
     page.wait_for_function("document.readyState === 'complete'")
-    return context, page, seen
 
 
 @pytest.fixture(scope="module")
 def search_page(browser, hostile_build):
     """The hostile listing's map (services in Marseille, Lyon, Paris and La Réunion, names
     that are HTML and templates), opened once for the search's tests."""
-    context, page, seen = _open(browser, hostile_build.outputs["map"])
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    seen = {"errors": [], "console": [], "requests": []}
+    page.on("pageerror", lambda error: seen["errors"].append(str(error)))
+    page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
+    page.on("request", lambda request: seen["requests"].append(request.url))
+    _open(page, hostile_build.outputs["map"])
     yield page, seen
     context.close()
 
@@ -349,24 +348,23 @@ def test_search_finds_departements_services_and_says_when_nothing(search_page, h
 
 
 @pytest.mark.browser
-def test_without_the_sidecar_departements_still_found(browser, example_build, tmp_path):
+def test_without_the_sidecar_departements_still_found(shared_page, example_build, tmp_path):
     alone = tmp_path / "index.html"
     shutil.copyfile(example_build.outputs["map"], alone)
-    context, page, seen = _open(browser, alone)
-    try:
-        expect(page.locator("#ips-search-missing")).to_be_visible()
-        expect(page.locator("#ips-search-missing")).to_contain_text("commune n'est pas disponible")
-        _type(page, "loiret")
-        expect(page.locator(f"{LIST} [role=option]").first).to_contain_text("Loiret")
-        page.keyboard.press("Enter")
-        expect(page.locator(TOOLTIP)).to_contain_text("Loiret (45)")
-        _type(page, "orleans")
-        expect(page.locator(STATUS)).to_have_text(re.compile("^aucun résultat"))
-        assert seen["errors"] == []
-        # The only error is the missing file's.
-        assert all(SIDECAR_NAME in m or "ERR_FILE_NOT_FOUND" in m for m in seen["console"])
-    finally:
-        context.close()
+    page = shared_page.page
+    _open(page, alone)
+    expect(page.locator("#ips-search-missing")).to_be_visible()
+    expect(page.locator("#ips-search-missing")).to_contain_text("commune n'est pas disponible")
+    _type(page, "loiret")
+    expect(page.locator(f"{LIST} [role=option]").first).to_contain_text("Loiret")
+    page.keyboard.press("Enter")
+    expect(page.locator(TOOLTIP)).to_contain_text("Loiret (45)")
+    _type(page, "orleans")
+    expect(page.locator(STATUS)).to_have_text(re.compile("^aucun résultat"))
+    assert shared_page.errors == []
+    # The only error is the missing file's.
+    errors = [text for kind, text in shared_page.console if kind == "error"]
+    assert all(SIDECAR_NAME in m or "ERR_FILE_NOT_FOUND" in m for m in errors)
 
 
 def test_distance_helper_agrees_with_haversine():

@@ -249,11 +249,8 @@ def _csv(text: str) -> list[list[str]]:
 
 
 @pytest.mark.browser
-def test_tables_sort_show_on_the_map_and_download(browser, example_build):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    errors: list = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+def test_tables_sort_show_on_the_map_and_download(shared_page, example_build):
+    page = shared_page.page
     # Every cell added to a table once it is in the page (the map buttons must be added
     # before: page.js beforeReveal, so that a long table is laid out once).
     page.add_init_script(
@@ -270,63 +267,60 @@ def test_tables_sort_show_on_the_map_and_download(browser, example_build):
     )
     page.goto(Path(example_build.outputs["map"]).resolve().as_uri())
     page.wait_for_selector("html[data-ips-features='1']", state="attached")
-    try:
-        assert page.evaluate("window.__cellsAddedLater") == 0
-        for table in ("#ips-table-departements", "#ips-table-services"):
-            rows = page.locator(f"{table} tbody tr")
-            assert page.locator(f"{table} tbody td.ips-show").count() == rows.count() > 0
-            assert page.locator(f"{table} thead th.ips-show-head").count() == 1
-        population = page.locator("#ips-table-departements thead th").nth(2)
-        population.locator("button").focus()
-        page.keyboard.press("Enter")
-        page.keyboard.press("Enter")  # again: the other way
-        assert population.get_attribute("aria-sort") == "descending"
-        # The button's name is the column's; the arrow is hidden from screen readers.
-        assert population.locator("button").text_content() == "Population"
-        assert population.locator(".ips-sort-arrow").get_attribute("aria-hidden") == "true"
-        first = page.locator("#ips-table-departements tbody tr").first
-        assert first.get_attribute("data-code") == "59"
-        button = first.locator("button.ips-show-button")
-        assert button.get_attribute("aria-label") == "Voir sur la carte : Nord"
-        button.click()
-        assert page.evaluate("() => document.activeElement.id") == "coverage_map"
-        page.wait_for_selector(".leaflet-tooltip:has-text('Nord (59)')")
-        page.locator("#ips-table-services tbody tr").first.locator("button").click()
-        page.wait_for_selector(".leaflet-popup")
+    assert page.evaluate("window.__cellsAddedLater") == 0
+    for table in ("#ips-table-departements", "#ips-table-services"):
+        rows = page.locator(f"{table} tbody tr")
+        assert page.locator(f"{table} tbody td.ips-show").count() == rows.count() > 0
+        assert page.locator(f"{table} thead th.ips-show-head").count() == 1
+    population = page.locator("#ips-table-departements thead th").nth(2)
+    population.locator("button").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # again: the other way
+    assert population.get_attribute("aria-sort") == "descending"
+    # The button's name is the column's; the arrow is hidden from screen readers.
+    assert population.locator("button").text_content() == "Population"
+    assert population.locator(".ips-sort-arrow").get_attribute("aria-hidden") == "true"
+    first = page.locator("#ips-table-departements tbody tr").first
+    assert first.get_attribute("data-code") == "59"
+    button = first.locator("button.ips-show-button")
+    assert button.get_attribute("aria-label") == "Voir sur la carte : Nord"
+    button.click()
+    assert page.evaluate("() => document.activeElement.id") == "coverage_map"
+    page.wait_for_selector(".leaflet-tooltip:has-text('Nord (59)')")
+    page.locator("#ips-table-services tbody tr").first.locator("button").click()
+    page.wait_for_selector(".leaflet-popup")
 
-        # The département's table as its button makes it (the download itself: below).
-        raw = page.evaluate("() => ipsMap.tablesCsv.departements(ipsMap.app.data)").encode()
-        assert raw.startswith(b"\xef\xbb\xbf")
-        ours = _csv(raw.decode("utf-8"))
-        published = {row["code"]: row for row in _coverage(example_build)}
-        header = ours[0]
-        assert header == [c for c in COVERAGE_COLUMNS if c in header]
-        assert len(ours) == 102
-        for row in ours[1:]:
-            record = dict(zip(header, row))
-            expected = published[record["code"]]
-            for name in ("code", "nom", "population", "services_actifs", "statut"):
-                assert record[name] == expected[name], name
-            assert float(record["services_pour_100k"].replace(",", ".")) == pytest.approx(
-                float(expected["services_pour_100k"].replace(",", "."))
-            )
-        with page.expect_download() as info:
-            page.get_by_role("button", name="Tableau des services (CSV, depuis la page)").click()
-        assert info.value.suggested_filename == "services.csv"
-        raw = Path(info.value.path()).read_bytes()
-        assert raw.startswith(b"\xef\xbb\xbf")
-        services = _csv(raw.decode("utf-8"))
-        assert services[0][:4] == ["nom", "structure", "type", "statut"] and len(services) == 7
-        # Text a spreadsheet would run is written as the published files write it.
-        hostile = page.evaluate(
-            """() => ipsMap.tablesCsv.services({count: 1, get: (name) =>
-                   name === "name" ? "=HYPERLINK(1)" : name === "source" ? "-1.5" : 'a "b", c'})"""
+    # The département's table as its button makes it (the download itself: below).
+    raw = page.evaluate("() => ipsMap.tablesCsv.departements(ipsMap.app.data)").encode()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    ours = _csv(raw.decode("utf-8"))
+    published = {row["code"]: row for row in _coverage(example_build)}
+    header = ours[0]
+    assert header == [c for c in COVERAGE_COLUMNS if c in header]
+    assert len(ours) == 102
+    for row in ours[1:]:
+        record = dict(zip(header, row))
+        expected = published[record["code"]]
+        for name in ("code", "nom", "population", "services_actifs", "statut"):
+            assert record[name] == expected[name], name
+        assert float(record["services_pour_100k"].replace(",", ".")) == pytest.approx(
+            float(expected["services_pour_100k"].replace(",", "."))
         )
-        row = _csv(hostile)[1]
-        assert row[0] == "'=HYPERLINK(1)" and row[1] == 'a "b", c' and row[8] == "-1.5"
-        assert errors == []
-    finally:
-        context.close()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Tableau des services (CSV, depuis la page)").click()
+    assert info.value.suggested_filename == "services.csv"
+    raw = Path(info.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    services = _csv(raw.decode("utf-8"))
+    assert services[0][:4] == ["nom", "structure", "type", "statut"] and len(services) == 7
+    # Text a spreadsheet would run is written as the published files write it.
+    hostile = page.evaluate(
+        """() => ipsMap.tablesCsv.services({count: 1, get: (name) =>
+               name === "name" ? "=HYPERLINK(1)" : name === "source" ? "-1.5" : 'a "b", c'})"""
+    )
+    row = _csv(hostile)[1]
+    assert row[0] == "'=HYPERLINK(1)" and row[1] == 'a "b", c' and row[8] == "-1.5"
+    assert shared_page.errors == []
 
 
 @pytest.mark.browser
