@@ -93,9 +93,7 @@ def gather_evidence(
     The département alone counts only when nothing else is usable: the service is then
     drawn at the chef-lieu.
     """
-    stated = tuple(row.get("departements_possibles") or ()) or (
-        (row["departement_code"],) if row["departement_code"] else ()
-    )
+    stated = stated_departements(row)
     items: list[Evidence] = []
     by_coords = coordinate_evidence(row, reading, notes)
     if by_coords is not None:
@@ -120,6 +118,13 @@ def gather_evidence(
             items.append(by_departement)
     quoted = written(row, "code_postal") if postcode else ""
     return Found(stated, items, by_code, by_name, postcode, postcode_codes, issue, quoted)
+
+
+def stated_departements(row: dict) -> tuple[str, ...]:
+    """The départements a row states: one, two for the old Corsican "20", none."""
+    return tuple(row.get("departements_possibles") or ()) or (
+        (row["departement_code"],) if row["departement_code"] else ()
+    )
 
 
 def written(row: dict, column: str) -> str:

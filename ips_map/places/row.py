@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from ips_map.errors import Problem
 from ips_map.places._names import placed_where
 from ips_map.places._seats import SeatFinder
-from ips_map.places.evidence import Evidence, Found, gather_evidence, postcode_evidence
+from ips_map.places.evidence import (
+    Evidence,
+    Found,
+    gather_evidence,
+    postcode_evidence,
+    stated_departements,
+)
 from ips_map.places.geometry import CoordinateReading, distance_km
 from ips_map.places.outcome import PlacedRow, RejectedRow, RowNotes
 from ips_map.territory.gazetteer import Gazetteer
@@ -80,10 +86,7 @@ def placed_by_code_alone(row: dict, gazetteer: Gazetteer) -> PlacedRow | None:
         return None
     commune = gazetteer.commune(code)
     dep = commune["code_departement"]
-    stated = tuple(row.get("departements_possibles") or ()) or (
-        (row["departement_code"],) if row["departement_code"] else ()
-    )
-    if stated not in ((), (dep,)):
+    if stated_departements(row) not in ((), (dep,)):
         return None
     return PlacedRow(
         row,
