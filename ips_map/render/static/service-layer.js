@@ -1,16 +1,20 @@
 /* ips-map, the service layer: every service drawn on one canvas above the départements.
  * The canvas takes no pointer event (the départements below keep their hover); clicks reach
  * the map, and the nearest point within a few pixels opens the popup of every service there.
- * The canvas covers the view with a margin, so that panning redraws only once the view leaves
- * the drawn area; each point is a pre-drawn sprite, and a point whose pixel is already drawn
- * is skipped. */
+ * The canvas covers the view with the départements' margin, so that panning redraws only
+ * once the view leaves the drawn area; each point is a pre-drawn sprite, and a point whose
+ * pixel is already drawn is skipped. */
 (function (ipsMap) {
   "use strict";
 
   var CULL_FROM = 2000;
 
   ipsMap.PointLayer = L.Layer.extend({
-    options: { pane: "overlayPane", radius: 5, hit: 8, padding: 0.35 },
+    // The canvas's margin around the view is the départements' (Leaflet's renderers clip
+    // their shapes to the view and a tenth of it on each side): during a drag, services and
+    // départements reach as far. With 0.35 of the view on each side, the canvas held 2.9
+    // times the view's pixels (now 1.44), for services beyond the départements drawn.
+    options: { pane: "overlayPane", radius: 5, hit: 8, padding: L.Renderer.prototype.options.padding },
 
     initialize: function (table, labels, options) {
       // Smaller dots when there are many, so that dense areas stay readable.
@@ -90,7 +94,8 @@
       var origin = this._origin = map.containerPointToLayerPoint([-padX, -padY]);
       this._zoom = map.getZoom();
       L.DomUtil.setPosition(canvas, origin);
-      if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+      var resized = canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio);
+      if (resized) {
         canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
         canvas.style.width = w + "px"; canvas.style.height = h + "px";
       }
@@ -100,7 +105,7 @@
       }
       var ctx = canvas.getContext("2d");
       ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      if (!resized) ctx.clearRect(0, 0, canvas.width, canvas.height);  // resized: cleared
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       this._draw(ctx, w, h);
     },
