@@ -235,27 +235,6 @@ def test_shapes_stay_clear_of_the_controls(default_view, example_build):
     view.assert_quiet()
 
 
-def test_the_services_reach_as_far_as_the_departements(default_view):
-    """The services' canvas covers what the départements' renderer draws, the view and the
-    same margin around it: not less (a drag would show départements without their services),
-    not more (pixels drawn and copied for nothing: 2.9 times the view's with 0.35 of it on
-    each side)."""
-    boxes = default_view.page.evaluate(
-        """() => {
-            const rect = (el) => {
-                const b = el.getBoundingClientRect();
-                return [b.left, b.top, b.width, b.height];
-            };
-            return {
-                canvas: rect(document.querySelector('canvas.ips-services-canvas')),
-                shapes: rect(document.querySelector('path.ips-dep').ownerSVGElement),
-            };
-        }"""
-    )
-    assert boxes["canvas"] == pytest.approx(boxes["shapes"], abs=1.5)
-    default_view.assert_quiet()
-
-
 def test_framing_again_to_the_same_view_draws_nothing_again(open_map, example_build):
     """A feature that frames France again (app.refit) when its controls took no room from
     the map leaves the view, and every layer, alone; one whose controls did re-frames."""
