@@ -113,9 +113,9 @@
   }
 
   // The insets' labels. Leaflet's tooltip reads its own size to centre itself on its point,
-  // a layout of the page for each of the five (CPU 4×: about 30 ms); these are written
-  // rightwards from their point and centred on it by their style (app.css: a margin of half
-  // their line height).
+  // a layout of the page for each of the five (CPU 4×: about 50 ms in all); these are always
+  // written rightwards from their point and centred on it by their style (app.css: a margin
+  // of half their line height).
   var FrameLabel = L.Tooltip.extend({
     _setPosition: function (pos) {
       L.DomUtil.addClass(this._container, "leaflet-tooltip-right");
@@ -132,7 +132,7 @@
       }));
       // The label sits in the gap above its frame (_insets.py FRAME_GAP), clear of its lines.
       // Written rightwards from the frame's west side: over the sea, inside the drawn bounds.
-      group.addLayer(new FrameLabel({ permanent: true, direction: "right", className: "ips-frame-label", interactive: false })
+      group.addLayer(new FrameLabel({ permanent: true, className: "ips-frame-label", interactive: false })
         .setLatLng([(b[3] + f.label_north) / 2, b[0]])
         .setContent(f.label));
     });
