@@ -32,7 +32,7 @@ ifneq ($(CENSUS_YEAR),)
 BUILD_ARGS += --census-year $(call quote,$(CENSUS_YEAR))
 endif
 
-.PHONY: help map edition test check fuzz lint bench example clean chromium node poppler stress locale
+.PHONY: help map edition test check fuzz lint bench example clean chromium node poppler stress locale leaflet
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
@@ -128,6 +128,12 @@ node_modules/.installed: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The Leaflet the page inlines: the modules of ips_map/render/vendor/leaflet-entry.js, bundled
+# from the npm package leaflet (package-lock.json's version) by esbuild; commit the result
+# (tests/test_vendor.py checks that it is what the entry makes).
+leaflet: node_modules/.installed ## Rebundle ips_map/render/vendor/leaflet-ips.js (the modules of Leaflet the map uses)
+	node scripts/build-leaflet.mjs
+
 locale: $(VENV)/.installed ## Compile Click's words in French (ips_map/cli/_french.py) into the catalogue the CLI reads
 	$(BIN)/python -c "from ips_map.cli._french import write_mo; print(write_mo())"
 
@@ -135,7 +141,7 @@ lint: $(VENV)/.installed-test node_modules/.installed ## Check style, common bug
 	$(BIN)/ruff check ips_map tests bench scripts
 	$(BIN)/ruff format --check ips_map tests bench scripts
 	$(BIN)/lint-imports --no-cache
-	node_modules/.bin/eslint ips_map/render/static tests/js eslint.config.js
+	node_modules/.bin/eslint ips_map/render/static ips_map/render/vendor/leaflet-entry.js scripts tests/js eslint.config.js
 
 $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
 	$(PIP_INSTALL) -e '.[test,bench]'

@@ -33,5 +33,18 @@ module.exports = [
       globals: { ...globals.node }
     },
     rules: { ...js.configs.recommended.rules, eqeqeq: "error" }
+  },
+  {
+    // Leaflet's bundle: the entry (the modules the page uses) and the script that bundles it.
+    files: ["ips_map/render/vendor/leaflet-entry.js"],
+    ...js.configs.recommended,
+    languageOptions: { ecmaVersion: 2017, sourceType: "module", globals: { window: "readonly" } },
+    rules: { ...js.configs.recommended.rules, eqeqeq: "error" }
+  },
+  {
+    files: ["scripts/**/*.mjs"],
+    ...js.configs.recommended,
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.node } },
+    rules: { ...js.configs.recommended.rules, eqeqeq: "error" }
   }
 ];

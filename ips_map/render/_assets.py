@@ -1,8 +1,12 @@
 """Scripts and styles inlined into the page, so that it works offline and from file://.
 
-Leaflet comes from the ``xstatic-leaflet`` package (PyPI); the images its stylesheet names
-are inlined as data URIs. The project's own script and style are in ``static/``: the script
-is several small files, concatenated in the order of :data:`SCRIPTS`.
+Leaflet's script is ``vendor/leaflet-ips.js``: only the modules the map uses, bundled from the
+npm package ``leaflet`` by ``scripts/build-leaflet.mjs`` (``make leaflet``; a test checks that
+the committed file is what the entry makes). Its stylesheet comes from the ``xstatic-leaflet``
+package (PyPI), of the same version, with the images it names inlined as data URIs.
+
+The project's own script and style are in ``static/``: the script is several small files,
+concatenated in the order of :data:`SCRIPTS`.
 """
 
 from __future__ import annotations
@@ -55,15 +59,33 @@ def _leaflet_dir() -> Path:
     return Path(xleaflet.BASE_DIR)
 
 
+#: The bundle's first line after ``/* @preserve``: ``Leaflet 1.9.3, a JS library…``.
+_BUNDLE_VERSION = re.compile(r"\A/\* @preserve\n \* Leaflet (\d+\.\d+\.\d+),")
+
+
 def leaflet_version() -> str:
-    """Return the version of the inlined Leaflet."""
-    return xleaflet.VERSION
+    """Return the version of the inlined Leaflet (its script's and its stylesheet's: a build
+    with a stylesheet of another version stops here)."""
+    match = _BUNDLE_VERSION.match(leaflet_js())
+    if match is None:
+        raise RuntimeError("vendor/leaflet-ips.js : en-tête de version de Leaflet introuvable")
+    if match.group(1) != xleaflet.VERSION:
+        raise RuntimeError(
+            f"vendor/leaflet-ips.js est Leaflet {match.group(1)}, la feuille de style "
+            f"(xstatic-leaflet) {xleaflet.VERSION} : alignez package.json et constraints.txt, "
+            "puis « make leaflet »"
+        )
+    return match.group(1)
 
 
 @lru_cache(maxsize=1)
 def leaflet_js() -> str:
-    """Return Leaflet's minified script."""
-    return (_leaflet_dir() / "leaflet.js").read_text(encoding="utf-8")
+    """Return Leaflet's minified script: the modules the map uses (``vendor/``)."""
+    return (
+        resources.files("ips_map.render")
+        .joinpath("vendor", "leaflet-ips.js")
+        .read_text(encoding="utf-8")
+    )
 
 
 @lru_cache(maxsize=1)
