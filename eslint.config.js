@@ -36,7 +36,7 @@ module.exports = [
   },
   {
     // Leaflet's bundle: the entry (the modules the page uses) and the script that bundles it.
-    files: ["ips_map/render/vendor/leaflet-entry.js"],
+    files: ["ips_map/render/vendor/leaflet-entry.js", "ips_map/render/vendor/leaflet-stubs/*.js"],
     ...js.configs.recommended,
     languageOptions: { ecmaVersion: 2017, sourceType: "module", globals: { window: "readonly" } },
     rules: { ...js.configs.recommended.rules, eqeqeq: "error" }

@@ -21,11 +21,24 @@ const banner = `/* @preserve
  * Leaflet ${leaflet.version}, a JS library for interactive maps. https://leafletjs.com
  * (c) 2010-2022 Vladimir Agafonkin, (c) 2010-2011 CloudMade
  * BSD-2-Clause: ips_map/render/vendor/LICENSE-leaflet
- * The modules of ips_map/render/vendor/leaflet-entry.js only, bundled from the npm package
- * leaflet@${leaflet.version} by scripts/build-leaflet.mjs (esbuild ${esbuild.version}).
+ * The modules of ips_map/render/vendor/leaflet-entry.js only (two of them stubbed), bundled
+ * from the npm package leaflet@${leaflet.version} by scripts/build-leaflet.mjs (esbuild ${esbuild.version}).
  */`;
 
+// Modules that Leaflet's own modules import, replaced by the stubs of leaflet-stubs/ (each
+// says why the map does without it).
+const stubbed = {'./SVG.VML': 'SVG.VML.js', './Marker.Drag': 'Marker.Drag.js'};
+const stubs = {
+  name: 'ips-map-leaflet-stubs',
+  setup(build) {
+    build.onResolve({filter: /^\.\/(SVG\.VML|Marker\.Drag)$/}, (args) => ({
+      path: join(vendor, 'leaflet-stubs', stubbed[args.path]),
+    }));
+  },
+};
+
 const result = await esbuild.build({
+  plugins: [stubs],
   entryPoints: [entry],
   bundle: true,
   format: 'iife',

@@ -3,8 +3,13 @@
  * The same `L` as Leaflet's own leaflet.js for everything the page calls (render/static/*.js,
  * Folium's map script), without the modules the map never uses: tile layers, image, video
  * and SVG overlays, GeoJSON, circles, projections and CRS other than Web Mercator, the
- * attribution control. A script that calls one of those finds it undefined: add its module
- * here, run `make leaflet`, commit leaflet-ips.js.
+ * attribution control, the long press that iOS Safari turns into a right click (TapHold:
+ * the map has no context menu). A script that calls one of those finds it undefined: add
+ * its module here, run `make leaflet`, commit leaflet-ips.js.
+ *
+ * Two modules that other modules import are replaced by the stubs of leaflet-stubs/ (see
+ * scripts/build-leaflet.mjs): SVG.VML (Internet Explorer 8) and Marker.Drag (the map's
+ * markers are never dragged).
  */
 import {version} from 'leaflet/package.json';
 
@@ -58,7 +63,6 @@ import {DoubleClickZoom} from 'leaflet/src/map/handler/Map.DoubleClickZoom';
 import {Drag} from 'leaflet/src/map/handler/Map.Drag';
 import {Keyboard} from 'leaflet/src/map/handler/Map.Keyboard';
 import {ScrollWheelZoom} from 'leaflet/src/map/handler/Map.ScrollWheelZoom';
-import {TapHold} from 'leaflet/src/map/handler/Map.TapHold';
 import {TouchZoom} from 'leaflet/src/map/handler/Map.TouchZoom';
 
 import {Control, control} from 'leaflet/src/control/Control';
@@ -78,7 +82,6 @@ Map.DoubleClickZoom = DoubleClickZoom;
 Map.Drag = Drag;
 Map.Keyboard = Keyboard;
 Map.ScrollWheelZoom = ScrollWheelZoom;
-Map.TapHold = TapHold;
 Map.TouchZoom = TouchZoom;
 Control.Layers = Layers;
 Control.Zoom = Zoom;
