@@ -10,15 +10,18 @@
   var CULL_FROM = 2000;
 
   ipsMap.PointLayer = L.Layer.extend({
-    // The canvas's margin: 0.35 of the view on each side (2.9 times the view's pixels). With
-    // the départements' tenth (Leaflet's renderers), the bench's pan of 10,000 services
-    // redrew every few frames: 46 -> 29 frames a second (5 pages each, 2026-12-02).
-    options: { pane: "overlayPane", radius: 5, hit: 8, padding: 0.35 },
+    // The canvas's margin on each side, as a share of the view: see initialize.
+    options: { pane: "overlayPane", radius: 5, hit: 8 },
 
     initialize: function (table, labels, options) {
-      // Smaller dots when there are many, so that dense areas stay readable.
+      // Smaller dots when there are many, so that dense areas stay readable. The margin:
+      // with many services, 0.35 of the view (2.9 times its pixels); with the départements'
+      // tenth (Leaflet's renderers), the bench's pan of 10,000 services redrew every few
+      // frames, 46 -> 29 frames a second (2026-12-02). With few, a redraw costs next to
+      // nothing and the canvas's own pixels are the cost: the tenth (1.4 times the view),
+      // whose canvas a phone makes and copies in half the time (2026-12-03).
       var n = table.count;
-      L.setOptions(this, L.extend({ radius: n > 5000 ? 3 : n > 500 ? 4 : 5 }, options));
+      L.setOptions(this, L.extend({ radius: n > 5000 ? 3 : n > 500 ? 4 : 5, padding: n > 500 ? 0.35 : 0.1 }, options));
       this._table = table;
       this._labels = labels;
       this._p0 = ipsMap.worldPixels(table.positions);
