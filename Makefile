@@ -32,7 +32,7 @@ ifneq ($(CENSUS_YEAR),)
 BUILD_ARGS += --census-year $(call quote,$(CENSUS_YEAR))
 endif
 
-.PHONY: help map edition test check fuzz lint bench example clean chromium node poppler stress locale leaflet
+.PHONY: help map edition test check fuzz lint bench example clean chromium node poppler stress locale leaflet scripts
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
@@ -108,7 +108,7 @@ test check: export OPENBLAS_NUM_THREADS := 1
 test: $(VENV)/.installed-test chromium node poppler node_modules/.installed ## Run the whole test suite (browser tests included)
 	IPS_MAP_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
-check: $(VENV)/.installed-test node poppler ## The suite without the browser tests: the edit loop
+check: $(VENV)/.installed-test node poppler node_modules/.installed ## The suite without the browser tests: the edit loop
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -m "not browser"
 
 # The fuzz suite (tests/test_fuzz.py) with 100,000 inputs instead of the few hundred of
@@ -134,6 +134,11 @@ node_modules/.installed: package.json package-lock.json
 leaflet: node_modules/.installed ## Rebundle ips_map/render/vendor/leaflet-ips.js (the modules of Leaflet the map uses)
 	node scripts/build-leaflet.mjs
 
+# The page's own scripts as esbuild minifies them (ips_map/render/vendor/minified/, named by
+# the sha256 of their source): run after editing ips_map/render/static/*.js, and commit.
+scripts: $(VENV)/.installed node_modules/.installed ## Minify the page's scripts into ips_map/render/vendor/minified/ (after editing static/*.js)
+	$(BIN)/python scripts/minify_scripts.py
+
 locale: $(VENV)/.installed ## Compile Click's words in French (ips_map/cli/_french.py) into the catalogue the CLI reads
 	$(BIN)/python -c "from ips_map.cli._french import write_mo; print(write_mo())"
 
@@ -141,7 +146,7 @@ lint: $(VENV)/.installed-test node_modules/.installed ## Check style, common bug
 	$(BIN)/ruff check ips_map tests bench scripts
 	$(BIN)/ruff format --check ips_map tests bench scripts
 	$(BIN)/lint-imports --no-cache
-	node_modules/.bin/eslint ips_map/render/static ips_map/render/vendor/leaflet-entry.js scripts tests/js eslint.config.js
+	node_modules/.bin/eslint ips_map/render/static ips_map/render/vendor/leaflet-entry.js ips_map/render/vendor/leaflet-stubs scripts tests/js eslint.config.js
 
 $(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
 	$(PIP_INSTALL) -e '.[test,bench]'

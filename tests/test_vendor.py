@@ -1,18 +1,30 @@
-"""Leaflet as the page inlines it (render/vendor/leaflet-ips.js): the modules the map uses,
-bundled by scripts/build-leaflet.mjs. The committed bundle must be what its entry makes, and
-it must offer every name of Leaflet's that the page's scripts call."""
+"""What render/vendor/ holds for the page, made by npm's esbuild and committed: Leaflet as
+the page inlines it (leaflet-ips.js: the modules the map uses, bundled by
+scripts/build-leaflet.mjs), which must be what its entry makes and offer every name of
+Leaflet's that the page's scripts call; and the page's own scripts minified (minified/, by
+scripts/minify_scripts.py), which must be esbuild's of the sources as they are."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import rcssmin
+import rjsmin
 import xstatic.pkg.leaflet as xleaflet
 
 from ips_map.render import _assets
-from ips_map.render._assets import leaflet_js, leaflet_version
+from ips_map.render._assets import (
+    leaflet_css,
+    leaflet_js,
+    leaflet_version,
+    minified_script,
+    script_groups,
+    script_source,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "ips_map" / "render" / "static"
@@ -98,3 +110,41 @@ def test_the_bundle_offers_every_name_the_page_calls(shared_page, example_build)
     )
     # Only the two modules the entry leaves out (asked for, to see that the check sees them).
     assert missing == ["geoJSON", "control.attribution"]
+
+
+def test_the_minified_scripts_are_esbuilds_of_the_sources():
+    """vendor/minified/ holds esbuild's minification of every group of the page's scripts as
+    they are now, and nothing else (after an edit: ``make scripts``)."""
+    result = subprocess.run(
+        [sys.executable, "scripts/minify_scripts.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for names in script_groups():
+        minified = minified_script(names)
+        assert minified != rjsmin.jsmin(script_source(names))
+        # Shorter, and every function still named (esbuild --keep-names).
+        assert len(minified) < 0.85 * len(rjsmin.jsmin(script_source(names)))
+    assert '"keptPoints")' in minified_script(script_groups()[0])
+
+
+def test_a_group_edited_since_its_minification_is_minified_by_rjsmin():
+    names = ("decode.js",)  # a group of no page: esbuild's minification of it is not kept
+    assert minified_script(names) == rjsmin.jsmin(script_source(names))
+
+
+def test_leaflets_stylesheet_loses_only_the_rules_of_classes_the_page_never_has():
+    full = rcssmin.cssmin((Path(xleaflet.BASE_DIR) / "leaflet.css").read_text(encoding="utf-8"))
+    sheet = leaflet_css()
+    for name in _assets.UNUSED_CLASSES:
+        assert f".{name}" in full and f".{name}" not in sheet
+    # Every other rule as it was (images inlined), in @media print too.
+    rules = re.findall(r"[^{}]+\{[^{}]*\}", re.sub(r"url\(images/[^)]+\)", "", full))
+    kept = [r for r in rules if not re.search(r"oldie|vml|default-icon-path", r)]
+    assert len(kept) > 100
+    trimmed = re.sub(r"url\(data:image/png;base64,[^)]+\)", "", sheet)
+    assert all(rule in trimmed for rule in kept)
+    assert "@media print{.leaflet-control{" in sheet

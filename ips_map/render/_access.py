@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ips_map.render import _elements
-from ips_map.render._assets import ACCESS_SCRIPTS, static_text
+from ips_map.render._assets import ACCESS_SCRIPTS, minified_script, static_text
 from ips_map.render._elements import SCRIPT, json_for_script, render_block
 from ips_map.render._hexes import HEX_RADIUS_M, hex_grids
 from ips_map.render.access_view import AccessView
@@ -384,7 +384,7 @@ def access_blocks(
         legends=_compact(render_block("access-legends.html", **values)),
         data=payload,
         style=f"<style>{_minified_style()}{_swatch_style(values)}</style>",
-        script=f"{SCRIPT}{_minified_script(scripts)}</script>",
+        script=f"{SCRIPT}{minified_script(scripts)}</script>",
     )
 
 
@@ -413,9 +413,3 @@ def _minified_style() -> str:
     import rcssmin
 
     return rcssmin.cssmin(static_text("access.css"))
-
-
-def _minified_script(names: tuple[str, ...]) -> str:
-    import rjsmin
-
-    return rjsmin.jsmin("\n".join(static_text(name) for name in names))

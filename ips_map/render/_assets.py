@@ -6,12 +6,17 @@ the committed file is what the entry makes). Its stylesheet comes from the ``xst
 package (PyPI), of the same version, with the images it names inlined as data URIs.
 
 The project's own script and style are in ``static/``: the script is several small files,
-concatenated in the order of :data:`SCRIPTS`.
+concatenated in the order of :data:`SCRIPTS` into a few groups (:func:`script_groups`). Each
+group is inlined as esbuild minified it (``vendor/minified/``, made by
+``scripts/minify_scripts.py``, ``make scripts``: a third smaller than rjsmin's, names kept),
+found by the sha256 of the group's source: a group edited since is minified by rjsmin
+instead (the same code, larger), and a test fails until the files are made again.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from functools import lru_cache
 from importlib import resources
@@ -99,7 +104,25 @@ def leaflet_css() -> str:
         data = (_leaflet_dir() / "images" / name).read_bytes()
         return f"url(data:image/png;base64,{base64.b64encode(data).decode('ascii')})"
 
-    return rcssmin.cssmin(re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css))
+    css = rcssmin.cssmin(re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css))
+    return _UNUSED_RULE.sub(_without_unused_selectors, css)
+
+
+#: Leaflet's classes that the page never has: the default marker's image (its path is
+#: guessed only for a marker without an icon of its own: the map's all have one; 2 KB as a
+#: data URI), Internet Explorer 8's (``leaflet-oldie``, VML: the bundle has no VML).
+UNUSED_CLASSES = ("leaflet-default-icon-path", "leaflet-oldie", "lvml", "leaflet-vml-shape")
+_UNUSED_CLASS = re.compile(r"\.(?:" + "|".join(map(re.escape, UNUSED_CLASSES)) + r")(?![\w-])")
+#: A rule of the minified sheet (inside @media too): its selectors and its declarations.
+_UNUSED_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def _without_unused_selectors(rule: re.Match) -> str:
+    selectors, body = rule.group(1), rule.group(2)
+    if selectors.lstrip().startswith("@") or not _UNUSED_CLASS.search(selectors):
+        return rule.group(0)
+    kept = [s for s in selectors.split(",") if not _UNUSED_CLASS.search(s)]
+    return f"{','.join(kept)}{{{body}}}" if kept else ""
 
 
 @lru_cache(maxsize=8)
@@ -115,14 +138,37 @@ def page_style() -> str:
     return rcssmin.cssmin("\n".join(static_text(name) for name in STYLES))
 
 
-@lru_cache(maxsize=1)
-def page_scripts() -> tuple[str, str]:
-    """Return the page's script in two parts: the map's (:data:`SCRIPTS` up to ``page.js``)
-    and its other features' (the files after it), each minified (rjsmin: comments and spaces
-    out, names kept, so that errors still name our functions). Two ``<script>`` elements: the
-    browser may run them in two tasks, each shorter than one."""
+def script_groups() -> tuple[tuple[str, ...], ...]:
+    """The groups of script files inlined as one ``<script>`` each: the map's (:data:`SCRIPTS`
+    up to ``page.js``), its other features' (the files after it), and the access layers'
+    (``access.js``, with ``zones.js`` in a page with the zones d'emploi)."""
     split = SCRIPTS.index("page.js") + 1
-    return tuple(
-        rjsmin.jsmin("\n".join(static_text(name) for name in names))
-        for names in (SCRIPTS[:split], SCRIPTS[split:])
-    )
+    return (SCRIPTS[:split], SCRIPTS[split:], ACCESS_SCRIPTS[:1], ACCESS_SCRIPTS)
+
+
+def script_source(names: tuple[str, ...]) -> str:
+    """The readable source of a group of script files, as minified."""
+    return "\n".join(static_text(name) for name in names)
+
+
+def minified_name(source: str) -> str:
+    """The file of ``vendor/minified/`` that holds a source's esbuild minification."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:32] + ".js"
+
+
+@lru_cache(maxsize=8)
+def minified_script(names: tuple[str, ...]) -> str:
+    """Return a group of script files minified: esbuild's (``vendor/minified/``) for the
+    group's source as it is, else rjsmin's (comments and spaces out, names kept)."""
+    source = script_source(names)
+    made = resources.files("ips_map.render").joinpath("vendor", "minified", minified_name(source))
+    if made.is_file():
+        return made.read_text(encoding="utf-8")
+    return rjsmin.jsmin(source)
+
+
+def page_scripts() -> tuple[str, str]:
+    """Return the page's script in two parts: the map's and its other features' (see
+    :func:`script_groups`), each minified. Two ``<script>`` elements: the browser may run them
+    in two tasks, each shorter than one."""
+    return tuple(minified_script(names) for names in script_groups()[:2])
