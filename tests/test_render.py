@@ -546,3 +546,26 @@ def test_compiled_templates_are_a_cache_that_may_be_damaged_or_missing(tmp_path,
     folder.rmdir()
     folder.write_text("un fichier à la place du dossier")  # the cache cannot be written
     assert page("c") == first
+
+
+def test_templates_without_their_indentation_render_the_same_text(example_build, tmp_path):
+    """The templates are read without the indentation of their lines (render/_elements.py,
+    _IndentLoader): the page is the page their full text makes but for the length of its
+    runs of spaces, none of them gone (a word would be glued to the next)."""
+    import jinja2
+
+    from ips_map.render import _elements
+
+    env = _elements._ENV
+    loader = env.loader
+    env.loader = jinja2.PackageLoader("ips_map.render", "templates")
+    env.cache.clear()
+    try:
+        build(BuildSettings(out=tmp_path, build_date="2026-01-01"))
+    finally:
+        env.loader = loader
+        env.cache.clear()
+    full = (tmp_path / "index.html").read_text(encoding="utf-8")
+    compact = Path(example_build.outputs["map"]).read_text(encoding="utf-8")
+    assert len(compact) < len(full) - 1000
+    assert re.sub(r"\s+", " ", compact) == re.sub(r"\s+", " ", full)
