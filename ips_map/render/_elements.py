@@ -54,8 +54,9 @@ class _IndentLoader(jinja2.PackageLoader):
 
     def get_source(self, environment, template):
         source, filename, uptodate = super().get_source(environment, template)
-        # Not after a line that ends with a block or comment tag: trim_blocks takes that line
-        # break, and the next line's indentation is then the only space between two words.
+        # After a line that ends with a block or comment tag, one space is kept: trim_blocks
+        # takes that line break, and the indentation is then the only space between words.
+        source = re.sub(r"(?<=[%#]\})\n[ \t]+", "\n ", source)
         return re.sub(r"(?<![%#]\})\n[ \t]+", "\n", source), filename, uptodate
 
 
