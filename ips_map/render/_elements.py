@@ -208,37 +208,33 @@ class BareMap(folium.Map):
     default_js: list = []
     default_css: list = []
 
+    # Written without indentation: the page carries these lines as they are.
     _template = Template(
         """
-        {% macro header(this, kwargs) %}
-            <style>
-                #{{ this.get_name() }} { position: relative; }
-                .leaflet-container { font-size: {{ this.font_size }}; }
-            </style>
-        {% endmacro %}
+{% macro header(this, kwargs) %}
+<style>#{{ this.get_name() }}{position:relative}
+.leaflet-container{font-size:{{ this.font_size }}}</style>
+{% endmacro %}
 
-        {% macro html(this, kwargs) %}
-            <div class="folium-map" id={{ this.get_name()|tojson }}
-                 role="main" aria-label="Carte de la couverture par département"></div>
-        {% endmacro %}
+{% macro html(this, kwargs) %}
+<div class="folium-map" id={{ this.get_name()|tojson }} role="main"
+aria-label="Carte de la couverture par département"></div>
+{% endmacro %}
 
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.map(
-                {{ this.get_name()|tojson }},
-                {
-                    crs: L.CRS.{{ this.crs }},
-                    ...{{ this.options|tojavascript }}
-                }
-            );
-            {%- if this.french_zoom %}
-            L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"})
-                .addTo({{ this.get_name() }});
-            {%- endif %}
-            {%- if this.control_scale %}
-            L.control.scale({imperial: false}).addTo({{ this.get_name() }});
-            {%- endif %}
-        {% endmacro %}
-        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
+crs: L.CRS.{{ this.crs }},
+...{{ this.options|tojavascript }}
+});
+{%- if this.french_zoom %}
+L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"})
+.addTo({{ this.get_name() }});
+{%- endif %}
+{%- if this.control_scale %}
+L.control.scale({imperial: false}).addTo({{ this.get_name() }});
+{%- endif %}
+{% endmacro %}
+"""
     )
 
     def __init__(self, **kwargs):
@@ -252,11 +248,30 @@ class BareMap(folium.Map):
 
     def get_name(self) -> str:
         """The map's fixed name (element id and script variable): reproducible bytes."""
-        return "coverage_map"
+        return MAP_NAME
+
+
+#: The map's element id and script variable (:meth:`BareMap.get_name`).
+MAP_NAME = "coverage_map"
 
 
 class Pane(CustomPane):
-    """A Leaflet pane of the map, under a fixed name (see :class:`CustomPane`)."""
+    """A Leaflet pane of the map, under a fixed name (see :class:`CustomPane`), its script
+    written without indentation."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = {{ this.map_name }}.createPane({{ this.name|tojson }});
+{{ this.get_name() }}.style.zIndex = {{ this.z_index|tojson }};
+{%- if not this.pointer_events %}
+{{ this.get_name() }}.style.pointerEvents = 'none';
+{%- endif %}
+{% endmacro %}
+"""
+    )
+    #: The map the pane is made in (the page has one).
+    map_name = MAP_NAME
 
     def get_name(self) -> str:
         return "pane_" + self.name.replace("-", "_")
@@ -267,10 +282,10 @@ class MapApp(MacroElement):
 
     _template = Template(
         """
-        {% macro script(this, kwargs) %}
-            ipsMap.init({{ this.map.get_name() }}, {{ this.data_id|tojson }});
-        {% endmacro %}
-        """
+{% macro script(this, kwargs) %}
+ipsMap.init({{ this.map.get_name() }}, {{ this.data_id|tojson }});
+{% endmacro %}
+"""
     )
 
     def __init__(self, fmap: folium.Map, data_id: str):
