@@ -25,14 +25,13 @@ const banner = `/* @preserve
  * from the npm package leaflet@${leaflet.version} by scripts/build-leaflet.mjs (esbuild ${esbuild.version}).
  */`;
 
-// Modules that Leaflet's own modules import, replaced by the stubs of leaflet-stubs/ (each
-// says why the map does without it).
-const stubbed = {'./SVG.VML': 'SVG.VML.js', './Marker.Drag': 'Marker.Drag.js'};
+// Modules that Leaflet's own modules import, replaced by the stub of the same name in
+// leaflet-stubs/ (each says why the map does without it).
 const stubs = {
   name: 'ips-map-leaflet-stubs',
   setup(build) {
     build.onResolve({filter: /^\.\/(SVG\.VML|Marker\.Drag)$/}, (args) => ({
-      path: join(vendor, 'leaflet-stubs', stubbed[args.path]),
+      path: join(vendor, 'leaflet-stubs', `${args.path.slice(2)}.js`),
     }));
   },
 };

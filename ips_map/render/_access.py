@@ -32,7 +32,6 @@ shape``) and ``text``.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -379,9 +378,9 @@ def access_blocks(
             f'<script type="application/json" id="{ZONES_ID}">{json_for_script(zones)}</script>'
         )
     return AccessBlocks(
-        figures=_compact(render_block("access-panel.html", **values)),
-        method=_compact(render_block("method.html", **values)),
-        legends=_compact(render_block("access-legends.html", **values)),
+        figures=render_block("access-panel.html", **values),
+        method=render_block("method.html", **values),
+        legends=render_block("access-legends.html", **values),
         data=payload,
         style=f"<style>{_minified_style()}{_swatch_style(values)}</style>",
         script=f"{SCRIPT}{minified_script(scripts)}</script>",
@@ -398,11 +397,6 @@ def _swatch_style(values: dict) -> str:
     ]
     rules += [f".ips-sw-zone-{key}{{background:{colour}}}" for key, colour in ZONE_COLOURS.items()]
     return "".join(rules)
-
-
-def _compact(html: str) -> str:
-    """The templates' indentation out (a line break stays where there was one)."""
-    return re.sub(r"\n\s+", "\n", html)
 
 
 def _national(value):

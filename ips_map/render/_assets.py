@@ -119,7 +119,7 @@ _UNUSED_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 
 def _without_unused_selectors(rule: re.Match) -> str:
     selectors, body = rule.group(1), rule.group(2)
-    if selectors.lstrip().startswith("@") or not _UNUSED_CLASS.search(selectors):
+    if not _UNUSED_CLASS.search(selectors):
         return rule.group(0)
     kept = [s for s in selectors.split(",") if not _UNUSED_CLASS.search(s)]
     return f"{','.join(kept)}{{{body}}}" if kept else ""
